@@ -1,0 +1,190 @@
+import {
+	ApplicationCommandOptionType,
+	ApplicationIntegrationType,
+	InteractionContextType,
+	MessageFlags,
+	RESTJSONErrorCodes,
+	DiscordAPIError,
+	type ButtonInteraction,
+	type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import { THEME_CHOICES } from '../src/choices.js';
+import type { Command } from '../src/command.js';
+import type { BotContext } from '../src/context.js';
+import { encodeCustomId } from '../src/custom-id.js';
+import type { Quote } from '../src/dataset/schema.js';
+import { UserError } from '../src/errors.js';
+import { langOf, localize, type Lang } from '../src/i18n/index.js';
+import { assertBotCan } from '../src/permissions.js';
+import { truncate } from '../src/render/common.js';
+import { button, buttonRow, questionEmbed, quoteEmbed, threadName } from '../src/render/items.js';
+import { renderText } from '../src/render/messages.js';
+import { expired } from '../src/router.js';
+import { contentText } from '../src/i18n/content.js';
+
+const NAME = 'her-quote';
+const ALL = 'all';
+
+const data = {
+	name: NAME,
+	description: 'A quote from Her, or from the reviews about it, with its source',
+	description_localizations: { ko: '영화 〈그녀〉의 대사나 리뷰 속 한 구절을 출처와 함께 보여 줘요' },
+	contexts: [InteractionContextType.Guild],
+	integration_types: [ApplicationIntegrationType.GuildInstall],
+	options: [
+		{
+			type: ApplicationCommandOptionType.String,
+			name: 'theme',
+			description: 'Only quotes about this theme',
+			description_localizations: { ko: '이 주제의 구절만' },
+			choices: THEME_CHOICES,
+		},
+		{
+			type: ApplicationCommandOptionType.String,
+			name: 'id',
+			description: 'A particular quote: start typing words from it',
+			description_localizations: { ko: '특정 구절: 구절 속 단어를 입력해 보세요' },
+			autocomplete: true,
+			max_length: 100,
+		},
+	],
+} satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+
+function quoteButtons(quote: Quote, theme: string, langs: readonly Lang[]) {
+	const text = (pick: (lang: Lang) => string) => langs.map(pick).join(' · ');
+	return buttonRow(
+		button(
+			encodeCustomId(NAME, 'another', theme),
+			text((lang) => renderText[lang].anotherButton),
+		),
+		button(
+			encodeCustomId(NAME, 'discuss', quote.id),
+			text((lang) => renderText[lang].discussButton),
+		),
+	);
+}
+
+/** The next quote for this channel: no repeat until every quote in the pool (per theme) was shown. */
+function nextQuote(ctx: BotContext, channelId: string, theme: string): Quote {
+	const pool = ctx.dataset.quotes.filter((quote) => theme === ALL || quote.themes.includes(theme));
+	const id = ctx.rotation.next(
+		channelId,
+		`quote:${theme}`,
+		pool.map((quote) => quote.id),
+		ctx.random,
+		ctx.now(),
+	);
+	const quote = pool.find((candidate) => candidate.id === id);
+	if (!quote) throw new UserError(localize(contentText, (m) => m.noQuotesForTheme));
+	return quote;
+}
+
+function findQuote(ctx: BotContext, id: string): Quote {
+	const quote = ctx.dataset.quotes.find((candidate) => candidate.id === id.trim());
+	if (!quote) throw new UserError(localize(contentText, (m) => m.unknownQuote(truncate(id, 40))));
+	return quote;
+}
+
+/** A question to open a thread with: one that shares a theme with the quote, never a spoiler the quote isn't. */
+function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
+	const fitting = ctx.dataset.questions.filter(
+		(question) =>
+			(quote.spoiler || (!question.spoiler && question.phase !== 'after')) &&
+			question.themes.some((theme) => quote.themes.includes(theme)),
+	);
+	const pool = fitting.length > 0 ? fitting : ctx.dataset.questions.filter((question) => question.phase === 'before');
+	const id = ctx.rotation.next(
+		scope,
+		`discuss:${quote.id}`,
+		pool.map((question) => question.id),
+		ctx.random,
+		ctx.now(),
+	);
+	return pool.find((question) => question.id === id)!;
+}
+
+async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, ctx: BotContext): Promise<void> {
+	assertBotCan(
+		interaction.appPermissions,
+		['CreatePublicThreads', 'SendMessagesInThreads'],
+		`<#${interaction.channelId}>`,
+	);
+	const lang = langOf(interaction.locale);
+	if (interaction.message.hasThread) {
+		await interaction.reply({
+			content: contentText[lang].threadExists(interaction.message.id),
+			flags: MessageFlags.Ephemeral,
+		});
+		return;
+	}
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+	const langs = ctx.settings.publicLangs(interaction.guild);
+	const question = relatedQuestion(ctx, quote, interaction.channelId);
+	try {
+		const thread = await interaction.message.startThread({
+			name: threadName('💬 ', question.text[langs[0] ?? 'en']),
+			autoArchiveDuration: 1440,
+		});
+		await thread.send({ embeds: [questionEmbed(ctx.dataset, question, langs)] });
+		await interaction.editReply(contentText[lang].threadOpened(thread.id));
+	} catch (error) {
+		// Someone else pressed Discuss a moment earlier: the thread has the message's id.
+		if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) {
+			await interaction.editReply(contentText[lang].threadExists(interaction.message.id));
+			return;
+		}
+		throw error;
+	}
+}
+
+export default {
+	data,
+
+	async execute(interaction, ctx) {
+		const id = interaction.options.getString('id');
+		const theme = interaction.options.getString('theme') ?? ALL;
+		const quote = id ? findQuote(ctx, id) : nextQuote(ctx, interaction.channelId, theme);
+		if (id) ctx.rotation.markSeen(interaction.channelId, `quote:${theme}`, quote.id, ctx.now());
+		const langs = ctx.settings.publicLangs(interaction.guild);
+		await interaction.reply({
+			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
+			components: [quoteButtons(quote, theme, langs)],
+		});
+	},
+
+	async autocomplete(interaction, ctx) {
+		const typed = interaction.options.getFocused().trim().toLowerCase();
+		const lang = langOf(interaction.locale);
+		const matches = ctx.dataset.quotes.filter(
+			(quote) =>
+				!typed ||
+				quote.id.includes(typed) ||
+				quote.text.ko.toLowerCase().includes(typed) ||
+				quote.text.en.toLowerCase().includes(typed),
+		);
+		await interaction.respond(
+			matches.slice(0, 25).map((quote) => ({
+				// Spoiler quotes are marked so a name in the list doesn't give the ending away unasked.
+				name: truncate(`${quote.spoiler ? '⚠ ' : ''}${quote.text[lang]}`, 100),
+				value: quote.id,
+			})),
+		);
+	},
+
+	async button(interaction, id, ctx) {
+		const [arg] = id.args;
+		if (id.action === 'another' && arg && (arg === ALL || THEME_CHOICES.some((choice) => choice.value === arg))) {
+			const quote = nextQuote(ctx, interaction.channelId, arg);
+			const langs = ctx.settings.publicLangs(interaction.guild);
+			await interaction.reply({
+				embeds: [quoteEmbed(ctx.dataset, quote, langs)],
+				components: [quoteButtons(quote, arg, langs)],
+			});
+			return;
+		}
+		const quote =
+			id.action === 'discuss' && arg ? ctx.dataset.quotes.find((candidate) => candidate.id === arg) : undefined;
+		if (!quote) throw expired();
+		await discuss(interaction, quote, ctx);
+	},
+} satisfies Command;

@@ -1,0 +1,65 @@
+import {
+	ApplicationCommandOptionType,
+	ApplicationIntegrationType,
+	InteractionContextType,
+	MessageFlags,
+	PermissionFlagsBits,
+	type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Command } from '../src/command.js';
+import { UserError } from '../src/errors.js';
+import { common } from '../src/i18n/common.js';
+import { contentText } from '../src/i18n/content.js';
+import { langOf, localize, SERVER_LANGUAGES, type ServerLanguage } from '../src/i18n/index.js';
+
+const data = {
+	name: 'her-settings',
+	description: 'Server settings for Her Film Club',
+	description_localizations: { ko: 'Her Film Club 서버 설정' },
+	contexts: [InteractionContextType.Guild],
+	integration_types: [ApplicationIntegrationType.GuildInstall],
+	default_member_permissions: PermissionFlagsBits.ManageGuild.toString(),
+	options: [
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'language',
+			description: 'The language of public posts: Korean, English or both',
+			description_localizations: { ko: '공개 게시물 언어: 한국어, 영어, 또는 둘 다' },
+			options: [
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'language',
+					description: 'Korean, English, or both (Korean first)',
+					description_localizations: { ko: '한국어, 영어, 또는 둘 다 (한국어 먼저)' },
+					required: true,
+					choices: [
+						{ name: 'Korean', name_localizations: { ko: '한국어' }, value: 'ko' },
+						{ name: 'English', name_localizations: { ko: '영어' }, value: 'en' },
+						{ name: 'Both', name_localizations: { ko: '둘 다' }, value: 'both' },
+					],
+				},
+			],
+		},
+	],
+} satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+
+export default {
+	data,
+
+	async execute(interaction, ctx) {
+		// default_member_permissions can be overridden per server, so the permission is checked here too.
+		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
+			throw new UserError(localize(common, (m) => m.needsManageGuild));
+		}
+		const language = interaction.options.getString('language', true);
+		if (!SERVER_LANGUAGES.includes(language as ServerLanguage)) {
+			throw new UserError(localize(contentText, (m) => m.unknownLanguage));
+		}
+		ctx.settings.setLanguage(interaction.guildId, language as ServerLanguage, ctx.now());
+		const t = contentText[langOf(interaction.locale)];
+		await interaction.reply({
+			content: t.languageSet(t.languageNames[language as ServerLanguage]),
+			flags: MessageFlags.Ephemeral,
+		});
+	},
+} satisfies Command;

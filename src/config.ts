@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
+
+// A bot token is three base64url parts joined by dots; anything else is a paste error.
+const token = z
+	.string({ error: 'is missing' })
+	.trim()
+	.min(1, 'is missing')
+	.regex(/^[\w-]{10,}\.[\w-]{4,}\.[\w-]{10,}$/, 'does not look like a bot token (three parts joined by dots)');
+
+const schema = z.object({
+	DISCORD_TOKEN: token,
+	DISCORD_APPLICATION_ID: snowflake.optional(),
+	DISCORD_GUILD_ID: snowflake.optional(),
+	DISCORD_API_URL: z
+		.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://discord.com/api' })
+		.default('https://discord.com/api'),
+	DATABASE_PATH: z.string().trim().min(1).default('var/her-film-club.sqlite'),
+	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+	readonly token: string;
+	readonly applicationId: string | undefined;
+	readonly guildId: string | undefined;
+	readonly apiUrl: string;
+	readonly databasePath: string;
+	readonly logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+	public override readonly name = 'ConfigError';
+}
+
+const HINT = 'Copy .env.example to .env and fill it in; see "Configuration" in README.md.';
+
+/**
+ * Parses the environment once. Every problem is reported together in one message that never
+ * contains the token itself. `requireToken: false` is for offline tools such as `deploy --dry-run`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {}): Config {
+	const input = Object.fromEntries(
+		Object.entries(env).filter(([key, value]) => key in schema.shape && value !== undefined && value.trim() !== ''),
+	);
+	const result = (requireToken ? schema : schema.extend({ DISCORD_TOKEN: token.optional() })).safeParse(input);
+	if (!result.success) {
+		const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+		throw new ConfigError(`Configuration problem: ${problems.join('; ')}. ${HINT}`);
+	}
+	const parsed = result.data;
+	return Object.freeze({
+		token: parsed.DISCORD_TOKEN ?? '',
+		applicationId: parsed.DISCORD_APPLICATION_ID,
+		guildId: parsed.DISCORD_GUILD_ID,
+		apiUrl: parsed.DISCORD_API_URL.replace(/\/+$/, ''),
+		databasePath: parsed.DATABASE_PATH,
+		logLevel: parsed.LOG_LEVEL,
+	});
+}

@@ -1,0 +1,20 @@
+import type { Database } from 'better-sqlite3';
+import type { Config } from './config.js';
+import type { Dataset } from './dataset/schema.js';
+import type { Logger } from './logger.js';
+import type { RotationStore } from './store/rotation.js';
+import type { SettingsStore } from './store/settings.js';
+
+/** Everything a handler or job needs, built once at start and passed in (nothing reads globals). */
+export interface BotContext {
+	readonly config: Config;
+	readonly logger: Logger;
+	readonly db: Database;
+	readonly dataset: Dataset;
+	readonly settings: SettingsStore;
+	readonly rotation: RotationStore;
+	/** The clock every schedule reads; tests inject one they can move. */
+	readonly now: () => Date;
+	/** A random number in [0, 1); tests inject a seeded one. */
+	readonly random: () => number;
+}

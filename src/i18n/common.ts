@@ -1,0 +1,45 @@
+import type { Messages } from './index.js';
+
+const en = {
+	expiredButton: 'This button has expired. Run the command again for a fresh one.',
+	genericError: 'Something went wrong on our side. Please try again in a moment.',
+	guildOnly: 'Her Film Club works inside a server, not in direct messages.',
+	unknownCommand: 'This command is not known to this bot any more. An admin may need to redeploy the commands.',
+	needsManageGuild: 'You need the **Manage Server** permission to do that.',
+	missingPermissions: (permissions: string, channel: string) =>
+		`I can't do that in ${channel}: I'm missing **${permissions}**. Ask an admin to allow it for my role in that channel.`,
+	permission: {
+		ViewChannel: 'View Channel',
+		SendMessages: 'Send Messages',
+		SendMessagesInThreads: 'Send Messages in Threads',
+		EmbedLinks: 'Embed Links',
+		CreatePublicThreads: 'Create Public Threads',
+		ManageEvents: 'Manage Events',
+		MentionEveryone: 'Mention @everyone, @here and All Roles',
+		ReadMessageHistory: 'Read Message History',
+	} as Record<string, string>,
+	listSeparator: ', ',
+};
+
+const ko: typeof en = {
+	expiredButton: '만료된 버튼이에요. 명령어를 다시 실행해 새 버튼을 받아 주세요.',
+	genericError: '봇 쪽에서 문제가 생겼어요. 잠시 후 다시 시도해 주세요.',
+	guildOnly: 'Her Film Club은 DM이 아닌 서버 안에서 사용할 수 있어요.',
+	unknownCommand: '이 봇이 더 이상 알지 못하는 명령어예요. 관리자가 명령어를 다시 배포해야 할 수 있어요.',
+	needsManageGuild: '이 작업에는 **서버 관리하기** 권한이 필요해요.',
+	missingPermissions: (permissions, channel) =>
+		`${channel}에서 그 작업을 할 수 없어요. **${permissions}** 권한이 없어요. 관리자에게 그 채널에서 봇 역할에 권한을 허용해 달라고 요청해 주세요.`,
+	permission: {
+		ViewChannel: '채널 보기',
+		SendMessages: '메시지 보내기',
+		SendMessagesInThreads: '스레드에서 메시지 보내기',
+		EmbedLinks: '링크 첨부',
+		CreatePublicThreads: '공개 스레드 만들기',
+		ManageEvents: '이벤트 관리하기',
+		MentionEveryone: '@everyone, @here, 모든 역할 멘션하기',
+		ReadMessageHistory: '메시지 기록 보기',
+	},
+	listSeparator: ', ',
+};
+
+export const common: Messages<typeof en> = { en, ko };

@@ -1,0 +1,59 @@
+import type { Client } from 'discord.js';
+import type { BotContext } from './context.js';
+
+/**
+ * A periodic job. Jobs hold no state of their own: each run reads what is due from SQLite, so a
+ * restart or a missed tick loses nothing. A run never overlaps the previous one.
+ */
+export interface Job {
+	readonly name: string;
+	readonly intervalMs: number;
+	run(client: Client<true>, ctx: BotContext): Promise<void>;
+}
+
+/** The jobs the bot runs once it is ready. */
+export const JOBS: readonly Job[] = [];
+
+export interface RunningJobs {
+	/** Runs `name` now instead of waiting for its next tick (e.g. right after a schedule changed). */
+	poke(name: string): void;
+	stop(): Promise<void>;
+}
+
+export function startJobs(jobs: readonly Job[], client: Client<true>, ctx: BotContext): RunningJobs {
+	let stopped = false;
+	const loops = jobs.map((job) => {
+		let timer: NodeJS.Timeout | undefined;
+		let running: Promise<void> = Promise.resolve();
+		const tick = (): void => {
+			clearTimeout(timer);
+			running = running.then(async () => {
+				if (stopped) return;
+				try {
+					await job.run(client, ctx);
+				} catch (error) {
+					ctx.logger.error({ job: job.name, err: error }, 'job failed');
+				}
+				if (!stopped) timer = setTimeout(tick, job.intervalMs);
+			});
+		};
+		tick();
+		return {
+			name: job.name,
+			tick,
+			stop: async () => {
+				clearTimeout(timer);
+				await running;
+			},
+		};
+	});
+	return {
+		poke(name) {
+			loops.find((loop) => loop.name === name)?.tick();
+		},
+		async stop() {
+			stopped = true;
+			await Promise.all(loops.map((loop) => loop.stop()));
+		},
+	};
+}

@@ -1,0 +1,48 @@
+import { PermissionFlagsBits, PermissionsBitField, type PermissionsString } from 'discord.js';
+import { UserError } from './errors.js';
+import { common } from './i18n/common.js';
+import type { Lang } from './i18n/index.js';
+
+/** Exactly what the bot asks for in its invite URL. */
+export const BOT_PERMISSIONS = new PermissionsBitField([
+	PermissionFlagsBits.ViewChannel,
+	PermissionFlagsBits.SendMessages,
+	PermissionFlagsBits.SendMessagesInThreads,
+	PermissionFlagsBits.EmbedLinks,
+	PermissionFlagsBits.ReadMessageHistory,
+	PermissionFlagsBits.CreatePublicThreads,
+	PermissionFlagsBits.ManageEvents,
+]);
+
+export function inviteUrl(applicationId: string): string {
+	const params = new URLSearchParams({
+		client_id: applicationId,
+		scope: 'bot applications.commands',
+		permissions: BOT_PERMISSIONS.bitfield.toString(),
+	});
+	return `https://discord.com/oauth2/authorize?${params.toString()}`;
+}
+
+/** Names of the permissions in `needed` that `granted` lacks, in the order asked. */
+export function missing(granted: Readonly<PermissionsBitField> | null, needed: readonly PermissionsString[]) {
+	return needed.filter((permission) => !granted?.has(permission, true));
+}
+
+/** A user error naming, in the caller's language, what the bot lacks in `channel` (a mention or a name). */
+export function missingPermissionsError(permissions: readonly PermissionsString[], channel: string): UserError {
+	const text = (lang: Lang) => {
+		const names = permissions.map((permission) => common[lang].permission[permission] ?? permission);
+		return common[lang].missingPermissions(names.join(common[lang].listSeparator), channel);
+	};
+	return new UserError({ ko: text('ko'), en: text('en') });
+}
+
+/** Throws a user error if the bot lacks any of `needed`, e.g. `interaction.appPermissions` in the channel. */
+export function assertBotCan(
+	granted: Readonly<PermissionsBitField> | null,
+	needed: readonly PermissionsString[],
+	channel: string,
+): void {
+	const lacking = missing(granted, needed);
+	if (lacking.length > 0) throw missingPermissionsError(lacking, channel);
+}

@@ -1,0 +1,43 @@
+import type { APIEmbed } from 'discord.js';
+import type { Film } from '../dataset/schema.js';
+import type { Lang } from '../i18n/index.js';
+import { EMBED_COLOR, label } from './common.js';
+import { renderText } from './messages.js';
+
+/** The film card: director, cast, runtime, awards, the year it is set in, the Korean re-release. */
+export function filmCardEmbed(film: Film, langs: readonly Lang[]): APIEmbed {
+	const t = (lang: Lang) => renderText[lang];
+	const cast = (lang: Lang) =>
+		film.cast
+			.map((member) => `${member.actor[lang]} — ${member.role[lang]}${member.voice ? ` (${t(lang).voice})` : ''}`)
+			.join('\n');
+	const awards = (lang: Lang) =>
+		film.awards
+			.map(
+				(award) =>
+					`**${award.ceremony[lang]}**\n${t(lang).won}: ${award.won.map((w) => w[lang]).join(', ')}\n` +
+					`${t(lang).nominated}: ${award.nominated.map((n) => n[lang]).join(', ')}`,
+			)
+			.join('\n');
+	const primary = langs[0] ?? 'en';
+	return {
+		color: EMBED_COLOR,
+		title: label(langs, (lang) => t(lang).filmCardTitle),
+		description: langs
+			.map(
+				(lang) =>
+					`${film.genre[lang]} · ${t(lang).writtenAndDirected} ${film.writerDirector[lang]} · ` +
+					`${t(lang).minutes(film.runtimeMinutes)} · ${t(lang).setIn(film.storySetIn)}`,
+			)
+			.join('\n'),
+		fields: [
+			{ name: label(langs, (lang) => t(lang).cast), value: cast(primary), inline: false },
+			{ name: label(langs, (lang) => t(lang).awards), value: awards(primary), inline: false },
+			...film.koreanRereleases.slice(-1).map((release) => ({
+				name: label(langs, (lang) => t(lang).rerelease),
+				value: langs.map((lang) => `${release.date} · ${release.venue} — ${release.note[lang]}`).join('\n'),
+				inline: false,
+			})),
+		],
+	};
+}

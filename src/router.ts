@@ -1,0 +1,105 @@
+import { MessageFlags, type AutocompleteInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
+import type { Command } from './command.js';
+import type { BotContext } from './context.js';
+import { decodeCustomId } from './custom-id.js';
+import { UserError, isGone } from './errors.js';
+import { common } from './i18n/common.js';
+import { langOf } from './i18n/index.js';
+
+/**
+ * The one `interactionCreate` handler: finds the command an interaction belongs to and runs it inside
+ * the one error boundary. Expected failures (`UserError`) reach the user in their language; anything
+ * else is logged with context and the user gets a short apology, never a stack trace.
+ */
+export function createRouter(commands: readonly Command[], ctx: BotContext) {
+	const byName = new Map(commands.map((command) => [command.data.name, command]));
+
+	async function dispatch(interaction: Interaction): Promise<void> {
+		if (!interaction.inCachedGuild()) {
+			if (interaction.isRepliable()) throw new UserError({ ko: common.ko.guildOnly, en: common.en.guildOnly });
+			if (interaction.isAutocomplete()) await interaction.respond([]);
+			return;
+		}
+		if (interaction.isChatInputCommand()) {
+			const command = byName.get(interaction.commandName);
+			if (!command) throw new UserError({ ko: common.ko.unknownCommand, en: common.en.unknownCommand });
+			await command.execute(interaction, ctx);
+		} else if (interaction.isAutocomplete()) {
+			const command = byName.get(interaction.commandName);
+			if (command?.autocomplete) await command.autocomplete(interaction, ctx);
+			else await interaction.respond([]);
+		} else if (interaction.isButton() || interaction.isModalSubmit()) {
+			const id = decodeCustomId(interaction.customId);
+			const command = id && byName.get(id.command);
+			const handled = interaction.isButton() ? command?.button : command?.modal;
+			if (!id || !command || !handled) throw expired();
+			if (interaction.isButton()) await command.button?.(interaction, id, ctx);
+			else await command.modal?.(interaction, id, ctx);
+		} else if (interaction.isRepliable()) {
+			throw expired();
+		}
+	}
+
+	return async function route(interaction: Interaction): Promise<void> {
+		const context = describe(interaction);
+		try {
+			await dispatch(interaction);
+		} catch (error) {
+			await report(interaction, error, ctx, context);
+		}
+	};
+}
+
+export function expired(): UserError {
+	return new UserError({ ko: common.ko.expiredButton, en: common.en.expiredButton });
+}
+
+function describe(interaction: Interaction) {
+	return {
+		interactionId: interaction.id,
+		guildId: interaction.guildId,
+		channelId: interaction.channelId,
+		userId: interaction.user.id,
+		command: 'commandName' in interaction ? interaction.commandName : undefined,
+		customId: 'customId' in interaction ? interaction.customId : undefined,
+	};
+}
+
+async function report(
+	interaction: Interaction,
+	error: unknown,
+	ctx: BotContext,
+	context: ReturnType<typeof describe>,
+): Promise<void> {
+	const lang = langOf(interaction.locale);
+	if (error instanceof UserError) {
+		ctx.logger.debug({ ...context, reason: error.message }, 'user error');
+	} else if (isGone(error)) {
+		ctx.logger.info({ ...context, err: error }, 'interaction target is gone');
+		return;
+	} else {
+		ctx.logger.error({ ...context, err: error }, 'interaction failed');
+	}
+	const content = error instanceof UserError ? error.localized[lang] : common[lang].genericError;
+	try {
+		if (interaction.isAutocomplete()) await respondEmpty(interaction);
+		else if (interaction.isRepliable()) await tell(interaction, content);
+	} catch (replyError) {
+		ctx.logger.warn({ ...context, err: replyError }, 'could not tell the user about the failure');
+	}
+}
+
+async function respondEmpty(interaction: AutocompleteInteraction): Promise<void> {
+	if (!interaction.responded) await interaction.respond([]);
+}
+
+/** Shows `content` to the caller alone, however far the interaction has got. */
+async function tell(interaction: RepliableInteraction, content: string): Promise<void> {
+	if (interaction.deferred && !interaction.replied) {
+		await interaction.editReply({ content, embeds: [], components: [] });
+	} else if (interaction.replied) {
+		await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+	} else {
+		await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+	}
+}

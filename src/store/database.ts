@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+export type { Database } from 'better-sqlite3';
+
+/** Opens (creating if needed) the SQLite file and brings its schema up to date. `:memory:` works for tests. */
+export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Database.Database {
+	if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+	const db = new Database(path);
+	db.pragma('journal_mode = WAL');
+	db.pragma('busy_timeout = 5000');
+	db.pragma('foreign_keys = ON');
+	migrate(db, migrations);
+	return db;
+}
+
+export function migrate(db: Database.Database, migrations: readonly Migration[]): void {
+	const current = db.pragma('user_version', { simple: true }) as number;
+	const pending = migrations.filter((migration) => migration.version > current).sort((a, b) => a.version - b.version);
+	for (const migration of pending) {
+		// Each migration and its version bump commit together, so a crash never leaves half a schema.
+		db.transaction(() => {
+			db.exec(migration.sql);
+			db.pragma(`user_version = ${migration.version}`);
+		}).immediate();
+	}
+}

@@ -1,0 +1,63 @@
+import { pino } from 'pino';
+import type { Config } from '../../src/config.js';
+import type { BotContext } from '../../src/context.js';
+import { loadDataset } from '../../src/dataset/load.js';
+import { openDatabase } from '../../src/store/database.js';
+import { RotationStore } from '../../src/store/rotation.js';
+import { SettingsStore } from '../../src/store/settings.js';
+
+/** A deterministic random source (mulberry32), so a test can name the item it expects. */
+export function seededRandom(seed = 1): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+	};
+}
+
+export class TestClock {
+	private current: number;
+
+	public constructor(start: Date | string) {
+		this.current = new Date(start).getTime();
+	}
+
+	public readonly now = (): Date => new Date(this.current);
+
+	public set(to: Date | string): void {
+		this.current = new Date(to).getTime();
+	}
+
+	public advance(ms: number): void {
+		this.current += ms;
+	}
+}
+
+export const testConfig: Config = Object.freeze({
+	token: 'MTAwMDAwMDAwMDAwMDAwMDAx.test.token-for-tests-only',
+	applicationId: '100000000000000001',
+	guildId: '200000000000000001',
+	apiUrl: 'http://127.0.0.1:1/api',
+	databasePath: ':memory:',
+	logLevel: 'silent',
+});
+
+/** A BotContext on an in-memory database with the real schema and dataset, a movable clock and seeded random. */
+export function createTestContext(options: { start?: string; seed?: number; databasePath?: string } = {}) {
+	const clock = new TestClock(options.start ?? '2025-05-14T03:00:00Z');
+	const db = openDatabase(options.databasePath ?? ':memory:');
+	const ctx: BotContext = {
+		config: testConfig,
+		logger: pino({ level: 'silent' }),
+		db,
+		dataset: loadDataset(),
+		settings: new SettingsStore(db),
+		rotation: new RotationStore(db),
+		now: clock.now,
+		random: seededRandom(options.seed),
+	};
+	return { ctx, clock, db };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['tests/**/*.test.ts'],
+		// Server time must never leak into schedules: run the suite in a zone that is not UTC.
+		env: { TZ: 'America/Los_Angeles' },
+		testTimeout: 20_000,
+		hookTimeout: 30_000,
+		pool: 'forks',
+	},
+});
