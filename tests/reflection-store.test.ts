@@ -1,0 +1,269 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { ReflectionStore, type ClaimInput, type ScheduleInput } from '../src/reflection/store.js';
+import { reflectionNonce } from '../src/reflection/schedule.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+
+const GUILD = '200000000000000001';
+const OTHER_GUILD = '200000000000000002';
+const LEASE = 60_000;
+
+const seoulNine: ScheduleInput = {
+	guildId: GUILD,
+	channelId: '300000000000000001',
+	time: '09:00',
+	timeZone: 'Asia/Seoul',
+	roleId: null,
+	thread: false,
+	updatedBy: '400000000000000001',
+};
+
+let dir: string;
+let file: string;
+const opened: Database[] = [];
+
+function open(): ReflectionStore {
+	const db = openDatabase(file);
+	opened.push(db);
+	return new ReflectionStore(db);
+}
+
+const at = (iso: string) => new Date(iso);
+// 2024-03-10 09:00 in Seoul.
+const DUE = at('2024-03-10T00:00:00Z');
+
+function claimInput(overrides: Partial<ClaimInput> = {}): ClaimInput {
+	return {
+		guildId: GUILD,
+		localDate: '2024-03-10',
+		dueAt: DUE,
+		channelId: seoulNine.channelId,
+		processId: 'process-a',
+		now: DUE,
+		leaseMs: LEASE,
+		maxAttempts: 3,
+		pick: () => 'reflection-one',
+		...overrides,
+	};
+}
+
+beforeEach(() => {
+	dir = mkdtempSync(join(tmpdir(), 'hfc-reflection-'));
+	file = join(dir, 'bot.sqlite');
+});
+
+afterEach(() => {
+	for (const db of opened.splice(0)) if (db.open) db.close();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+describe('schedules', () => {
+	test('Given a saved schedule, then it is due at 09:00 Seoul time and only for the guilds this process serves', () => {
+		const store = open();
+		const saved = store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		expect(saved.nextDueAt).toEqual(DUE);
+		expect(store.due(at('2024-03-09T23:59:59Z'), [GUILD])).toEqual([]);
+		expect(store.due(DUE, [GUILD]).map((row) => row.guildId)).toEqual([GUILD]);
+		expect(store.due(DUE, [OTHER_GUILD])).toEqual([]);
+		expect(store.due(DUE, [])).toEqual([]);
+	});
+
+	test('Given a paused schedule, then it is never due, and saving it again resumes it', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.pause(GUILD, 'channel-missing', null, at('2024-03-09T13:00:00Z'));
+		expect(store.get(GUILD)?.paused).toEqual({
+			reason: 'channel-missing',
+			detail: null,
+			at: at('2024-03-09T13:00:00Z'),
+		});
+		expect(store.due(at('2024-03-11T00:00:00Z'), [GUILD])).toEqual([]);
+
+		const resumed = store.save(seoulNine, at('2024-03-10T05:00:00Z'));
+		expect(resumed.paused).toBeNull();
+		expect(resumed.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
+	});
+
+	test('Given today was posted, then moving the time later today schedules tomorrow, not a second post', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		const claim = store.claim(claimInput());
+		expect(claim.kind).toBe('claimed');
+		store.markSent(claimInput(), { messageId: 'm1', threadId: null }, DUE);
+
+		const moved = store.save({ ...seoulNine, time: '21:00' }, at('2024-03-10T01:00:00Z'));
+		expect(moved.nextDueAt).toEqual(at('2024-03-11T12:00:00Z'));
+	});
+
+	test('Given a stopped schedule, then it is gone but its last post is still known', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.claim(claimInput());
+		store.markSent(claimInput(), { messageId: 'm1', threadId: null }, DUE);
+		expect(store.remove(GUILD)).toBe(true);
+		expect(store.remove(GUILD)).toBe(false);
+		expect(store.get(GUILD)).toBeUndefined();
+		expect(store.lastSent(GUILD)?.messageId).toBe('m1');
+	});
+});
+
+describe('claims', () => {
+	test('Given a due day, then the claim carries the day’s deterministic nonce and the picked prompt', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		const claim = store.claim(claimInput());
+		expect(claim).toMatchObject({
+			kind: 'claimed',
+			retry: false,
+			post: { status: 'claimed', nonce: reflectionNonce(GUILD, '2024-03-10'), reflectionId: 'reflection-one' },
+		});
+	});
+
+	test('Given a sent day, then it moves the schedule to tomorrow and another claim finds it settled', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.claim(claimInput());
+		store.markSent(claimInput(), { messageId: 'm1', threadId: 't1' }, at('2024-03-10T00:00:02Z'));
+		expect(store.get(GUILD)?.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
+		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'sent', messageId: 'm1', threadId: 't1' });
+		expect(store.due(at('2024-03-10T12:00:00Z'), [GUILD])).toEqual([]);
+	});
+
+	test('Given two processes on one file, then the second sees the first’s fresh claim as busy and never picks', () => {
+		const first = open();
+		const second = open();
+		first.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		expect(first.claim(claimInput()).kind).toBe('claimed');
+		let picked = false;
+		const claim = second.claim(
+			claimInput({
+				processId: 'process-b',
+				pick: () => {
+					picked = true;
+					return 'reflection-two';
+				},
+			}),
+		);
+		expect(claim.kind).toBe('busy');
+		expect(picked).toBe(false);
+	});
+
+	test('Given a process crashed after claiming, then after restart the claim waits out its lease and is retried with the same nonce and prompt', () => {
+		const crashed = open();
+		crashed.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		crashed.claim(claimInput());
+		opened[0]!.close();
+
+		const restarted = open();
+		expect(restarted.claim(claimInput({ processId: 'process-b', now: at('2024-03-10T00:00:30Z') })).kind).toBe('busy');
+		const retry = restarted.claim(
+			claimInput({ processId: 'process-b', now: at('2024-03-10T00:01:00Z'), pick: () => 'reflection-two' }),
+		);
+		expect(retry).toMatchObject({
+			kind: 'claimed',
+			retry: true,
+			post: {
+				nonce: reflectionNonce(GUILD, '2024-03-10'),
+				reflectionId: 'reflection-one',
+				claimedBy: 'process-b',
+				attempts: 2,
+			},
+		});
+	});
+
+	test('Given a day that never confirms, then it is given up after the last attempt and the schedule moves on', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		for (let attempt = 0; attempt < 3; attempt++) {
+			expect(store.claim(claimInput({ now: new Date(DUE.getTime() + attempt * LEASE) })).kind).toBe('claimed');
+		}
+		const giveUp = store.claim(claimInput({ now: new Date(DUE.getTime() + 3 * LEASE) }));
+		expect(giveUp).toMatchObject({ kind: 'settled', post: { status: 'failed', failure: 'too-many-attempts' } });
+		expect(store.get(GUILD)?.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
+	});
+
+	test('Given the schedule changed after the decision was made, then the claim is refused as stale', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.save({ ...seoulNine, time: '10:00' }, at('2024-03-09T12:00:01Z'));
+		expect(store.claim(claimInput()).kind).toBe('stale');
+		store.remove(GUILD);
+		expect(store.claim(claimInput()).kind).toBe('stale');
+	});
+
+	test('Given an unconfirmed claim from yesterday, then skipping closes it and it is never retried today', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.claim(claimInput());
+		const schedule = store.get(GUILD)!;
+		const skipped = store.skip(schedule, at('2024-03-11T00:00:00Z'), at('2024-03-10T16:00:00Z'));
+		expect(skipped).toBe(true);
+		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
+		// A second process doing the same skip finds the schedule already moved.
+		expect(store.skip(schedule, at('2024-03-11T00:00:00Z'), at('2024-03-10T16:00:00Z'))).toBe(false);
+	});
+
+	test('Given the send was refused (channel gone), then the day fails, and a fixed schedule can still post it today', () => {
+		const store = open();
+		store.save({ ...seoulNine, time: '08:00' }, at('2024-03-09T12:00:00Z'));
+		const dueAt = at('2024-03-09T23:00:00Z');
+		store.claim(claimInput({ dueAt, now: dueAt }));
+		store.pause(GUILD, 'channel-missing', null, dueAt, '2024-03-10');
+		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'channel-missing' });
+
+		const fixed = store.save({ ...seoulNine, channelId: '300000000000000002' }, at('2024-03-09T23:30:00Z'));
+		expect(fixed.nextDueAt).toEqual(DUE);
+		expect(store.claim(claimInput({ now: DUE, channelId: '300000000000000002' })).kind).toBe('claimed');
+	});
+});
+
+describe('two OS processes on one SQLite file', () => {
+	const run = promisify(execFile);
+
+	test('Given four processes racing for the same due day, then exactly one claims it', async () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		const storeModule = new URL('../src/reflection/store.ts', import.meta.url).pathname;
+		const go = join(dir, 'go');
+		const script = `
+			import { existsSync, writeFileSync } from 'node:fs';
+			import Database from 'better-sqlite3';
+			import { ReflectionStore } from ${JSON.stringify(storeModule)};
+			const db = new Database(process.env.DB_FILE);
+			db.pragma('busy_timeout = 5000');
+			const store = new ReflectionStore(db);
+			// Everyone opens the file first, then all claim at once.
+			writeFileSync(process.env.GO + '.' + process.env.PROCESS_ID, '');
+			while (!existsSync(process.env.GO)) {}
+			const result = store.claim({
+				guildId: ${JSON.stringify(GUILD)}, localDate: '2024-03-10', dueAt: new Date(${DUE.getTime()}),
+				channelId: '1', processId: process.env.PROCESS_ID, now: new Date(${DUE.getTime()}),
+				leaseMs: 60000, maxAttempts: 3, pick: () => 'reflection-' + process.env.PROCESS_ID,
+			});
+			process.stdout.write(result.kind);
+		`;
+		const processIds = ['p1', 'p2', 'p3', 'p4'];
+		const running = Promise.all(
+			processIds.map(async (processId) => {
+				const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+					env: { ...process.env, DB_FILE: file, GO: go, PROCESS_ID: processId },
+				});
+				return stdout;
+			}),
+		);
+		await vi.waitFor(() => expect(processIds.every((id) => existsSync(`${go}.${id}`))).toBe(true), {
+			timeout: 15_000,
+			interval: 20,
+		});
+		writeFileSync(go, '');
+		const results = await running;
+		expect(results.filter((kind) => kind === 'claimed')).toHaveLength(1);
+		expect(results.filter((kind) => kind === 'busy')).toHaveLength(3);
+		const post = store.post(GUILD, '2024-03-10')!;
+		expect(post.reflectionId).toBe(`reflection-${post.claimedBy}`);
+	});
+});
