@@ -31,7 +31,7 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 		} else if (interaction.isButton() || interaction.isModalSubmit()) {
 			const id = decodeCustomId(interaction.customId);
 			const command = id && byName.get(id.command);
-			const handled = interaction.isButton() ? command?.button : command?.modal;
+			const handled = interaction.isButton() ? command?.button !== undefined : command?.modal !== undefined;
 			if (!id || !command || !handled) throw expired();
 			if (interaction.isButton()) await command.button?.(interaction, id, ctx);
 			else await command.modal?.(interaction, id, ctx);

@@ -1,5 +1,3 @@
-import type { Locale } from 'discord.js';
-
 export type Lang = 'ko' | 'en';
 export const LANGS: readonly Lang[] = ['ko', 'en'];
 
@@ -11,7 +9,7 @@ export const SERVER_LANGUAGES: readonly ServerLanguage[] = ['ko', 'en', 'both'];
 export type Messages<T> = Readonly<Record<Lang, T>>;
 
 /** Ephemeral replies follow the caller's Discord client: Korean for `ko`, English for everything else. */
-export function langOf(locale: Locale | `${Locale}` | string | null | undefined): Lang {
+export function langOf(locale: string | null | undefined): Lang {
 	return locale?.startsWith('ko') ? 'ko' : 'en';
 }
 

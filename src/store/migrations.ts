@@ -65,4 +65,58 @@ export const MIGRATIONS: readonly Migration[] = [
 			);
 		`,
 	},
+	{
+		version: 3,
+		name: 'watch parties',
+		sql: `
+			-- A watch party: where it runs, its messages, and its clock (see src/watchparty/timeline.ts).
+			CREATE TABLE watch_parties (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				guild_id TEXT NOT NULL,
+				-- Where /her-watchparty start ran; the party posts in thread_id (a thread, or that channel itself).
+				channel_id TEXT NOT NULL,
+				thread_id TEXT,
+				host_id TEXT NOT NULL,
+				title TEXT,
+				status TEXT NOT NULL CHECK (status IN ('setup', 'running', 'ended')),
+				end_reason TEXT,
+				created_at INTEGER NOT NULL,
+				announce_message_id TEXT,
+				welcome_message_id TEXT,
+				control_message_id TEXT,
+				countdown_message_id TEXT,
+				event_id TEXT,
+				start_at INTEGER NOT NULL,
+				film_offset_ms INTEGER NOT NULL,
+				paused_at INTEGER,
+				paused_total_ms INTEGER NOT NULL DEFAULT 0,
+				countdown_shown INTEGER,
+				ended_at INTEGER,
+				-- JSON array of beat ids the group jumped over; posted beats are rows of watch_party_posts.
+				skipped TEXT NOT NULL DEFAULT '[]',
+				-- When the engine next has work for it; NULL while paused or ended.
+				next_due_at INTEGER,
+				failures INTEGER NOT NULL DEFAULT 0
+			);
+			CREATE UNIQUE INDEX watch_parties_one_active_per_channel ON watch_parties (channel_id) WHERE status <> 'ended';
+			CREATE INDEX watch_parties_active_thread ON watch_parties (thread_id) WHERE status <> 'ended';
+			CREATE INDEX watch_parties_due ON watch_parties (next_due_at) WHERE status = 'running';
+			CREATE TABLE watch_party_members (
+				party_id INTEGER NOT NULL REFERENCES watch_parties (id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				joined_at INTEGER NOT NULL,
+				PRIMARY KEY (party_id, user_id)
+			);
+			-- One row per post (a beat or the wrap-up), claimed before sending, so nothing is posted twice.
+			CREATE TABLE watch_party_posts (
+				party_id INTEGER NOT NULL REFERENCES watch_parties (id) ON DELETE CASCADE,
+				post_key TEXT NOT NULL,
+				nonce TEXT NOT NULL,
+				claimed_at INTEGER NOT NULL,
+				late INTEGER NOT NULL DEFAULT 0,
+				message_id TEXT,
+				PRIMARY KEY (party_id, post_key)
+			);
+		`,
+	},
 ];

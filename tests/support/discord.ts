@@ -148,7 +148,7 @@ export class TestDiscord {
 		const sub = subcommand ? definitions.find((option) => option.name === subcommand) : undefined;
 		if (subcommand && !sub) throw new Error(`no subcommand ${subcommand} on /${command.data.name}`);
 		const leafDefinitions = (sub && 'options' in sub ? sub.options : sub ? [] : definitions) ?? [];
-		const leaf = this.optionValues(leafDefinitions as APIApplicationCommandOption[], values);
+		const leaf = this.optionValues(leafDefinitions, values);
 		const data = {
 			id: snowflake(),
 			name: command.data.name,
@@ -267,7 +267,7 @@ export class TestDiscord {
 			type: 0,
 			components: [],
 			...partial,
-		} as APIMessage;
+		};
 	}
 
 	private addGuild(options: GuildOptions) {
@@ -332,8 +332,10 @@ export class TestDiscord {
 
 	/** In-memory answers to the routes the bot uses, shaped as Discord answers them. */
 	private async answer(request: { method: string; fullRoute: string; body?: unknown; query?: URLSearchParams }) {
-		const { method, fullRoute: route } = request;
-		const body = request.body as any;
+		const { method } = request;
+		const route = decodeURIComponent(request.fullRoute);
+		// What goes over the wire: JSON, so undefined fields vanish exactly as they would.
+		const body = request.body === undefined ? undefined : JSON.parse(JSON.stringify(request.body));
 		this.requests.push({ method, route, body, query: request.query });
 		const message = (channelId: string, data: any = body) => {
 			const created = this.message({

@@ -1,0 +1,31 @@
+import dotenv from 'dotenv';
+import { COMMANDS } from '../commands/index.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { commandBodies, DeployError, deployCommands, type DeployScope } from '../src/deploy.js';
+
+// `npm run deploy:guild` / `deploy:global`, with `-- --dry-run` to print the JSON and touch nothing.
+dotenv.config({ quiet: true });
+
+const scope = process.argv[2] as DeployScope;
+const dryRun = process.argv.includes('--dry-run');
+
+if (dryRun) {
+	process.stdout.write(`${JSON.stringify(commandBodies(COMMANDS), null, 2)}\n`);
+	process.exit(0);
+}
+
+try {
+	const config = loadConfig(process.env);
+	const names = await deployCommands(config, scope, COMMANDS);
+	const where =
+		scope === 'guild' ? `server ${config.guildId}` : 'every server (global; may take a few minutes to show)';
+	process.stdout.write(
+		`Registered ${names.length} commands in ${where}: ${names.map((name) => `/${name}`).join(', ')}\n`,
+	);
+} catch (error) {
+	if (error instanceof ConfigError || error instanceof DeployError) {
+		process.stderr.write(`her-film-club deploy: ${error.message}\n`);
+		process.exit(1);
+	}
+	throw error;
+}
