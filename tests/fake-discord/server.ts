@@ -1,0 +1,726 @@
+/**
+ * FakeDiscord: REST under /api/v10 and a gateway WebSocket on 127.0.0.1, a world model, request
+ * recording, Discord's limits, injected faults and bounded waits for tests.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { Gateway } from './gateway.js';
+import type { GatewayOpRecord } from './gateway.js';
+import { readBody, notFound } from './http.js';
+import type { Reply } from './http.js';
+import { buildCommandOptions, modalComponents, partialChannel } from './interactions.js';
+import type { InteractInit, InteractionState } from './interactions.js';
+import { buildRoutes } from './rest.js';
+import type { Route } from './rest.js';
+import type { FieldError } from './limits.js';
+import { Clock, World, channelPayload, guildCreatePayload, memberPayload, toBits } from './world.js';
+import type { ChannelInit, Guild, GuildInit, Json, Message, PermissionsInput, User } from './world.js';
+
+export interface RecordedRequest {
+	method: string;
+	/** route template, e.g. `/channels/:channel/messages`; `?` when unknown */
+	route: string;
+	/** path after /api/v10 */
+	path: string;
+	query: Record<string, string>;
+	body: unknown;
+	files: { name: string; filename: string; size: number }[];
+	time: number;
+	status: number;
+	response?: unknown;
+}
+
+export interface Violation {
+	kind: 'limits' | 'interaction' | 'gateway' | 'auth' | 'request';
+	message: string;
+	method?: string;
+	path?: string;
+	errors?: FieldError[];
+	time: number;
+}
+
+export interface Fault {
+	method?: string;
+	/** route template (`/channels/:channel/messages`), exact path, or a RegExp over the path */
+	path: string | RegExp;
+	status: 429 | 500 | 502 | 503;
+	/** how many matching requests to fail (default 1) */
+	count?: number;
+	/** seconds (429 only; default 0.25) */
+	retryAfter?: number;
+	global?: boolean;
+	scope?: 'user' | 'shared' | 'global';
+}
+
+export interface FakeDiscordOptions {
+	/** gateway heartbeat interval (default 41250 like Discord) */
+	heartbeatIntervalMs?: number;
+	/** if set, only this token is accepted (REST and gateway) */
+	token?: string;
+	/** how long an interaction may go unanswered (default 3000) */
+	interactionDeadlineMs?: number;
+	botName?: string;
+	/** how long enforce_nonce remembers a nonce (default 5 min, on the fake clock) */
+	nonceWindowMs?: number;
+	/** guilds per GUILD_CREATE batch before awaiting the socket write (default 100) */
+	guildBatch?: number;
+}
+
+export interface WaitOptions {
+	timeoutMs?: number;
+}
+
+const API_PREFIX = '/api/v10';
+
+export class FakeDiscord {
+	readonly clock = new Clock();
+	readonly world: World;
+	readonly gateway: Gateway;
+	readonly requests: RecordedRequest[] = [];
+	readonly violations: Violation[] = [];
+	/** requests to routes the fake does not know */
+	readonly unexpected: RecordedRequest[] = [];
+	/** messages whose embeds were dropped because the bot lacks EMBED_LINKS */
+	readonly strippedEmbeds: { channelId: string; messageId: string }[] = [];
+	readonly interactions = new Map<string, InteractionState>();
+	readonly interactionsByToken = new Map<string, InteractionState>();
+	/** application commands by scope: 'global' or a guild id */
+	readonly commands = new Map<string, Json[]>();
+	/** 429s the fake answered (injected or from the global limiter) */
+	rateLimited = 0;
+	readonly nonces = new Map<string, { messageId: string; at: number }>();
+	readonly options: Required<Omit<FakeDiscordOptions, 'token'>> & { token?: string };
+
+	private readonly events = new EventEmitter();
+	private readonly faults: (Fault & { remaining: number })[] = [];
+	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
+	private readonly routes: Route[];
+	private server!: Server;
+	private wss!: WebSocketServer;
+	private port = 0;
+	private defaultUser: User | undefined;
+
+	constructor(options: FakeDiscordOptions = {}) {
+		this.options = {
+			heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+			interactionDeadlineMs: options.interactionDeadlineMs ?? 3_000,
+			botName: options.botName ?? 'Her Film Club',
+			nonceWindowMs: options.nonceWindowMs ?? 5 * 60_000,
+			guildBatch: options.guildBatch ?? 100,
+			...(options.token !== undefined ? { token: options.token } : {}),
+		};
+		this.events.setMaxListeners(0);
+		this.world = new World(this.clock, this.options.botName);
+		this.gateway = new Gateway(
+			this.world,
+			{
+				heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+				url: () => this.wsUrl,
+				batch: this.options.guildBatch,
+				...(this.options.token !== undefined ? { token: this.options.token } : {}),
+			},
+			(rec) => this.onGateway(rec),
+		);
+		this.routes = buildRoutes(this);
+	}
+
+	/** http://127.0.0.1:PORT */
+	get base(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+	/** what to give discord.js as `rest.api` */
+	get api(): string {
+		return `${this.base}/api`;
+	}
+	get wsUrl(): string {
+		return `ws://127.0.0.1:${this.port}`;
+	}
+	get bot(): User {
+		return this.world.bot;
+	}
+	get applicationId(): string {
+		return this.world.applicationId;
+	}
+
+	async listen(): Promise<this> {
+		this.server = createServer((req, res) => void this.handle(req, res));
+		this.server.keepAliveTimeout = 1_000;
+		this.wss = new WebSocketServer({ server: this.server, perMessageDeflate: false });
+		this.wss.on('connection', (ws, req) => this.gateway.handleConnection(ws, req));
+		await new Promise<void>((resolve, reject) => {
+			this.server.once('error', reject);
+			this.server.listen(0, '127.0.0.1', () => resolve());
+		});
+		this.port = (this.server.address() as AddressInfo).port;
+		return this;
+	}
+
+	async close(): Promise<void> {
+		this.gateway.shutdown();
+		await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+		this.server.closeAllConnections();
+		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+	}
+
+	// ---- world ------------------------------------------------------------------------------------
+
+	/** Add a guild (default: @everyone, a bot role, #general). Call before the bot connects, or it arrives as GUILD_CREATE. */
+	addGuild(init: GuildInit = {}): Guild {
+		const g = this.world.addGuild(init);
+		if (this.gateway.sessions.size > 0) this.gateway.dispatch('GUILD_CREATE', this.guildPayload(g), { guildId: g.id });
+		return g;
+	}
+
+	/** Many guilds from a template (for the benchmark). */
+	addGuilds(count: number, make: (i: number) => GuildInit): Guild[] {
+		const out: Guild[] = [];
+		for (let i = 0; i < count; i++) out.push(this.world.addGuild(make(i)));
+		return out;
+	}
+
+	/** Add a channel to a guild; dispatched as CHANNEL_CREATE when the bot is connected. */
+	addChannel(guildId: string, init: ChannelInit): string {
+		const ch = this.world.addChannel(guildId, init);
+		this.gateway.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
+		return ch.id;
+	}
+
+	/** A member-side user; `permissions` act like an extra role in every guild. */
+	user(init: { id?: string; username?: string; locale?: string; permissions?: PermissionsInput } = {}): User {
+		return this.world.user(init);
+	}
+
+	/** First text channel of a guild. */
+	general(guildId: string): string {
+		const g = this.world.guilds.get(guildId);
+		const ch = g && [...g.channels.values()].find((c) => c.type === 0);
+		if (!ch) throw new Error(`fake-discord: guild ${guildId} has no text channel`);
+		return ch.id;
+	}
+
+	/** The bot's computed permissions in a channel. */
+	botPermissions(channelId: string): bigint {
+		return this.world.botPermissions(channelId);
+	}
+
+	/** Messages stored in a channel or thread (not deleted), oldest first. */
+	messages(channelId: string): Json[] {
+		return [...this.world.messages.values()]
+			.filter((m) => m.channelId === channelId && !m.deleted)
+			.map((m) => m.payload);
+	}
+
+	message(id: string): Json | undefined {
+		const m = this.world.messages.get(id);
+		return m && !m.deleted ? m.payload : undefined;
+	}
+
+	/** Threads created in a channel (by the bot). */
+	threads(parentId?: string): Json[] {
+		const out: Json[] = [];
+		for (const g of this.world.guilds.values()) {
+			for (const c of g.channels.values()) {
+				if ((c.type === 11 || c.type === 12) && (parentId === undefined || c.parentId === parentId)) {
+					out.push(channelPayload(c, this.world));
+				}
+			}
+		}
+		return out;
+	}
+
+	scheduledEvents(guildId?: string): Json[] {
+		return [...this.world.events.values()].filter((e) => !guildId || e.guildId === guildId).map((e) => e.payload);
+	}
+
+	guildPayload(g: Guild): Json {
+		return guildCreatePayload(this.world, g);
+	}
+
+	// ---- gateway control --------------------------------------------------------------------------
+
+	/** Send any dispatch (CHANNEL_DELETE, THREAD_DELETE, GUILD_DELETE, ...) to every session. */
+	dispatch(t: string, d: unknown, opts: { sessionId?: string; guildId?: string } = {}): number {
+		return this.gateway.dispatch(t, d, opts);
+	}
+
+	/** Remove a channel or thread and dispatch CHANNEL_DELETE / THREAD_DELETE. */
+	deleteChannel(id: string): void {
+		const ch = this.world.removeChannel(id);
+		if (!ch) throw new Error(`fake-discord: unknown channel ${id}`);
+		if (ch.type === 11 || ch.type === 12 || ch.type === 10) {
+			this.dispatch(
+				'THREAD_DELETE',
+				{ id, guild_id: ch.guildId, parent_id: ch.parentId, type: ch.type },
+				{ guildId: ch.guildId },
+			);
+		} else {
+			this.dispatch('CHANNEL_DELETE', channelPayload(ch, this.world), { guildId: ch.guildId });
+		}
+	}
+
+	/** Kick the bot from a guild (GUILD_DELETE without `unavailable`), or an outage with `unavailable: true`. */
+	deleteGuild(id: string, opts: { unavailable?: boolean } = {}): void {
+		if (!opts.unavailable) this.world.removeGuild(id);
+		this.dispatch('GUILD_DELETE', opts.unavailable ? { id, unavailable: true } : { id }, { guildId: id });
+	}
+
+	/** Change the bot's overwrite in a channel and dispatch CHANNEL_UPDATE. */
+	setBotOverwrite(channelId: string, allow: PermissionsInput, deny: PermissionsInput): void {
+		const ch = this.world.channel(channelId);
+		if (!ch) throw new Error(`fake-discord: unknown channel ${channelId}`);
+		ch.overwrites = ch.overwrites.filter((o) => !(o.type === 1 && o.id === this.bot.id));
+		ch.overwrites.push({ id: this.bot.id, type: 1, allow: toBits(allow), deny: toBits(deny) });
+		this.dispatch('CHANNEL_UPDATE', channelPayload(ch, this.world), { guildId: ch.guildId });
+	}
+
+	/** Close live gateway sockets with `code`; 1006 terminates without a close frame. */
+	closeGateway(code = 4000): number {
+		return this.gateway.close(code);
+	}
+
+	/** op 7 RECONNECT. */
+	requestReconnect(): number {
+		return this.gateway.reconnect();
+	}
+
+	/** op 9 INVALID SESSION. */
+	invalidateSession(resumable = false): number {
+		return this.gateway.invalidateSession(resumable);
+	}
+
+	// ---- interactions -----------------------------------------------------------------------------
+
+	/** Dispatch an INTERACTION_CREATE as Discord would; returns its id and token. */
+	interact(init: InteractInit): { id: string; token: string } {
+		const guild = this.world.guilds.get(init.guildId);
+		if (!guild) throw new Error(`fake-discord: unknown guild ${init.guildId}`);
+		const channel = this.world.channel(init.channelId);
+		if (!channel) throw new Error(`fake-discord: unknown channel ${init.channelId}`);
+		const user = init.user ?? (this.defaultUser ??= this.world.user({ username: 'theodore' }));
+		const id = this.world.ids.next();
+		const token = `fake-itoken.${id}.${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+		let type: number;
+		let data: Json;
+		let message: Json | undefined;
+		let sourceMessageId: string | undefined;
+		switch (init.kind) {
+			case 'command':
+			case 'autocomplete': {
+				type = init.kind === 'command' ? 2 : 4;
+				const def = this.findCommand(init.name, guild.id);
+				const built =
+					init.kind === 'command' && init.rawOptions
+						? { options: init.rawOptions }
+						: buildCommandOptions(this.world, guild, def, {
+								...(init.subcommand !== undefined ? { subcommand: init.subcommand } : {}),
+								...(init.group !== undefined ? { group: init.group } : {}),
+								...(init.options !== undefined ? { options: init.options } : {}),
+								...(init.kind === 'autocomplete' ? { focused: init.focused } : {}),
+							});
+				data = {
+					id: (def?.id as string | undefined) ?? this.world.ids.next(),
+					name: init.name,
+					type: 1,
+					...(built.options.length ? { options: built.options } : {}),
+					...('resolved' in built && built.resolved ? { resolved: built.resolved } : {}),
+					...(def?.guild_id ? { guild_id: def.guild_id } : {}),
+				};
+				break;
+			}
+			case 'button':
+			case 'select': {
+				type = 3;
+				const m = this.findComponentMessage(init.channelId, init.customId, init.messageId);
+				message = m?.payload;
+				sourceMessageId = m?.id;
+				data =
+					init.kind === 'button'
+						? { custom_id: init.customId, component_type: 2 }
+						: { custom_id: init.customId, component_type: 3, values: init.values };
+				break;
+			}
+			case 'modal': {
+				type = 5;
+				const modal = this.findModal(init.customId);
+				data = { custom_id: init.customId, components: modalComponents(modal, init.fields) };
+				if (init.messageId) {
+					const m = this.world.messages.get(init.messageId);
+					message = m?.payload;
+					sourceMessageId = m?.id;
+				}
+				break;
+			}
+		}
+		const member = {
+			...memberPayload(this.world, guild, user),
+			permissions: this.world.permissions(channel.id, user.id).toString(),
+		};
+		const payload: Json = {
+			id,
+			application_id: this.applicationId,
+			type,
+			data,
+			guild: { id: guild.id, locale: guild.preferredLocale, features: [] },
+			guild_id: guild.id,
+			channel: partialChannel(this.world, channel, user.id),
+			channel_id: channel.id,
+			member,
+			token,
+			version: 1,
+			app_permissions: this.world.botPermissions(channel.id).toString(),
+			locale: init.locale ?? user.locale,
+			guild_locale: guild.preferredLocale,
+			entitlements: [],
+			authorizing_integration_owners: { '0': guild.id },
+			context: 0,
+			attachment_size_limit: 10 * 1024 * 1024,
+			...(message ? { message } : {}),
+		};
+		const state: InteractionState = {
+			id,
+			token,
+			type,
+			guildId: guild.id,
+			channelId: channel.id,
+			userId: user.id,
+			payload,
+			dispatchedAt: Date.now(),
+			followups: [],
+			...(sourceMessageId !== undefined ? { sourceMessageId } : {}),
+		};
+		this.interactions.set(id, state);
+		this.interactionsByToken.set(token, state);
+		const session = this.gateway.currentSession();
+		if (!session) throw new Error('fake-discord: no gateway session to dispatch the interaction to');
+		this.gateway.dispatchTo(session, 'INTERACTION_CREATE', payload);
+		return { id, token };
+	}
+
+	private findCommand(name: string, guildId: string): Json | undefined {
+		return (
+			this.commands.get(guildId)?.find((c) => c.name === name && (c.type ?? 1) === 1) ??
+			this.commands.get('global')?.find((c) => c.name === name && (c.type ?? 1) === 1)
+		);
+	}
+
+	private findComponentMessage(channelId: string, customId: string, messageId?: string): Message | undefined {
+		if (messageId) return this.world.messages.get(messageId);
+		const all = [...this.world.messages.values()].reverse();
+		const has = (m: Message): boolean => JSON.stringify(m.payload.components ?? []).includes(JSON.stringify(customId));
+		return all.find((m) => !m.deleted && m.channelId === channelId && has(m)) ?? all.find((m) => !m.deleted && has(m));
+	}
+
+	private findModal(customId: string): Json | undefined {
+		const all = [...this.interactions.values()].reverse();
+		return all.find((i) => i.callback?.type === 9 && i.callback.data?.custom_id === customId)?.callback?.data;
+	}
+
+	/** Interactions that never got an initial callback. */
+	unanswered(): InteractionState[] {
+		return [...this.interactions.values()].filter((i) => !i.callback);
+	}
+
+	/** Wait for the initial callback of an interaction; resolves to `{ type, data }`. */
+	async response(interactionId: string, opts: WaitOptions = {}): Promise<{ type: number; data?: Json }> {
+		const cb = await this.waitUntil(() => this.interactions.get(interactionId)?.callback, {
+			timeoutMs: opts.timeoutMs ?? this.options.interactionDeadlineMs + 1_000,
+			what: `callback of interaction ${interactionId}`,
+		});
+		return { type: cb.type, ...(cb.data !== undefined ? { data: cb.data } : {}) };
+	}
+
+	/** Wait until the interaction's original message exists and is no longer "thinking"; returns it. */
+	async reply(interactionId: string, opts: WaitOptions = {}): Promise<Json> {
+		return this.waitUntil(
+			() => {
+				const s = this.interactions.get(interactionId);
+				const m = s?.originalMessageId ? this.world.messages.get(s.originalMessageId) : undefined;
+				if (!m || m.deleted) return undefined;
+				return ((m.payload.flags as number) & 128) === 0 ? m.payload : undefined;
+			},
+			{ timeoutMs: opts.timeoutMs ?? 5_000, what: `reply to interaction ${interactionId}` },
+		);
+	}
+
+	// ---- faults -----------------------------------------------------------------------------------
+
+	/** Answer the next `count` requests matching `method` + `path` with `status`. */
+	failNext(fault: Fault): void {
+		this.faults.push({ ...fault, remaining: fault.count ?? 1 });
+	}
+
+	/** A real global limiter across all bot-authenticated routes (interaction routes are exempt); null disables. */
+	setGlobalRateLimit(perSecond: number | null): void {
+		this.globalLimit = perSecond === null ? null : { perSecond, window: 0, used: 0 };
+	}
+
+	// ---- recording & waits ------------------------------------------------------------------------
+
+	violation(v: Omit<Violation, 'time'>): void {
+		this.violations.push({ ...v, time: Date.now() });
+		this.events.emit('change');
+	}
+
+	/** Emit a change so pending waits re-check. */
+	changed(): void {
+		this.events.emit('change');
+	}
+
+	/** Resolve with the first non-undefined result of `check`, re-checked on every recorded event. */
+	waitUntil<T>(check: () => T | undefined | null | false, opts: WaitOptions & { what?: string } = {}): Promise<T> {
+		const timeoutMs = opts.timeoutMs ?? 5_000;
+		return new Promise<T>((resolve, reject) => {
+			const first = check();
+			if (first !== undefined && first !== null && first !== false) {
+				resolve(first);
+				return;
+			}
+			const onChange = (): void => {
+				const v = check();
+				if (v !== undefined && v !== null && v !== false) {
+					cleanup();
+					resolve(v);
+				}
+			};
+			// also poll, for conditions on the client's side (its caches) that no fake event signals
+			const poll = setInterval(onChange, 10);
+			const timer = setTimeout(() => {
+				cleanup();
+				reject(new Error(`fake-discord: timed out after ${timeoutMs}ms waiting for ${opts.what ?? 'condition'}`));
+			}, timeoutMs);
+			const cleanup = (): void => {
+				clearTimeout(timer);
+				clearInterval(poll);
+				this.events.off('change', onChange);
+			};
+			this.events.on('change', onChange);
+		});
+	}
+
+	/** First recorded request (past or future) matching `predicate`. */
+	waitFor(
+		predicate: (r: RecordedRequest) => boolean,
+		opts: WaitOptions & { from?: number } = {},
+	): Promise<RecordedRequest> {
+		let i = opts.from ?? 0;
+		return this.waitUntil(
+			() => {
+				for (; i < this.requests.length; i++) if (predicate(this.requests[i]!)) return this.requests[i];
+				return undefined;
+			},
+			{ ...opts, what: 'a matching request' },
+		);
+	}
+
+	/** First request with this method whose route template or path matches. */
+	waitForRequest(
+		method: string,
+		path: string | RegExp,
+		opts: WaitOptions & { from?: number } = {},
+	): Promise<RecordedRequest> {
+		return this.waitFor((r) => r.method === method.toUpperCase() && matchPath(path, r), opts);
+	}
+
+	/** First gateway op (inbound from the bot unless `dir: 'out'`) at or after index `from` of `gateway.ops`. */
+	waitForOp(
+		op: number,
+		opts: WaitOptions & { from?: number; dir?: 'in' | 'out'; t?: string } = {},
+	): Promise<GatewayOpRecord> {
+		let i = opts.from ?? 0;
+		const dir = opts.dir ?? 'in';
+		return this.waitUntil(
+			() => {
+				const ops = this.gateway.ops;
+				for (; i < ops.length; i++) {
+					const o = ops[i]!;
+					if (o.op === op && o.dir === dir && (opts.t === undefined || o.t === opts.t)) return o;
+				}
+				return undefined;
+			},
+			{ ...opts, what: `gateway op ${op}` },
+		);
+	}
+
+	waitForIdentify(opts: WaitOptions & { from?: number } = {}): Promise<GatewayOpRecord> {
+		return this.waitForOp(2, opts);
+	}
+
+	waitForResume(opts: WaitOptions & { from?: number } = {}): Promise<GatewayOpRecord> {
+		return this.waitForOp(6, opts);
+	}
+
+	/** All stored commands of a scope ('global' or a guild id). */
+	registeredCommands(scope = 'global'): Json[] {
+		return this.commands.get(scope) ?? [];
+	}
+
+	private onGateway(rec: GatewayOpRecord): void {
+		if (rec.dir === 'in' && rec.op === 2 && (rec.d as Json | undefined)?.compress === true) {
+			this.violation({ kind: 'gateway', message: 'IDENTIFY requested compression' });
+		}
+		this.events.emit('change');
+	}
+
+	// ---- HTTP -------------------------------------------------------------------------------------
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const url = new URL(req.url ?? '/', this.base);
+		let pathname = url.pathname;
+		try {
+			pathname = decodeURIComponent(pathname);
+		} catch {
+			// keep it encoded
+		}
+		const method = (req.method ?? 'GET').toUpperCase();
+		const parsed = await readBody(req);
+		const rec: RecordedRequest = {
+			method,
+			route: '?',
+			path: pathname.startsWith(API_PREFIX) ? pathname.slice(API_PREFIX.length) : pathname,
+			query: Object.fromEntries(url.searchParams),
+			body: parsed.body,
+			files: parsed.files,
+			time: Date.now(),
+			status: 0,
+		};
+		let reply: Reply;
+		let bucket = 'none';
+		try {
+			const found = pathname.startsWith(API_PREFIX) ? this.match(method, rec.path) : undefined;
+			if (!found) {
+				reply = notFound();
+				this.unexpected.push(rec);
+			} else {
+				const { route, params } = found;
+				rec.route = route.template;
+				bucket = `${method}:${route.template}`;
+				reply =
+					this.fault(rec) ??
+					this.authCheck(req, route) ??
+					this.limiter(route) ??
+					(await route.handler({ params, body: parsed.body, query: rec.query, files: parsed.files, rec }));
+			}
+		} catch (err) {
+			reply = { status: 500, body: { message: '500: Internal Server Error', code: 0 } };
+			this.violation({
+				kind: 'request',
+				message: `fake-discord handler crashed: ${String(err)}`,
+				method,
+				path: rec.path,
+			});
+		}
+		rec.status = reply.status;
+		rec.response = reply.body;
+		this.requests.push(rec);
+		const headers: Record<string, string> = {
+			...(reply.status === 204 || reply.body === undefined ? {} : { 'content-type': 'application/json' }),
+			...(reply.status !== 429 && bucket !== 'none' ? rateHeaders(bucket) : {}),
+			...reply.headers,
+		};
+		res.writeHead(reply.status, headers);
+		res.end(reply.status === 204 || reply.body === undefined ? undefined : JSON.stringify(reply.body));
+		this.events.emit('change');
+	}
+
+	private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+		for (const route of this.routes) {
+			if (route.method !== method) continue;
+			const m = route.regex.exec(path);
+			if (m) return { route, params: m.groups ?? {} };
+		}
+		return undefined;
+	}
+
+	private fault(rec: RecordedRequest): Reply | undefined {
+		const f = this.faults.find(
+			(x) =>
+				x.remaining > 0 && (x.method === undefined || x.method.toUpperCase() === rec.method) && matchPath(x.path, rec),
+		);
+		if (!f) return undefined;
+		f.remaining--;
+		if (f.status !== 429) return { status: f.status, body: { message: `${f.status}: Internal Server Error`, code: 0 } };
+		this.rateLimited++;
+		const retryAfter = f.retryAfter ?? 0.25;
+		const global = f.global ?? f.scope === 'global';
+		return rateLimited(retryAfter, global, f.scope ?? (global ? 'global' : 'user'), `${rec.method}:${rec.route}`);
+	}
+
+	private authCheck(req: IncomingMessage, route: Route): Reply | undefined {
+		if (route.noAuth) return undefined;
+		const auth = req.headers.authorization;
+		const token = auth?.startsWith('Bot ') ? auth.slice(4) : undefined;
+		if (!token || (this.options.token !== undefined && token !== this.options.token)) {
+			if (!token) this.violation({ kind: 'auth', message: `request without Bot authorization to ${route.template}` });
+			return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
+		}
+		return undefined;
+	}
+
+	private limiter(route: Route): Reply | undefined {
+		const g = this.globalLimit;
+		if (!g || route.noGlobalLimit) return undefined;
+		const now = Date.now();
+		const window = Math.floor(now / 1000);
+		if (g.window !== window) {
+			g.window = window;
+			g.used = 0;
+		}
+		if (g.used >= g.perSecond) {
+			this.rateLimited++;
+			const retryAfter = Math.max(0.001, ((window + 1) * 1000 - now) / 1000);
+			return rateLimited(Number(retryAfter.toFixed(3)), true, 'global', 'global');
+		}
+		g.used++;
+		return undefined;
+	}
+}
+
+function matchPath(pattern: string | RegExp, r: { route: string; path: string }): boolean {
+	return typeof pattern === 'string' ? pattern === r.route || pattern === r.path : pattern.test(r.path);
+}
+
+function bucketHash(bucket: string): string {
+	let h = 0;
+	for (const ch of bucket) h = (Math.imul(h, 31) + ch.charCodeAt(0)) | 0;
+	return `fake${(h >>> 0).toString(16)}`;
+}
+
+function rateHeaders(bucket: string): Record<string, string> {
+	return {
+		'x-ratelimit-limit': '10000',
+		'x-ratelimit-remaining': '9999',
+		'x-ratelimit-reset': String(Date.now() / 1000 + 60),
+		'x-ratelimit-reset-after': '60',
+		'x-ratelimit-bucket': bucketHash(bucket),
+	};
+}
+
+function rateLimited(retryAfter: number, global: boolean, scope: string, bucket: string): Reply {
+	const headers: Record<string, string> = {
+		'retry-after': String(retryAfter),
+		'x-ratelimit-scope': scope,
+	};
+	if (global) headers['x-ratelimit-global'] = 'true';
+	else {
+		Object.assign(headers, {
+			'x-ratelimit-limit': '5',
+			'x-ratelimit-remaining': '0',
+			'x-ratelimit-reset': String(Date.now() / 1000 + retryAfter),
+			'x-ratelimit-reset-after': String(retryAfter),
+			'x-ratelimit-bucket': bucketHash(bucket),
+		});
+	}
+	return {
+		status: 429,
+		headers,
+		body: { message: 'You are being rate limited.', retry_after: retryAfter, global, ...(global ? { code: 0 } : {}) },
+	};
+}
+
+/** Start a fake on 127.0.0.1 with an ephemeral port. */
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+	return new FakeDiscord(options).listen();
+}
