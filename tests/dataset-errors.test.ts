@@ -9,7 +9,6 @@ import type { RawDataset } from '../src/dataset/load.js';
 const DATA_DIR = fileURLToPath(new URL('../data/', import.meta.url));
 const pristine = readRawDataset(DATA_DIR);
 // A deep copy each time, so one case's breakage never leaks into another.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the cases poke at raw JSON on purpose
 const fresh = (): any => structuredClone(pristine);
 
 function problemsOf(raw: RawDataset): string {
