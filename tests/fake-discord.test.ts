@@ -155,6 +155,66 @@ describe('fake discord', () => {
 		expect(fake.rateLimited).toBe(1);
 	});
 
+	it('injects 500s and enforces a global rate limit', async () => {
+		const c = await connect();
+		const channel = c.channels.cache.get(general) as TextChannel;
+		fake.failNext({ method: 'POST', path: /\/messages$/, status: 500 });
+		await channel.send('after a 500');
+		fake.setGlobalRateLimit(5);
+		await Promise.all(Array.from({ length: 8 }, (_, n) => channel.send(`burst ${n}`)));
+		expect(fake.messages(general)).toHaveLength(9);
+		expect(fake.rateLimited).toBeGreaterThan(0);
+		const limited = fake.requests.find((r) => r.status === 429);
+		expect(limited?.response).toMatchObject({ global: true });
+	});
+
+	it('creates threads and scheduled events and dispatches THREAD_CREATE', async () => {
+		const c = await connect();
+		const channel = c.channels.cache.get(general) as TextChannel;
+		const msg = await channel.send('welcome');
+		const thread = await msg.startThread({ name: 'Watch party' });
+		expect(thread.id).toBe(msg.id);
+		await fake.waitUntil(() => c.channels.cache.get(thread.id));
+		const dup = await c.rest
+			.post(Routes.threads(general, msg.id), { body: { name: 'again' } })
+			.catch((e: unknown) => e);
+		expect((dup as DiscordAPIError).code).toBe(160004);
+		await thread.join();
+		const ann = c.channels.cache.get(locked) as TextChannel;
+		const denied = await ann.threads.create({ name: 'nope' }).catch((e: unknown) => e);
+		expect((denied as DiscordAPIError).code).toBe(50013);
+		const start = new Date(fake.clock.now() + 3_600_000);
+		const event = await c.guilds.cache.get(guild.id)!.scheduledEvents.create({
+			name: 'Her — watch party',
+			scheduledStartTime: start,
+			scheduledEndTime: new Date(start.getTime() + 126 * 60_000),
+			privacyLevel: 2,
+			entityType: 3,
+			entityMetadata: { location: 'Discord' },
+		});
+		expect(fake.scheduledEvents(guild.id).map((e) => e.id)).toEqual([event.id]);
+		await event.delete();
+		expect(fake.scheduledEvents(guild.id)).toEqual([]);
+		expect(fake.violations).toEqual([]);
+		expect(fake.unexpected).toEqual([]);
+	});
+
+	it('records an interaction nobody answers', async () => {
+		await fake.close();
+		fake = await startFakeDiscord({ interactionDeadlineMs: 200 });
+		guild = fake.addGuild({});
+		await connect();
+		const { id } = fake.interact({
+			kind: 'command',
+			name: 'ping',
+			guildId: guild.id,
+			channelId: fake.general(guild.id),
+		});
+		expect(fake.unanswered().map((i) => i.id)).toEqual([id]);
+		await fake.waitUntil(() => fake.violations.length > 0, { timeoutMs: 1_000 });
+		expect(fake.violations[0]!.message).toContain('not answered');
+	});
+
 	it('resumes after a 4000 close and after op 7, and interactions keep working', async () => {
 		await connect(async (i) => {
 			if (i.isChatInputCommand()) await i.reply({ content: 'pong' });

@@ -102,6 +102,7 @@ export class FakeDiscord {
 	private wss!: WebSocketServer;
 	private port = 0;
 	private defaultUser: User | undefined;
+	private readonly timers = new Set<NodeJS.Timeout>();
 
 	constructor(options: FakeDiscordOptions = {}) {
 		this.options = {
@@ -159,6 +160,8 @@ export class FakeDiscord {
 	}
 
 	async close(): Promise<void> {
+		for (const t of this.timers) clearTimeout(t);
+		this.timers.clear();
 		this.gateway.shutdown();
 		await new Promise<void>((resolve) => this.wss.close(() => resolve()));
 		this.server.closeAllConnections();
@@ -396,6 +399,17 @@ export class FakeDiscord {
 		const session = this.gateway.currentSession();
 		if (!session) throw new Error('fake-discord: no gateway session to dispatch the interaction to');
 		this.gateway.dispatchTo(session, 'INTERACTION_CREATE', payload);
+		const timer = setTimeout(() => {
+			this.timers.delete(timer);
+			if (!state.callback) {
+				this.violation({
+					kind: 'interaction',
+					message: `interaction ${id} (${JSON.stringify(data.name ?? data.custom_id)}) not answered within ${this.options.interactionDeadlineMs}ms`,
+				});
+			}
+		}, this.options.interactionDeadlineMs);
+		timer.unref();
+		this.timers.add(timer);
 		return { id, token };
 	}
 
