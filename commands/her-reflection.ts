@@ -184,7 +184,8 @@ async function stop(interaction: Interaction, ctx: BotContext): Promise<void> {
 	assertManageGuild(interaction);
 	const removed = new ReflectionStore(ctx.db).remove(interaction.guildId);
 	const t = reflectionText[langOf(interaction.locale)];
-	if (removed) ctx.logger.info({ guildId: interaction.guildId, userId: interaction.user.id }, 'daily reflection stopped');
+	if (removed)
+		ctx.logger.info({ guildId: interaction.guildId, userId: interaction.user.id }, 'daily reflection stopped');
 	await interaction.reply({ content: removed ? t.stopped : t.nothingToStop, flags: MessageFlags.Ephemeral });
 }
 
