@@ -1,0 +1,369 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod } from 'discord.js';
+import { afterEach, describe, expect, test } from 'vitest';
+import herReflection from '../commands/her-reflection.js';
+import { COMMANDS } from '../commands/index.js';
+import type { BotContext } from '../src/context.js';
+import { DEFAULT_REFLECTION_JOB, runDueReflections } from '../src/reflection/job.js';
+import { reflectionNonce } from '../src/reflection/schedule.js';
+import { ReflectionStore, type ScheduleInput } from '../src/reflection/store.js';
+import { createRouter } from '../src/router.js';
+import { createTestContext } from './support/context.js';
+import { CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER_ID } from './support/discord.js';
+
+const ROLE_ID = '500000000000000009';
+const LEASE = DEFAULT_REFLECTION_JOB.leaseMs;
+// 2025-05-14 09:00 in Seoul.
+const DUE = '2025-05-14T00:00:00Z';
+const POSTS = /^\/channels\/\d+\/messages$/;
+
+const seoulNine: ScheduleInput = {
+	guildId: GUILD_ID,
+	channelId: CHANNEL_ID,
+	time: '09:00',
+	timeZone: 'Asia/Seoul',
+	roleId: null,
+	thread: false,
+	updatedBy: USER_ID,
+};
+
+const dirs: string[] = [];
+const contexts: BotContext[] = [];
+afterEach(() => {
+	for (const ctx of contexts.splice(0)) if (ctx.db.open) ctx.db.close();
+	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function databaseFile(): string {
+	const dir = mkdtempSync(join(tmpdir(), 'hfc-reflection-job-'));
+	dirs.push(dir);
+	return join(dir, 'bot.sqlite');
+}
+
+/** What Discord remembers across bot processes: each message created with `enforce_nonce`, by nonce. */
+class DiscordMemory {
+	public readonly byNonce = new Map<string, unknown>();
+}
+
+/**
+ * One bot process: its own context (clock, database handle) and client. Sends honour `enforce_nonce`
+ * as Discord does (a repeated nonce returns the first message), and `failNextSend` makes the next send
+ * fail with the given error after Discord got it or before, as a crash or an API error would.
+ */
+function botProcess(
+	options: { start?: string; databasePath?: string; memory?: DiscordMemory; processId?: string; language?: 'en' } = {},
+) {
+	const { ctx, clock } = createTestContext({
+		start: options.start ?? '2025-05-13T12:00:00Z',
+		databasePath: options.databasePath ?? ':memory:',
+	});
+	contexts.push(ctx);
+	ctx.settings.setLanguage(GUILD_ID, options.language ?? 'en', ctx.now());
+	const discord = new TestDiscord();
+	const memory = options.memory ?? new DiscordMemory();
+	const answer = discord.client.rest.request;
+	const failures: { error: unknown; afterDiscordGotIt: boolean }[] = [];
+	const attempts: { route: string; body: any }[] = [];
+	discord.client.rest.request = async (request) => {
+		const body = request.body as { nonce?: string; enforce_nonce?: boolean } | undefined;
+		if (request.method !== RequestMethod.Post || !POSTS.test(request.fullRoute)) return answer(request);
+		attempts.push({ route: request.fullRoute, body });
+		if (!body?.enforce_nonce || !body.nonce) return answer(request);
+		const failure = failures.shift();
+		if (failure && !failure.afterDiscordGotIt) throw failure.error;
+		const created = memory.byNonce.get(body.nonce) ?? (await answer(request));
+		memory.byNonce.set(body.nonce, created);
+		if (failure) throw failure.error;
+		return created;
+	};
+	const store = new ReflectionStore(ctx.db);
+	const processId = options.processId ?? 'process-a';
+	return {
+		ctx,
+		clock,
+		discord,
+		store,
+		memory,
+		route: createRouter(COMMANDS, ctx),
+		tick: () => runDueReflections(discord.client, ctx, { ...DEFAULT_REFLECTION_JOB, processId }),
+		failNextSend: (error: unknown, afterDiscordGotIt = false) => failures.push({ error, afterDiscordGotIt }),
+		/** Every time the bot asked Discord to post a message (failed attempts and retries included). */
+		postRequests: () => attempts,
+	};
+}
+
+function apiError(code: number, status: number): DiscordAPIError {
+	return new DiscordAPIError({ code, message: 'from the test' }, code, status, 'POST', '/channels', {
+		body: undefined,
+	});
+}
+
+describe('posting at the time', () => {
+	test('Given a schedule for 09:00 Seoul, then nothing before it, one prompt at it, and nothing more that day', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.clock.set('2025-05-13T23:59:59Z');
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(0);
+
+		bot.clock.set(DUE);
+		await bot.tick();
+		const [post] = bot.postRequests();
+		expect(post!.route).toBe(`/channels/${CHANNEL_ID}/messages`);
+		expect(post!.body).toMatchObject({
+			nonce: reflectionNonce(GUILD_ID, '2025-05-14'),
+			enforce_nonce: true,
+			allowed_mentions: { parse: [] },
+			embeds: [{ title: 'Today’s reflection', footer: { text: expect.stringMatching(/^Source: /) } }],
+		});
+		expect(post!.body.content).toBeUndefined();
+
+		for (const later of ['2025-05-14T00:00:15Z', '2025-05-14T09:00:00Z', '2025-05-14T14:59:59Z']) {
+			bot.clock.set(later);
+			await bot.tick();
+		}
+		expect(bot.postRequests()).toHaveLength(1);
+		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+		expect(bot.store.lastSent(GUILD_ID)).toMatchObject({ localDate: '2025-05-14', status: 'sent' });
+	});
+
+	test('Given a role and threads, then the role is the only mention allowed and a thread is named after the prompt', async () => {
+		const bot = botProcess();
+		(bot.discord.guild.roles as unknown as { _add(data: unknown): unknown })._add({
+			id: ROLE_ID,
+			name: 'Film Club',
+			permissions: '0',
+			position: 2,
+			color: 0,
+			hoist: false,
+			managed: false,
+			mentionable: true,
+			flags: 0,
+		});
+		bot.store.save({ ...seoulNine, roleId: ROLE_ID, thread: true }, bot.ctx.now());
+		bot.clock.set(DUE);
+		await bot.tick();
+		const [post] = bot.postRequests();
+		expect(post!.body).toMatchObject({ content: `<@&${ROLE_ID}>`, allowed_mentions: { parse: [], roles: [ROLE_ID] } });
+		const reflection = bot.ctx.dataset.reflections.find((item) => post!.body.embeds[0].footer.text.endsWith(item.id))!;
+		const [thread] = bot.discord.sent(/\/messages\/\d+\/threads$/, 'POST');
+		expect(thread!.body.name.length).toBeLessThanOrEqual(100);
+		expect(thread!.body.name).toContain(reflection.text.en.slice(0, 20));
+		expect(bot.store.lastSent(GUILD_ID)?.threadId).not.toBeNull();
+	});
+
+	test('Given a schedule in St John’s (−2:30 in May), then the prompt goes out at 09:00 there, 11:30Z', async () => {
+		const bot = botProcess({ start: '2025-05-14T00:00:00Z' });
+		bot.store.save({ ...seoulNine, timeZone: 'America/St_Johns' }, bot.ctx.now());
+		bot.clock.set('2025-05-14T11:29:59Z');
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(0);
+		bot.clock.set('2025-05-14T11:30:00Z');
+		await bot.tick();
+		expect(bot.postRequests()[0]!.body.nonce).toBe(reflectionNonce(GUILD_ID, '2025-05-14'));
+	});
+
+	test('Given a month of days, then every day brings a different prompt until the pool is used up', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		const days = bot.ctx.dataset.reflections.length;
+		for (let day = 0; day < days; day++) {
+			bot.clock.set(new Date(Date.parse(DUE) + day * 86_400_000));
+			await bot.tick();
+		}
+		const shown = bot.postRequests().map((request) => request.body.embeds[0].footer.text);
+		expect(shown).toHaveLength(days);
+		expect(new Set(shown).size).toBe(days);
+	});
+
+	test('Given a guild this process does not serve (another shard), then its due schedule is left alone', async () => {
+		const bot = botProcess();
+		bot.store.save({ ...seoulNine, guildId: '200000000000000099' }, bot.ctx.now());
+		bot.clock.set(DUE);
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(0);
+		expect(bot.store.get('200000000000000099')?.nextDueAt).toEqual(new Date(DUE));
+	});
+});
+
+describe('catching up after downtime', () => {
+	test('Given the bot was down at 09:00 and back at 20:00 the same local day, then the prompt goes out late, once', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.clock.set('2025-05-14T11:00:00Z');
+		await bot.tick();
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(1);
+		expect(bot.store.lastSent(GUILD_ID)?.localDate).toBe('2025-05-14');
+	});
+
+	test('Given the bot was down from before 09:00 until after midnight, then that day is skipped, not posted', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.clock.set('2025-05-14T15:30:00Z'); // 00:30 on the 15th in Seoul.
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(0);
+		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+	});
+
+	test('Given the bot was down for a week, then only today’s prompt goes out: no flood of old ones', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.clock.set('2025-05-21T03:00:00Z');
+		await bot.tick();
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(1);
+		expect(bot.postRequests()[0]!.body.nonce).toBe(reflectionNonce(GUILD_ID, '2025-05-21'));
+	});
+});
+
+describe('exactly once across crashes and processes', () => {
+	test('Given Discord took the post but the bot crashed before recording it, then after restart the retry returns the same message', async () => {
+		const databasePath = databaseFile();
+		const memory = new DiscordMemory();
+		const first = botProcess({ databasePath, memory, processId: 'before-crash' });
+		first.store.save(seoulNine, first.ctx.now());
+		first.clock.set(DUE);
+		first.failNextSend(new Error('socket hang up'), true);
+		await first.tick();
+		expect(memory.byNonce.size).toBe(1);
+		first.ctx.db.close();
+
+		// Restarted 30 s later: the claim is still within its lease, so nothing is sent.
+		const restarted = botProcess({ databasePath, memory, processId: 'after-crash', start: '2025-05-14T00:00:30Z' });
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(0);
+
+		restarted.clock.set(new Date(Date.parse(DUE) + LEASE));
+		await restarted.tick();
+		const [retry] = restarted.postRequests();
+		expect(retry!.body.nonce).toBe(first.postRequests()[0]!.body.nonce);
+		expect(retry!.body.embeds).toEqual(first.postRequests()[0]!.body.embeds);
+		expect(memory.byNonce.size).toBe(1);
+		const created = [...memory.byNonce.values()][0] as { id: string };
+		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created.id });
+
+		restarted.clock.set('2025-05-14T10:00:00Z');
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(1);
+	});
+
+	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {
+		const databasePath = databaseFile();
+		const first = botProcess({ databasePath, processId: 'before-crash' });
+		first.store.save(seoulNine, first.ctx.now());
+		first.clock.set(DUE);
+		first.failNextSend(new Error('process killed'), false);
+		await first.tick();
+		first.ctx.db.close();
+
+		const restarted = botProcess({ databasePath, processId: 'after-crash', start: '2025-05-14T15:30:00Z' });
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(0);
+		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
+	});
+
+	test('Given two processes sharing the database tick at the same moment, then one prompt goes out', async () => {
+		const databasePath = databaseFile();
+		const memory = new DiscordMemory();
+		const a = botProcess({ databasePath, memory, processId: 'a' });
+		const b = botProcess({ databasePath, memory, processId: 'b' });
+		a.store.save(seoulNine, a.ctx.now());
+		a.clock.set(DUE);
+		b.clock.set(DUE);
+		await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
+		expect(a.postRequests().length + b.postRequests().length).toBe(1);
+		b.clock.set('2025-05-14T00:05:00Z');
+		a.clock.set('2025-05-14T00:05:00Z');
+		await Promise.all([a.tick(), b.tick()]);
+		expect(a.postRequests().length + b.postRequests().length).toBe(1);
+	});
+
+	test('Given Discord keeps failing with 500s, then the day is retried after each lease and given up, never endlessly', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		for (let attempt = 0; attempt < 10; attempt++) bot.failNextSend(apiError(0, 500));
+		for (let minute = 0; minute < 12; minute++) {
+			bot.clock.set(new Date(Date.parse(DUE) + minute * LEASE));
+			await bot.tick();
+		}
+		const nonces = new Set(bot.postRequests().map((request) => request.body.nonce));
+		expect(bot.postRequests()).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts);
+		expect(nonces.size).toBe(1);
+		expect(bot.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
+		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+	});
+});
+
+describe('pausing when the channel or permission is gone', () => {
+	async function statusText(bot: ReturnType<typeof botProcess>, locale = 'en-US'): Promise<string> {
+		await bot.route(bot.discord.chatInput(herReflection, { subcommand: 'status' }, { locale }));
+		return bot.discord.sent('/callback').at(-1)!.body.data.content;
+	}
+
+	test('Given the channel was deleted, then the schedule pauses with the reason and the next schedule resumes it', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.discord.guild.channels.cache.delete(CHANNEL_ID);
+		bot.clock.set(DUE);
+		await bot.tick();
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(0);
+		expect(bot.store.get(GUILD_ID)?.paused?.reason).toBe('channel-missing');
+		expect(await statusText(bot)).toContain('Paused: the channel was deleted');
+
+		await bot.route(
+			bot.discord.chatInput(
+				herReflection,
+				{ subcommand: 'schedule', channel: OTHER_CHANNEL_ID, time: '10:00' },
+				{ memberPermissions: PermissionFlagsBits.ManageGuild },
+			),
+		);
+		expect(bot.store.get(GUILD_ID)?.paused).toBeNull();
+		bot.clock.set('2025-05-14T01:00:00Z');
+		await bot.tick();
+		expect(bot.postRequests().map((request) => request.route)).toEqual([`/channels/${OTHER_CHANNEL_ID}/messages`]);
+	});
+
+	test('Given the bot lost Send Messages, then the schedule pauses, status names the permission, nothing is retried', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.discord.denyInChannel(CHANNEL_ID, PermissionFlagsBits.SendMessages);
+		bot.clock.set(DUE);
+		await bot.tick();
+		bot.clock.set('2025-05-15T00:00:00Z');
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(0);
+		expect(await statusText(bot, 'ko')).toContain('**메시지 보내기**');
+	});
+
+	test('Given Discord answers 404 Unknown Channel, then the schedule pauses; a fixed schedule still posts that day', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.failNextSend(apiError(RESTJSONErrorCodes.UnknownChannel, 404));
+		bot.clock.set(DUE);
+		await bot.tick();
+		expect(bot.store.get(GUILD_ID)?.paused?.reason).toBe('channel-missing');
+		bot.clock.set('2025-05-14T01:00:00Z');
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(1); // the refused one; nothing while paused
+
+		bot.store.save({ ...seoulNine, time: '12:00' }, bot.ctx.now());
+		bot.clock.set('2025-05-14T03:00:00Z');
+		await bot.tick();
+		expect(bot.postRequests()).toHaveLength(2);
+		expect(bot.store.lastSent(GUILD_ID)?.localDate).toBe('2025-05-14');
+	});
+
+	test('Given Discord answers 403 Missing Access, then the schedule pauses and status says Discord refused', async () => {
+		const bot = botProcess();
+		bot.store.save(seoulNine, bot.ctx.now());
+		bot.failNextSend(apiError(RESTJSONErrorCodes.MissingAccess, 403));
+		bot.clock.set(DUE);
+		await bot.tick();
+		expect(bot.store.get(GUILD_ID)?.paused?.reason).toBe('forbidden');
+		expect(await statusText(bot)).toContain('Discord refused my post');
+	});
+});
