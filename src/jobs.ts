@@ -1,6 +1,7 @@
 import type { Client } from 'discord.js';
 import type { BotContext } from './context.js';
 import { reflectionJob } from './reflection/job.js';
+import { watchPartyJob } from './watchparty/engine.js';
 
 /**
  * A periodic job. Jobs hold no state of their own: each run reads what is due from SQLite, so a
@@ -13,7 +14,7 @@ export interface Job {
 }
 
 /** The jobs the bot runs once it is ready. */
-export const JOBS: readonly Job[] = [reflectionJob];
+export const JOBS: readonly Job[] = [reflectionJob, watchPartyJob];
 
 export interface RunningJobs {
 	/** Runs `name` now instead of waiting for its next tick (e.g. right after a schedule changed). */

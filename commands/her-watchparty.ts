@@ -1,0 +1,411 @@
+import {
+	ApplicationCommandOptionType,
+	ApplicationIntegrationType,
+	ChannelType,
+	GuildScheduledEventEntityType,
+	GuildScheduledEventPrivacyLevel,
+	InteractionContextType,
+	MessageFlags,
+	PermissionFlagsBits,
+	type ButtonInteraction,
+	type ChatInputCommandInteraction,
+	type PermissionsString,
+	type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Command } from '../src/command.js';
+import type { BotContext } from '../src/context.js';
+import { UserError } from '../src/errors.js';
+import { langOf, localize, type Lang } from '../src/i18n/index.js';
+import { assertBotCan } from '../src/permissions.js';
+import { expired } from '../src/router.js';
+import { announceInParty, endParty, partyStore } from '../src/watchparty/engine.js';
+import { watchPartyText } from '../src/watchparty/messages.js';
+import {
+	COMMAND_NAME,
+	MAX_TITLE_LENGTH,
+	announcement,
+	controlPayload,
+	countdownContent,
+	formatPosition,
+	noticeContent,
+	partyName,
+	sanitizeTitle,
+	welcomePayload,
+} from '../src/watchparty/render.js';
+import type { Party } from '../src/watchparty/store.js';
+import {
+	MINUTE_MS,
+	effectiveStartAt,
+	filmPositionMs,
+	next,
+	nextTarget,
+	pause,
+	phaseAt,
+	resume,
+	seek,
+	startTimeline,
+} from '../src/watchparty/timeline.js';
+
+const MAX_IN_MINUTES = 1440;
+const MAX_FILM_MINUTE = 126;
+/** Where a party gets its own thread; elsewhere (voice and stage chat, a thread) it posts in place. */
+const THREAD_PARENTS: readonly ChannelType[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
+
+const minuteOption = (name: string, description: string, ko: string, required = false) => ({
+	type: ApplicationCommandOptionType.Integer as const,
+	name,
+	description,
+	description_localizations: { ko },
+	min_value: 0,
+	max_value: MAX_FILM_MINUTE,
+	required,
+});
+
+const subcommand = (name: string, description: string, ko: string) => ({
+	type: ApplicationCommandOptionType.Subcommand as const,
+	name,
+	description,
+	description_localizations: { ko },
+});
+
+const data = {
+	name: COMMAND_NAME,
+	description: 'Watch Her together: a countdown to press play, then questions at the story’s beats',
+	description_localizations: { ko: '〈그녀〉를 함께 봐요: 재생 카운트다운, 그리고 이야기의 지점마다 질문' },
+	contexts: [InteractionContextType.Guild],
+	integration_types: [ApplicationIntegrationType.GuildInstall],
+	options: [
+		{
+			...subcommand(
+				'start',
+				'Start a watch party in a new thread here',
+				'이 채널에 새 스레드를 열어 같이 보기를 시작해요',
+			),
+			options: [
+				{
+					type: ApplicationCommandOptionType.Integer,
+					name: 'in',
+					description: 'Minutes until everyone presses play (0 or empty: now)',
+					description_localizations: { ko: '모두 재생을 누를 때까지 남은 분 (0 또는 비우면 지금)' },
+					min_value: 0,
+					max_value: MAX_IN_MINUTES,
+				},
+				minuteOption(
+					'at',
+					'The minute of the film you are already at (to join a viewing in progress)',
+					'이미 보고 있는 영화의 분 (보는 중에 시작할 때)',
+				),
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'title',
+					description: 'A name for the party (shown in the thread name)',
+					description_localizations: { ko: '같이 보기 이름 (스레드 이름에 보여요)' },
+					max_length: MAX_TITLE_LENGTH,
+				},
+			],
+		},
+		subcommand(
+			'next',
+			'Post the next beat now and re-time the rest (host)',
+			'다음 지점을 지금 올리고 나머지를 다시 맞춰요 (호스트)',
+		),
+		subcommand('pause', 'Pause the party: later beats wait (host)', '일시정지: 이후 지점이 기다려요 (호스트)'),
+		subcommand('resume', 'Resume a paused party (host)', '일시정지한 같이 보기를 이어 가요 (호스트)'),
+		{
+			...subcommand('seek', 'Move the party to a minute of the film (host)', '영화의 특정 분으로 이동해요 (호스트)'),
+			options: [minuteOption('minute', 'The minute of the film you are at now', '지금 보고 있는 영화의 분', true)],
+		},
+		subcommand('end', 'End the party now, with the wrap-up (host)', '같이 보기를 지금 끝내고 마무리를 올려요 (호스트)'),
+		subcommand('status', 'Where the party in this channel is', '이 채널의 같이 보기가 어디쯤인지 보여 줘요'),
+	],
+} satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+
+const text = (lang: Lang) => watchPartyText[lang];
+const userError = (pick: (messages: (typeof watchPartyText)['en']) => string) =>
+	new UserError(localize(watchPartyText, pick));
+const messageLink = (guildId: string, channelId: string, messageId?: string | null) =>
+	`https://discord.com/channels/${guildId}/${channelId}${messageId ? `/${messageId}` : ''}`;
+
+function partyLink(party: Party): string {
+	if (party.threadId) return `<#${party.threadId}>`;
+	return messageLink(party.guildId, party.channelId, party.announceMessageId);
+}
+
+type AnyInteraction = ChatInputCommandInteraction<'cached'> | ButtonInteraction<'cached'>;
+
+/** The party running in this channel (or in the party thread itself), for the subcommands. */
+function partyHere(interaction: AnyInteraction, ctx: BotContext): Party {
+	const party = partyStore(ctx).activeFor(interaction.channelId);
+	if (!party || party.status !== 'running') throw userError((m) => m.noParty);
+	return party;
+}
+
+/** The party a button belongs to; an ended or unknown one says so. */
+function partyOfButton(ctx: BotContext, arg: string | undefined): Party {
+	const id = Number(arg);
+	if (!Number.isSafeInteger(id) || id <= 0) throw expired();
+	const party = partyStore(ctx).get(id);
+	if (!party) throw expired();
+	if (party.status !== 'running') throw userError((m) => m.partyEnded);
+	return party;
+}
+
+function assertCanControl(interaction: AnyInteraction, party: Party): void {
+	if (interaction.user.id === party.hostId) return;
+	if (interaction.memberPermissions.has(PermissionFlagsBits.ManageEvents)) return;
+	throw userError((m) => m.notAllowed(`<@${party.hostId}>`));
+}
+
+type ControlAction = 'next' | 'pause' | 'resume' | 'seek' | 'end';
+
+interface ControlOutcome {
+	/** What the caller is told, in their language. */
+	readonly reply: (lang: Lang) => string;
+	/** A public line for everyone in the thread, in the server language. */
+	readonly notice?: (langs: readonly Lang[]) => string;
+	readonly ended: boolean;
+}
+
+/** One control, shared by the subcommands and the buttons: checked, applied to the stored clock atomically. */
+async function applyControl(
+	interaction: AnyInteraction,
+	ctx: BotContext,
+	party: Party,
+	action: ControlAction,
+	minute?: number,
+): Promise<ControlOutcome> {
+	assertCanControl(interaction, party);
+	const store = partyStore(ctx);
+	const plan = ctx.dataset.watchParty;
+	const now = ctx.now().getTime();
+	const userId = interaction.user.id;
+	const changed = (change: Parameters<typeof store.updateClock>[2]) => {
+		const result = store.updateClock(party.id, now, change);
+		if (!result) throw userError((m) => m.partyEnded);
+		return result.after;
+	};
+	switch (action) {
+		case 'pause': {
+			if (party.timeline.pausedAt !== null) throw userError((m) => m.alreadyPaused);
+			const after = changed((timeline) => pause(timeline, now));
+			const position = filmPositionMs(after.timeline, now);
+			return {
+				reply: (lang) => text(lang).pausedReply(formatPosition(position)),
+				notice: (langs) => noticeContent('paused', position, userId, langs),
+				ended: false,
+			};
+		}
+		case 'resume': {
+			if (party.timeline.pausedAt === null) throw userError((m) => m.notPaused);
+			const after = changed((timeline) => resume(timeline, now));
+			const position = filmPositionMs(after.timeline, now);
+			return {
+				reply: (lang) => text(lang).resumedReply(formatPosition(position)),
+				notice: (langs) => noticeContent('resumed', position, userId, langs),
+				ended: false,
+			};
+		}
+		case 'seek': {
+			const target = (minute ?? 0) * MINUTE_MS;
+			changed((timeline) => seek(timeline, plan, minute ?? 0, now));
+			return {
+				reply: (lang) => text(lang).seekReply(formatPosition(target)),
+				notice: (langs) => noticeContent('seek', target, userId, langs),
+				ended: false,
+			};
+		}
+		case 'next': {
+			const target = nextTarget(party.timeline, plan);
+			changed((timeline) => next(timeline, plan, now));
+			return {
+				reply: (lang) =>
+					target.kind === 'beat' ? text(lang).nextBeatReply(target.beat.minute) : text(lang).nextWrapUpReply,
+				ended: false,
+			};
+		}
+		case 'end': {
+			if (!(await endParty(interaction.client, ctx, party.id))) throw userError((m) => m.partyEnded);
+			return { reply: (lang) => text(lang).endedReply, ended: true };
+		}
+	}
+}
+
+function statusText(ctx: BotContext, party: Party, lang: Lang): string {
+	const now = ctx.now().getTime();
+	const position = formatPosition(filmPositionMs(party.timeline, now));
+	const phase = phaseAt(party.timeline, now);
+	const state =
+		phase === 'paused'
+			? text(lang).statusPaused(position)
+			: phase === 'countdown'
+				? text(lang).statusCountdown(Math.floor(effectiveStartAt(party.timeline, now) / 1000), position)
+				: text(lang).statusPlaying(position);
+	const members = partyStore(ctx).members(party.id).length;
+	return text(lang).statusLine(state, partyLink(party), `<@${party.hostId}>`, members);
+}
+
+function neededPermissions(threaded: boolean, inThread: boolean): PermissionsString[] {
+	if (threaded) return ['ViewChannel', 'SendMessages', 'EmbedLinks', 'CreatePublicThreads', 'SendMessagesInThreads'];
+	return ['ViewChannel', inThread ? 'SendMessagesInThreads' : 'SendMessages', 'EmbedLinks'];
+}
+
+async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: BotContext): Promise<void> {
+	const store = partyStore(ctx);
+	const plan = ctx.dataset.watchParty;
+	const lang = langOf(interaction.locale);
+	const inMinutes = interaction.options.getInteger('in') ?? 0;
+	const atMinute = interaction.options.getInteger('at') ?? 0;
+	const title = sanitizeTitle(interaction.options.getString('title'));
+	const channel = interaction.channel;
+	const existing = store.activeFor(interaction.channelId);
+	if (existing) throw userError((m) => m.alreadyRunning(partyLink(existing)));
+	const threaded = channel !== null && THREAD_PARENTS.includes(channel.type);
+	assertBotCan(
+		interaction.appPermissions,
+		neededPermissions(threaded, channel?.isThread() ?? false),
+		`<#${interaction.channelId}>`,
+	);
+
+	const now = ctx.now().getTime();
+	const timeline = startTimeline(plan, { now, inMinutes, atMinute });
+	const reserved = store.reserve({
+		guildId: interaction.guildId,
+		channelId: interaction.channelId,
+		hostId: interaction.user.id,
+		title,
+		timeline,
+		now,
+	});
+	if (!reserved.created) throw userError((m) => m.alreadyRunning(partyLink(reserved.party)));
+	const party = reserved.party;
+	const langs = ctx.settings.publicLangs(interaction.guild);
+
+	try {
+		await interaction.deferReply();
+		const reply = await interaction.editReply({
+			content: announcement(party, `<#${interaction.channelId}>`, now, langs),
+			allowedMentions: { parse: [] },
+		});
+		// The thread hangs off the announcement, so the channel shows one message for the party, not two.
+		const thread = threaded
+			? await reply.startThread({ name: partyName(title, langs, timeline.startAt), autoArchiveDuration: 1440 })
+			: undefined;
+		const target = thread ?? channel;
+		if (!target?.isSendable()) throw new Error('watch-party channel is not sendable');
+		const welcome = await target.send(welcomePayload(ctx.dataset, plan, party, [party.hostId], now, langs));
+		const control = await target.send(controlPayload(plan, party, now, langs));
+		const countdown = await target.send({
+			content: countdownContent(timeline, null, now, langs),
+			allowedMentions: { parse: [] },
+		});
+		const running = store.activate(
+			party.id,
+			{
+				threadId: target.id,
+				announceMessageId: reply.id,
+				welcomeMessageId: welcome.id,
+				controlMessageId: control.id,
+				countdownMessageId: countdown.id,
+			},
+			now,
+		);
+		await interaction.editReply({
+			content: announcement(running, `<#${target.id}>`, now, langs),
+			allowedMentions: { parse: [] },
+		});
+		if (inMinutes > 0) await scheduleEvent(interaction, ctx, running, lang);
+	} catch (error) {
+		store.end(party.id, 'setup-failed', ctx.now().getTime());
+		throw error;
+	}
+}
+
+/** A Discord Scheduled Event for a start in the future, when the bot may manage events; said so otherwise. */
+async function scheduleEvent(
+	interaction: ChatInputCommandInteraction<'cached'>,
+	ctx: BotContext,
+	party: Party,
+	lang: Lang,
+): Promise<void> {
+	const tell = (content: string) => interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+	if (!interaction.appPermissions.has(PermissionFlagsBits.ManageEvents)) {
+		await tell(text(lang).noEventPermission);
+		return;
+	}
+	const langs = ctx.settings.publicLangs(interaction.guild);
+	const startAt = party.timeline.startAt;
+	const remainingMs = ctx.dataset.watchParty.runtimeMinutes * MINUTE_MS - party.timeline.filmOffsetMs;
+	try {
+		const event = await interaction.guild.scheduledEvents.create({
+			name: partyName(party.title, langs, startAt),
+			description: langs.map((l) => text(l).eventDescription).join('\n'),
+			scheduledStartTime: new Date(startAt),
+			scheduledEndTime: new Date(startAt + Math.max(remainingMs, 10 * MINUTE_MS)),
+			privacyLevel: GuildScheduledEventPrivacyLevel.GuildOnly,
+			entityType: GuildScheduledEventEntityType.External,
+			entityMetadata: { location: messageLink(party.guildId, party.threadId ?? party.channelId) },
+		});
+		partyStore(ctx).setEvent(party.id, event.id);
+	} catch (error) {
+		ctx.logger.warn({ partyId: party.id, guildId: party.guildId, err: error }, 'could not create the scheduled event');
+		await tell(text(lang).eventFailed);
+	}
+}
+
+async function control(
+	interaction: ChatInputCommandInteraction<'cached'>,
+	ctx: BotContext,
+	action: ControlAction,
+): Promise<void> {
+	const party = partyHere(interaction, ctx);
+	const minute = action === 'seek' ? interaction.options.getInteger('minute', true) : undefined;
+	const outcome = await applyControl(interaction, ctx, party, action, minute);
+	await interaction.reply({ content: outcome.reply(langOf(interaction.locale)), flags: MessageFlags.Ephemeral });
+	if (!outcome.ended) await announceInParty(interaction.client, ctx, party.id, outcome.notice);
+}
+
+const CONTROL_ACTIONS = new Set<string>(['next', 'pause', 'resume', 'end']);
+
+export default {
+	data,
+
+	async execute(interaction, ctx) {
+		const sub = interaction.options.getSubcommand();
+		if (sub === 'start') return start(interaction, ctx);
+		if (sub === 'status') {
+			const party = partyHere(interaction, ctx);
+			await interaction.reply({
+				content: statusText(ctx, party, langOf(interaction.locale)),
+				flags: MessageFlags.Ephemeral,
+				allowedMentions: { parse: [] },
+			});
+			return;
+		}
+		if (sub === 'seek' || CONTROL_ACTIONS.has(sub)) return control(interaction, ctx, sub as ControlAction);
+		throw expired();
+	},
+
+	async button(interaction, id, ctx) {
+		const party = partyOfButton(ctx, id.args[0]);
+		const store = partyStore(ctx);
+		const now = ctx.now().getTime();
+		const langs = ctx.settings.publicLangs(interaction.guild);
+		if (id.action === 'join' || id.action === 'leave') {
+			if (id.action === 'join') store.join(party.id, interaction.user.id, now);
+			else store.leave(party.id, interaction.user.id);
+			const members = store.members(party.id);
+			await interaction.update(welcomePayload(ctx.dataset, ctx.dataset.watchParty, party, members, now, langs));
+			return;
+		}
+		if (!CONTROL_ACTIONS.has(id.action)) throw expired();
+		const outcome = await applyControl(interaction, ctx, party, id.action as ControlAction);
+		if (outcome.ended) {
+			// endParty already turned the buttons off and posted the wrap-up.
+			await interaction.reply({ content: outcome.reply(langOf(interaction.locale)), flags: MessageFlags.Ephemeral });
+			return;
+		}
+		const after = store.get(party.id) ?? party;
+		await interaction.update(controlPayload(ctx.dataset.watchParty, after, now, langs));
+		if (outcome.notice) await interaction.followUp({ content: outcome.notice(langs), allowedMentions: { parse: [] } });
+	},
+} satisfies Command;

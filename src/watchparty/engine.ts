@@ -1,0 +1,281 @@
+import {
+	DiscordAPIError,
+	GuildScheduledEventStatus,
+	RESTJSONErrorCodes,
+	type Client,
+	type Guild,
+	type MessageCreateOptions,
+	type SendableChannels,
+} from 'discord.js';
+import type { BotContext } from '../context.js';
+import { isForbidden } from '../errors.js';
+import type { Lang } from '../i18n/index.js';
+import type { Job } from '../jobs.js';
+import { beatPayload, controlPayload, countdownContent, welcomePayload, wrapUpPayload } from './render.js';
+import { WRAP_UP_KEY, beatKey, watchPartyStore, type EndReason, type Party, type WatchPartyStore } from './store.js';
+import { countdownStepAt, dueBeats, wrapUpDue } from './timeline.js';
+
+export const WATCH_PARTY_JOB = 'watch-party';
+/** A setup that never finished (the process died mid-way) releases its channel after this long. */
+export const SETUP_TIMEOUT_MS = 5 * 60_000;
+/** Discord deduplicates a nonce for a few minutes; an unconfirmed send is retried only within this window. */
+export const NONCE_RETRY_WINDOW_MS = 2 * 60_000;
+/** Transient failures in a row (5xx, network) before a party is ended instead of retried forever. */
+export const MAX_FAILURES = 5;
+
+export function partyStore(ctx: BotContext): WatchPartyStore {
+	return watchPartyStore(ctx.db, ctx.dataset.watchParty);
+}
+
+/** The party's thread (or channel) is not a place the bot can post any more. */
+class PartyChannelGone extends Error {}
+
+/** Why Discord's answer means the party can't go on, or undefined for a failure worth retrying. */
+function terminalReason(error: unknown): EndReason | undefined {
+	if (error instanceof PartyChannelGone) return 'channel-gone';
+	if (
+		error instanceof DiscordAPIError &&
+		(error.code === RESTJSONErrorCodes.UnknownChannel || error.code === RESTJSONErrorCodes.UnknownGuild)
+	) {
+		return 'channel-gone';
+	}
+	if (isForbidden(error)) return 'forbidden';
+	if (
+		error instanceof DiscordAPIError &&
+		(error.code === RESTJSONErrorCodes.ThreadLocked ||
+			error.code === RESTJSONErrorCodes.InvalidActionOnArchivedThread ||
+			error.status === 403)
+	) {
+		return 'forbidden';
+	}
+	return undefined;
+}
+
+const isUnknownMessage = (error: unknown) =>
+	error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
+
+async function partyChannel(client: Client<true>, party: Party): Promise<SendableChannels> {
+	if (!party.threadId) throw new PartyChannelGone();
+	const channel = await client.channels.fetch(party.threadId);
+	if (!channel?.isSendable()) throw new PartyChannelGone();
+	return channel;
+}
+
+function langsOf(ctx: BotContext, guild: Guild): readonly Lang[] {
+	return ctx.settings.publicLangs(guild);
+}
+
+/** Edits one of the party's own messages; one that was deleted is simply left alone. */
+async function editOwnMessage(
+	channel: SendableChannels,
+	messageId: string | null,
+	payload: Parameters<SendableChannels['messages']['edit']>[1],
+): Promise<void> {
+	if (!messageId) return;
+	try {
+		await channel.messages.edit(messageId, payload);
+	} catch (error) {
+		if (!isUnknownMessage(error)) throw error;
+	}
+}
+
+/** Refreshes the control and welcome messages; cosmetic, so a failure is only logged. */
+async function refreshMessages(
+	ctx: BotContext,
+	channel: SendableChannels,
+	partyId: number,
+	guild: Guild,
+	{ welcome = false } = {},
+): Promise<void> {
+	const store = partyStore(ctx);
+	const party = store.get(partyId);
+	if (!party) return;
+	const plan = ctx.dataset.watchParty;
+	const now = ctx.now().getTime();
+	const langs = langsOf(ctx, guild);
+	try {
+		await editOwnMessage(channel, party.controlMessageId, controlPayload(plan, party, now, langs));
+		if (welcome) {
+			const payload = welcomePayload(ctx.dataset, plan, party, store.members(party.id), now, langs);
+			await editOwnMessage(channel, party.welcomeMessageId, payload);
+		}
+	} catch (error) {
+		ctx.logger.warn({ partyId, guildId: party.guildId, err: error }, 'could not refresh watch-party messages');
+	}
+}
+
+/** Marks the Scheduled Event started or finished (or deletes it if the film never started); best effort. */
+async function updateEvent(ctx: BotContext, guild: Guild, party: Party, status: 'active' | 'done'): Promise<void> {
+	if (!party.eventId) return;
+	try {
+		if (status === 'active') {
+			await guild.scheduledEvents.edit(party.eventId, { status: GuildScheduledEventStatus.Active });
+		} else if (party.timeline.countdownShown === 0) {
+			await guild.scheduledEvents.edit(party.eventId, { status: GuildScheduledEventStatus.Completed });
+		} else {
+			await guild.scheduledEvents.delete(party.eventId);
+		}
+	} catch (error) {
+		ctx.logger.info({ partyId: party.id, guildId: party.guildId, err: error }, 'could not update the scheduled event');
+	}
+}
+
+async function sendClaimed(
+	channel: SendableChannels,
+	store: WatchPartyStore,
+	partyId: number,
+	claim: { key: string; nonce: string },
+	payload: Omit<MessageCreateOptions, 'nonce' | 'enforceNonce'>,
+): Promise<void> {
+	// The nonce is the same on every retry, so Discord drops a resend of a post it already has.
+	const message = await channel.send({ ...payload, nonce: claim.nonce, enforceNonce: true });
+	store.recordSent(partyId, claim.key, message.id);
+}
+
+/** Posts the wrap-up (once) and tidies up: buttons off, event completed. The party is already ended. */
+async function postWrapUp(ctx: BotContext, channel: SendableChannels, guild: Guild, partyId: number): Promise<void> {
+	const store = partyStore(ctx);
+	const party = store.get(partyId);
+	if (!party) return;
+	const now = ctx.now().getTime();
+	const claim = store.claim(partyId, WRAP_UP_KEY, now, false);
+	if (claim) {
+		const members = store.members(partyId);
+		const posted = party.timeline.posted.length;
+		const payload = wrapUpPayload(
+			ctx.dataset,
+			ctx.dataset.watchParty,
+			party,
+			members,
+			posted,
+			now,
+			langsOf(ctx, guild),
+		);
+		await sendClaimed(channel, store, partyId, claim, payload);
+	}
+	await refreshMessages(ctx, channel, partyId, guild, { welcome: true });
+	await updateEvent(ctx, guild, party, 'done');
+}
+
+/**
+ * Ends a party on the host's word: recorded first (so the engine stops at once), then the wrap-up.
+ * Returns false if it had already ended.
+ */
+export async function endParty(client: Client<true>, ctx: BotContext, partyId: number): Promise<boolean> {
+	const store = partyStore(ctx);
+	if (!store.end(partyId, 'ended-by-host', ctx.now().getTime())) return false;
+	const party = store.get(partyId);
+	const guild = party && client.guilds.cache.get(party.guildId);
+	if (!party || !guild) return true;
+	try {
+		await postWrapUp(ctx, await partyChannel(client, party), guild, partyId);
+	} catch (error) {
+		ctx.logger.warn({ partyId, guildId: party.guildId, err: error }, 'could not post the watch-party wrap-up');
+	}
+	return true;
+}
+
+/** Posts the host's pause/resume/seek notice in the party thread and refreshes the controls; best effort. */
+export async function announceInParty(
+	client: Client<true>,
+	ctx: BotContext,
+	partyId: number,
+	content: ((langs: readonly Lang[]) => string) | undefined,
+): Promise<void> {
+	const party = partyStore(ctx).get(partyId);
+	const guild = party && client.guilds.cache.get(party.guildId);
+	if (!party || !guild) return;
+	try {
+		const channel = await partyChannel(client, party);
+		if (content) await channel.send({ content: content(langsOf(ctx, guild)), allowedMentions: { parse: [] } });
+		await refreshMessages(ctx, channel, partyId, guild);
+	} catch (error) {
+		ctx.logger.warn({ partyId, guildId: party.guildId, err: error }, 'could not post in the watch-party thread');
+	}
+}
+
+/** Does whatever is due for one party: the countdown step, unconfirmed and due beats, the wrap-up. */
+export async function advanceParty(client: Client<true>, ctx: BotContext, partyId: number): Promise<void> {
+	const store = partyStore(ctx);
+	const plan = ctx.dataset.watchParty;
+	const initial = store.get(partyId);
+	const guild = initial && client.guilds.cache.get(initial.guildId);
+	if (!initial || initial.status !== 'running' || !guild) return;
+	const now = ctx.now().getTime();
+	const log = { partyId, guildId: initial.guildId };
+	try {
+		const channel = await partyChannel(client, initial);
+		const langs = langsOf(ctx, guild);
+		let changed = false;
+
+		const step = countdownStepAt(initial.timeline, now);
+		if (step !== null && step !== initial.timeline.countdownShown) {
+			await editOwnMessage(channel, initial.countdownMessageId, {
+				content: countdownContent(initial.timeline, step, now, langs),
+			});
+			store.markCountdown(partyId, step, now);
+			if (step === 0) {
+				changed = true;
+				await updateEvent(ctx, guild, initial, 'active');
+			}
+		}
+
+		// A send the process never saw confirmed (it died, or Discord failed): retried with the same nonce.
+		for (const claim of store.posts(partyId)) {
+			if (claim.messageId !== null || !claim.key.startsWith('beat:')) continue;
+			if (now - claim.claimedAt > NONCE_RETRY_WINDOW_MS) continue;
+			const beat = plan.beats.find((candidate) => beatKey(candidate.id) === claim.key);
+			if (!beat || !store.reclaim(partyId, claim, now)) continue;
+			await sendClaimed(channel, store, partyId, claim, beatPayload(ctx.dataset, beat, claim.late, langs));
+			changed = true;
+		}
+
+		const current = store.get(partyId);
+		if (!current || current.status !== 'running') return;
+		for (const due of dueBeats(current.timeline, plan, now)) {
+			const claim = store.claim(partyId, beatKey(due.beat.id), now, due.late);
+			if (!claim) continue;
+			if (due.late) ctx.logger.info({ ...log, beat: due.beat.id, dueAt: due.dueAt }, 'posting a missed beat late');
+			await sendClaimed(channel, store, partyId, claim, beatPayload(ctx.dataset, due.beat, due.late, langs));
+			changed = true;
+		}
+
+		const latest = store.get(partyId);
+		if (latest?.status === 'running' && wrapUpDue(latest.timeline, plan, now)) {
+			if (store.end(partyId, 'finished', now)) await postWrapUp(ctx, channel, guild, partyId);
+			return;
+		}
+		store.reindex(partyId, now);
+		if (changed) await refreshMessages(ctx, channel, partyId, guild);
+	} catch (error) {
+		const reason = terminalReason(error);
+		if (reason) {
+			ctx.logger.warn({ ...log, reason, err: error }, 'watch party ended: its thread is gone or closed to the bot');
+			if (store.end(partyId, reason, now)) await updateEvent(ctx, guild, initial, 'done');
+			return;
+		}
+		const failures = store.recordFailure(partyId, now + Math.min(60_000, 1000 * 2 ** (initial.failures + 1)));
+		ctx.logger.error({ ...log, failures, err: error }, 'watch party step failed');
+		if (failures >= MAX_FAILURES) {
+			store.end(partyId, 'failed', now);
+			await updateEvent(ctx, guild, initial, 'done');
+		}
+	}
+}
+
+/** Each tick: release stale setups, then advance every due party in a guild on this shard. */
+export async function runWatchParties(client: Client<true>, ctx: BotContext): Promise<void> {
+	const store = partyStore(ctx);
+	const now = ctx.now().getTime();
+	for (const id of store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
+		ctx.logger.warn({ partyId: id }, 'watch-party setup never finished; released its channel');
+	}
+	for (const party of store.due(now)) {
+		// Another shard's guild (or one the bot left): not ours to post in.
+		if (!client.guilds.cache.has(party.guildId)) continue;
+		await advanceParty(client, ctx, party.id);
+	}
+}
+
+/** Ticks every second: the countdown moves per second, and everything else is read from SQLite. */
+export const watchPartyJob: Job = { name: WATCH_PARTY_JOB, intervalMs: 1000, run: runWatchParties };

@@ -1,0 +1,575 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChannelType, DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
+import { afterEach, describe, expect, test } from 'vitest';
+import herWatchparty from '../commands/her-watchparty.js';
+import { COMMANDS } from '../commands/index.js';
+import { encodeCustomId } from '../src/custom-id.js';
+import { createRouter } from '../src/router.js';
+import { MAX_FAILURES, partyStore, runWatchParties } from '../src/watchparty/engine.js';
+import { WRAP_UP_KEY, beatKey, postNonce } from '../src/watchparty/store.js';
+import { MINUTE_MS } from '../src/watchparty/timeline.js';
+import { createTestContext } from './support/context.js';
+import { CHANNEL_ID, GUILD_ID, TestDiscord, USER_ID, type RecordedRequest } from './support/discord.js';
+
+const HOST = USER_ID;
+const GUEST = '400000000000000002';
+const MODERATOR = '400000000000000003';
+const START = '2025-05-14T11:00:00.000Z';
+
+const temporaryDirs: string[] = [];
+afterEach(() => {
+	for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function apiError(code: number, status: number, method: string, url: string) {
+	return new DiscordAPIError({ code, message: 'fake' }, code, status, method, url, {
+		files: undefined,
+		body: undefined,
+	});
+}
+
+/**
+ * The lead's TestDiscord plus the few routes a party needs beyond it: fetching its thread, editing the
+ * scheduled event, and Discord answering "that channel is gone", "you may not" or a 500.
+ */
+function setup(
+	options: { language?: 'ko' | 'en' | 'both'; databasePath?: string; start?: string; preferredLocale?: string } = {},
+) {
+	const { ctx, clock, db } = createTestContext({ start: options.start ?? START, databasePath: options.databasePath });
+	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US' });
+	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
+	const route = createRouter(COMMANDS, ctx);
+	const gone = new Set<string>();
+	const forbidden = new Set<string>();
+	const transient = { failures: 0 };
+	const answer = discord.client.rest.request.bind(discord.client.rest);
+	discord.client.rest.request = async (request) => {
+		const method: string = request.method;
+		const path = request.fullRoute;
+		const channelId = path.match(/^\/channels\/(\d+)/)?.[1];
+		const record = () => discord.requests.push({ method, route: path, body: request.body, query: request.query });
+		if (channelId && gone.has(channelId)) {
+			record();
+			throw apiError(RESTJSONErrorCodes.UnknownChannel, 404, method, path);
+		}
+		if (channelId && forbidden.has(channelId) && method === 'POST') {
+			record();
+			throw apiError(RESTJSONErrorCodes.MissingPermissions, 403, method, path);
+		}
+		if (transient.failures > 0 && method === 'POST' && /\/messages$/.test(path)) {
+			transient.failures -= 1;
+			record();
+			throw new Error('socket hang up');
+		}
+		const fetched = method === 'GET' ? path.match(/^\/channels\/(\d+)$/)?.[1] : undefined;
+		if (fetched) {
+			record();
+			return {
+				id: fetched,
+				type: ChannelType.PublicThread,
+				guild_id: GUILD_ID,
+				parent_id: CHANNEL_ID,
+				name: 'party',
+				owner_id: '100000000000000001',
+				thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: START },
+			};
+		}
+		const event = path.match(/^\/guilds\/\d+\/scheduled-events\/(\d+)$/);
+		if (event) {
+			record();
+			return method === 'DELETE' ? undefined : { id: event[1], guild_id: GUILD_ID, ...(request.body as object) };
+		}
+		return answer(request);
+	};
+	const tick = () => runWatchParties(discord.client, ctx);
+	/** Moves the clock in steps of `stepMs`, running the engine after each, as the 1-second job does. */
+	const run = async (totalMs: number, stepMs = 1000) => {
+		for (let elapsed = 0; elapsed < totalMs; elapsed += stepMs) {
+			clock.advance(Math.min(stepMs, totalMs - elapsed));
+			await tick();
+		}
+	};
+	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient };
+}
+
+type Harness = ReturnType<typeof setup>;
+
+/** The last interaction callback's message data: what the caller (or the channel) saw. */
+function lastReply(discord: TestDiscord) {
+	const callback = discord.sent('/callback').at(-1);
+	if (!callback) throw new Error('no interaction callback was sent');
+	return callback.body.data;
+}
+
+function posts(discord: TestDiscord, channelId: string): RecordedRequest[] {
+	return discord.requests.filter(
+		(request) => request.method === 'POST' && request.route === `/channels/${channelId}/messages`,
+	);
+}
+
+function edits(discord: TestDiscord, channelId: string, messageId: string | null): any[] {
+	return discord.requests
+		.filter((request) => request.method === 'PATCH' && request.route === `/channels/${channelId}/messages/${messageId}`)
+		.map((request) => request.body);
+}
+
+const beatPosts = (discord: TestDiscord, threadId: string) =>
+	posts(discord, threadId).filter((request) => request.body.embeds?.[0]?.footer?.text?.startsWith('beat-'));
+
+async function startParty(harness: Harness, input: Record<string, unknown> = {}, options = {}) {
+	await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start', ...input }, options));
+	const party = partyStore(harness.ctx).activeFor(CHANNEL_ID);
+	if (!party?.threadId) throw new Error(`no party was started: ${JSON.stringify(lastReply(harness.discord))}`);
+	return party;
+}
+
+const control = (harness: Harness, subcommand: string, input: Record<string, unknown> = {}, options = {}) =>
+	harness.route(harness.discord.chatInput(herWatchparty, { subcommand, ...input }, options));
+
+describe('/her-watchparty start', () => {
+	test('Given a text channel, then a thread opens from the announcement with a welcome card, controls and a countdown', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { title: 'Friday film' });
+		const { discord } = harness;
+
+		const threadRequest = discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!;
+		expect(threadRequest.body).toMatchObject({ name: 'Her watch party · Friday film', auto_archive_duration: 1440 });
+		const announcement = discord.sent('/messages/@original', 'PATCH').at(-1)!.body;
+		expect(announcement.content).toContain(`<#${party.threadId}>`);
+		expect(announcement.content).toContain('Friday film');
+		expect(announcement.allowed_mentions).toEqual({ parse: [] });
+
+		const [welcome, controls, countdown] = posts(discord, party.threadId!).map((request) => request.body);
+		expect(welcome.embeds[0].title).toBe('Welcome to the watch party');
+		expect(welcome.embeds[0].fields.map((field: { name: string }) => field.name)).toEqual([
+			'Spoiler etiquette',
+			'Before we start',
+			'Participants (1)',
+		]);
+		expect(welcome.embeds[0].fields[2].value).toBe(`<@${HOST}>`);
+		expect(welcome.embeds[1].title).toBe('Her (2013)');
+		expect(welcome.components[0].components.map((button: { label: string }) => button.label)).toEqual([
+			'Join',
+			'Leave',
+		]);
+		expect(welcome.components[0].components[0].custom_id).toBe(encodeCustomId('her-watchparty', 'join', party.id));
+		expect(controls.components[0].components.map((button: { label: string }) => button.label)).toEqual([
+			'Next',
+			'Pause',
+			'End',
+		]);
+		const startUnix = Math.floor(party.timeline.startAt / 1000);
+		expect(countdown.content).toContain(`<t:${startUnix}:R>`);
+		expect(party.status).toBe('running');
+		expect(party.timeline.startAt).toBe(Date.parse(START) + 10_000);
+	});
+
+	test('Given in 30 and Manage Events, then a Scheduled Event starts with the party and points at the thread', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { in: 30 });
+		const event = harness.discord.sent(/\/scheduled-events$/, 'POST')[0]!.body;
+		expect(event).toMatchObject({
+			scheduled_start_time: new Date(Date.parse(START) + 30 * MINUTE_MS).toISOString(),
+			scheduled_end_time: new Date(Date.parse(START) + (30 + 126) * MINUTE_MS).toISOString(),
+			privacy_level: 2,
+			entity_type: 3,
+			entity_metadata: { location: `https://discord.com/channels/${GUILD_ID}/${party.threadId}` },
+		});
+		expect(event.name).toMatch(/^Her watch party · 2025-05-14$/);
+		expect(partyStore(harness.ctx).get(party.id)!.eventId).toBeTruthy();
+	});
+
+	test('Given in 30 without Manage Events, then the host is told so and the party still starts', async () => {
+		const harness = setup();
+		const permissions = [
+			PermissionFlagsBits.ViewChannel,
+			PermissionFlagsBits.SendMessages,
+			PermissionFlagsBits.SendMessagesInThreads,
+			PermissionFlagsBits.EmbedLinks,
+			PermissionFlagsBits.CreatePublicThreads,
+		];
+		const party = await startParty(harness, { in: 30 }, { appPermissions: permissions });
+		expect(harness.discord.sent(/scheduled-events/)).toEqual([]);
+		const notice = harness.discord.responses().at(-1);
+		expect(notice.content).toContain('Manage Events');
+		expect(notice.flags).toBe(MessageFlags.Ephemeral);
+		expect(party.status).toBe('running');
+	});
+
+	test('Given a party already running here, then a second start links to it, from the channel or its thread', async () => {
+		const harness = setup();
+		const party = await startParty(harness);
+		await control(harness, 'start');
+		expect(lastReply(harness.discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
+		expect(lastReply(harness.discord).content).toContain(`already running here: <#${party.threadId}>`);
+		await control(harness, 'start', {}, { channelId: party.threadId });
+		expect(lastReply(harness.discord).content).toContain(`<#${party.threadId}>`);
+		expect(harness.discord.sent(/\/threads$/, 'POST')).toHaveLength(1);
+	});
+
+	test('Given a title with mentions and markdown, then nobody can be mentioned and it shows as typed, cut to fit', async () => {
+		const harness = setup({ language: 'en' });
+		const title = '@everyone <@123456789012345678> **loud** ' + 'x'.repeat(60);
+		const party = await startParty(harness, { title });
+		const name: string = harness.discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!.body.name;
+		expect(name.length).toBeLessThanOrEqual(100);
+		expect(name).not.toMatch(/@everyone|<@\d/);
+		const welcome = posts(harness.discord, party.threadId!)[0]!.body;
+		expect(welcome.embeds[0].description).toContain('@\u200beveryone <@\u200b123456789012345678> \\*\\*loud\\*\\*');
+		expect(welcome.allowed_mentions).toEqual({ parse: [] });
+	});
+
+	test('Given the bot cannot create threads here, then the caller is told what is missing and nothing is set up', async () => {
+		const harness = setup();
+		const permissions = [
+			PermissionFlagsBits.ViewChannel,
+			PermissionFlagsBits.SendMessages,
+			PermissionFlagsBits.EmbedLinks,
+		];
+		await control(harness, 'start', {}, { appPermissions: permissions, locale: 'ko' });
+		expect(lastReply(harness.discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
+		expect(lastReply(harness.discord).content).toContain('공개 스레드 만들기');
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+	});
+
+	test('Given a bilingual server, then the thread name and buttons are Korean first, then English', async () => {
+		const harness = setup({ language: 'both' });
+		const party = await startParty(harness);
+		expect(harness.discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!.body.name).toBe(
+			'〈그녀〉 같이 보기 · Her watch party · 2025-05-14',
+		);
+		const welcome = posts(harness.discord, party.threadId!)[0]!.body;
+		expect(welcome.components[0].components[0].label).toBe('참여 · Join');
+	});
+});
+
+describe('controls', () => {
+	test('Given a member who is neither host nor event manager, then pause is refused and nothing changes', async () => {
+		const harness = setup();
+		const party = await startParty(harness);
+		await control(harness, 'pause', {}, { userId: GUEST });
+		expect(lastReply(harness.discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
+		expect(lastReply(harness.discord).content).toContain(`Only the host (<@${HOST}>)`);
+		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
+	});
+
+	test('Given the host pauses at minute 10 for 30 minutes, then the minute-12 beat waits and comes 2 minutes after resume', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 10 * MINUTE_MS, 15_000);
+		expect(beatPosts(harness.discord, party.threadId!).map((request) => request.body.embeds[0].footer.text)).toEqual([
+			'beat-letters',
+		]);
+		await control(harness, 'pause');
+		expect(lastReply(harness.discord).content).toBe('Paused at 10:00. Every later beat waits.');
+		const notice = posts(harness.discord, party.threadId!).at(-1)!.body;
+		expect(notice.content).toBe(`⏸ <@${HOST}> paused the party at 10:00. Pause your player too.`);
+		await control(harness, 'pause');
+		expect(lastReply(harness.discord).content).toContain('already paused');
+
+		await harness.run(30 * MINUTE_MS, 60_000);
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
+		await control(harness, 'resume', {}, { userId: MODERATOR, memberPermissions: PermissionFlagsBits.ManageEvents });
+		expect(lastReply(harness.discord).content).toBe('Resumed from 10:00.');
+		await harness.run(2 * MINUTE_MS - 1000);
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
+		await harness.run(1000);
+		expect(beatPosts(harness.discord, party.threadId!).at(-1)!.body.embeds[0].footer.text).toBe(
+			'beat-meeting-samantha',
+		);
+	});
+
+	test('Given next, then the next beat posts on the next tick and the following ones are re-timed from its minute', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { at: 3 });
+		await harness.run(10_000);
+		await control(harness, 'next');
+		expect(lastReply(harness.discord).content).toBe(
+			'Posting the minute-12 beat now; the rest are re-timed from there.',
+		);
+		await harness.tick();
+		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
+			'beat-meeting-samantha',
+		]);
+		await harness.run(18 * MINUTE_MS - 1000, 60_000);
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
+		await harness.run(1000);
+		expect(beatPosts(harness.discord, party.threadId!).at(-1)!.body.embeds[0].footer.text).toBe('beat-growing-close');
+	});
+
+	test('Given seek 100, then the beats jumped over are never posted and the thread is told where the party is', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+		await control(harness, 'seek', { minute: 100 });
+		expect(posts(harness.discord, party.threadId!).at(-1)!.body.content).toBe(
+			`⏩ <@${HOST}> moved the party to 100:00.`,
+		);
+		await harness.run(10 * MINUTE_MS, 30_000);
+		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
+			'beat-letters',
+			'beat-goodbye',
+		]);
+	});
+
+	test('Given the Pause button, then the control message swaps Pause for Resume and the thread is told', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.route(
+			harness.discord.button(encodeCustomId('her-watchparty', 'pause', party.id), { channelId: party.threadId! }),
+		);
+		const update = lastReply(harness.discord);
+		expect(update.components[0].components.map((button: { label: string }) => button.label)).toEqual([
+			'Next',
+			'Resume',
+			'End',
+		]);
+		expect(update.content).toContain('Paused at 0:00');
+		expect(harness.discord.responses().at(-1).content).toContain('paused the party at 0:00');
+	});
+
+	test('Given status, then anyone sees where the party is, only to themselves', async () => {
+		const harness = setup({ language: 'en' });
+		await startParty(harness);
+		await harness.run(10_000 + 42 * MINUTE_MS + 10_000, 60_000);
+		await control(harness, 'status', {}, { userId: GUEST });
+		const reply = lastReply(harness.discord);
+		expect(reply.flags).toBe(MessageFlags.Ephemeral);
+		expect(reply.content).toContain('Playing, at 42:10 now.');
+		expect(reply.content).toContain('1 joined');
+	});
+
+	test('Given no party in the channel, then a control says how to start one', async () => {
+		const harness = setup();
+		await control(harness, 'next', {}, { locale: 'ko' });
+		expect(lastReply(harness.discord).content).toContain('/her-watchparty start');
+		expect(lastReply(harness.discord).content).toContain('같이 보기가 없어요');
+	});
+});
+
+describe('join and leave', () => {
+	test('Given Join then Leave, then the welcome card lists the member, then no longer does', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		const press = (action: string) =>
+			harness.route(
+				harness.discord.button(encodeCustomId('her-watchparty', action, party.id), {
+					userId: GUEST,
+					channelId: party.threadId!,
+				}),
+			);
+		await press('join');
+		let welcome = lastReply(harness.discord);
+		expect(welcome.embeds[0].fields.at(-1)).toEqual({ name: 'Participants (2)', value: `<@${HOST}> <@${GUEST}>` });
+		await press('join');
+		expect(partyStore(harness.ctx).members(party.id)).toEqual([HOST, GUEST]);
+		await press('leave');
+		welcome = lastReply(harness.discord);
+		expect(welcome.embeds[0].fields.at(-1)).toEqual({ name: 'Participants (1)', value: `<@${HOST}>` });
+	});
+
+	test('Given an ended party, then its Join button says the party has ended', async () => {
+		const harness = setup();
+		const party = await startParty(harness);
+		await control(harness, 'end');
+		await harness.route(
+			harness.discord.button(encodeCustomId('her-watchparty', 'join', party.id), { userId: GUEST, locale: 'en-US' }),
+		);
+		expect(lastReply(harness.discord)).toMatchObject({
+			content: 'This watch party has ended.',
+			flags: MessageFlags.Ephemeral,
+		});
+	});
+});
+
+describe('the engine', () => {
+	test('Given a start in 1 minute, then one message counts 3, 2, 1, press play, each step once, on the second', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { in: 1 });
+		await harness.run(56_000);
+		expect(edits(harness.discord, party.threadId!, party.countdownMessageId)).toEqual([]);
+		await harness.run(6_000);
+		expect(edits(harness.discord, party.threadId!, party.countdownMessageId).map((body) => body.content)).toEqual([
+			'**3…**',
+			'**2…**',
+			'**1…**',
+			'▶️ **Press play now!**',
+		]);
+		expect(harness.discord.sent(/scheduled-events\/\d+$/, 'PATCH')[0]!.body).toMatchObject({ status: 2 });
+	});
+
+	test('Given the film reaches a beat, then it is posted once, spoiler-tagged, with a fixed nonce Discord enforces', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 2 * MINUTE_MS + 5_000);
+		const [beat, ...others] = beatPosts(harness.discord, party.threadId!);
+		expect(others).toEqual([]);
+		const plan = harness.ctx.dataset.watchParty.beats.find((candidate) => candidate.id === 'beat-letters')!;
+		const question = harness.ctx.dataset.questions.find((candidate) => candidate.id === plan.questions[0])!;
+		expect(beat!.body.embeds[0].title).toBe('⏱ Minute 2');
+		expect(beat!.body.embeds[0].description).toContain(`**||${plan.title.en}||**`);
+		expect(beat!.body.embeds[0].description).toContain(`• ||${question.text.en}||`);
+		expect(beat!.body.embeds[0].description).not.toContain('Posted late');
+		expect(beat!.body.nonce).toBe(postNonce(party.id, beatKey('beat-letters')));
+		expect(beat!.body.enforce_nonce).toBe(true);
+		expect(partyStore(harness.ctx).posts(party.id)).toEqual([
+			expect.objectContaining({ key: 'beat:beat-letters', late: false, messageId: expect.any(String) }),
+		]);
+	});
+
+	test('Given the last beat plus five minutes, then the wrap-up and summary close the party and the buttons go', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { at: 100 });
+		await harness.route(
+			harness.discord.button(encodeCustomId('her-watchparty', 'join', party.id), {
+				userId: GUEST,
+				channelId: party.threadId!,
+			}),
+		);
+		await harness.run(10_000 + 25 * MINUTE_MS, 30_000);
+		const threadPosts = posts(harness.discord, party.threadId!);
+		const wrapUp = threadPosts.at(-1)!.body;
+		expect(wrapUp.embeds[0].title).toBe('After the film');
+		expect(wrapUp.embeds[1].description).toBe(
+			[`Joined: <@${HOST}> <@${GUEST}>`, 'Ran for 25 min', 'Beats posted: 2 of 8'].join('\n'),
+		);
+		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
+		const ended = partyStore(harness.ctx).get(party.id)!;
+		expect(ended).toMatchObject({ status: 'ended', endReason: 'finished' });
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
+		const before = harness.discord.requests.length;
+		await harness.run(5 * MINUTE_MS, 60_000);
+		expect(harness.discord.requests.length).toBe(before);
+	});
+
+	test('Given the host ends the party, then the wrap-up says so and nothing more is posted', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 40 * MINUTE_MS, 60_000);
+		await control(harness, 'end');
+		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
+		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
+		expect(wrapUp.embeds[1].description).toContain('Beats posted: 3 of 8');
+		expect(wrapUp.embeds[1].description).toContain('Ended by the host.');
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
+		const count = posts(harness.discord, party.threadId!).length;
+		await harness.run(60 * MINUTE_MS, 60_000);
+		expect(posts(harness.discord, party.threadId!)).toHaveLength(count);
+		await control(harness, 'start');
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)?.id).not.toBe(party.id);
+	});
+
+	test('Given the bot is down from minute 10 to minute 60, then after the restart the missed beats come once, marked late', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
+		temporaryDirs.push(dir);
+		const databasePath = join(dir, 'bot.sqlite');
+		const first = setup({ language: 'en', databasePath });
+		const party = await startParty(first);
+		await first.run(10_000 + 10 * MINUTE_MS, 30_000);
+		expect(beatPosts(first.discord, party.threadId!)).toHaveLength(1);
+		first.db.close();
+
+		const second = setup({
+			language: 'en',
+			databasePath,
+			start: new Date(party.timeline.startAt + 60 * MINUTE_MS).toISOString(),
+		});
+		await second.tick();
+		const late = beatPosts(second.discord, party.threadId!);
+		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual([
+			'beat-meeting-samantha',
+			'beat-growing-close',
+			'beat-falling-in-love',
+		]);
+		expect(late.every((request) => request.body.embeds[0].description.includes('Posted late'))).toBe(true);
+		await second.run(5 * MINUTE_MS, 1000);
+		expect(beatPosts(second.discord, party.threadId!)).toHaveLength(3);
+		await second.run(5 * MINUTE_MS, 60_000);
+		const onTime = beatPosts(second.discord, party.threadId!).at(-1)!.body.embeds[0];
+		expect(onTime.footer.text).toBe('beat-doubts');
+		expect(onTime.description).not.toContain('Posted late');
+	});
+
+	test('Given a restart mid-countdown, then the countdown carries on without going back or repeating a step', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
+		temporaryDirs.push(dir);
+		const databasePath = join(dir, 'bot.sqlite');
+		const first = setup({ language: 'en', databasePath });
+		const party = await startParty(first, { in: 1 });
+		await first.run(58_000);
+		first.db.close();
+		const second = setup({ language: 'en', databasePath, start: new Date(Date.parse(START) + 58_000).toISOString() });
+		await second.run(3_000);
+		const steps = [
+			...edits(first.discord, party.threadId!, party.countdownMessageId),
+			...edits(second.discord, party.threadId!, party.countdownMessageId),
+		].map((body) => body.content);
+		expect(steps).toEqual(['**3…**', '**2…**', '**1…**', '▶️ **Press play now!**']);
+	});
+
+	test('Given a crash after claiming a beat but before Discord confirmed it, then it is resent with the same nonce', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		const now = harness.clock.now().getTime();
+		partyStore(harness.ctx).claim(party.id, beatKey('beat-letters'), now, false);
+		partyStore(harness.ctx).claim(party.id, beatKey('beat-growing-close'), now - 10 * MINUTE_MS, false);
+		await harness.tick();
+		await harness.run(10_000);
+		const sent = beatPosts(harness.discord, party.threadId!);
+		expect(sent.map((request) => [request.body.embeds[0].footer.text, request.body.nonce])).toEqual([
+			['beat-letters', postNonce(party.id, beatKey('beat-letters'))],
+		]);
+	});
+
+	test('Given the thread is deleted mid-party, then the party ends as such and is never retried', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + MINUTE_MS, 30_000);
+		harness.gone.add(party.threadId!);
+		await harness.run(2 * MINUTE_MS, 30_000);
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'channel-gone' });
+		const attempts = harness.discord.requests.length;
+		await harness.run(30 * MINUTE_MS, 60_000);
+		expect(harness.discord.requests.length).toBe(attempts);
+		await control(harness, 'status');
+		expect(lastReply(harness.discord).content).toContain('No watch party is running');
+	});
+
+	test('Given the bot loses permission to post in the thread, then the party ends as forbidden', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		harness.forbidden.add(party.threadId!);
+		await harness.run(10_000 + 3 * MINUTE_MS, 30_000);
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'forbidden' });
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
+	});
+
+	test('Given Discord keeps failing, then the engine backs off and ends the party after a few tries', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		harness.transient.failures = 1;
+		await harness.run(10_000 + 2 * MINUTE_MS + 1000);
+		await harness.run(5_000);
+		const nonce = postNonce(party.id, beatKey('beat-letters'));
+		expect(beatPosts(harness.discord, party.threadId!).map((request) => request.body.nonce)).toEqual([nonce, nonce]);
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
+
+		harness.transient.failures = 1_000;
+		await harness.run(11 * MINUTE_MS, 1000);
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'failed' });
+		expect(beatPosts(harness.discord, party.threadId!).length).toBeLessThanOrEqual(2 + MAX_FAILURES);
+	});
+
+	test('Given a party in a guild on another shard, then this shard leaves it alone', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		harness.discord.client.guilds.cache.delete(GUILD_ID);
+		const before = harness.discord.requests.length;
+		await harness.run(10 * MINUTE_MS, 60_000);
+		expect(harness.discord.requests.length).toBe(before);
+		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
+	});
+});
