@@ -1,0 +1,304 @@
+/**
+ * End-to-end harness: the real bot (as `npm start` runs it) against the fake Discord on 127.0.0.1.
+ *
+ * The API, all you need for a scenario file `tests/e2e/<name>.e2e.test.ts`:
+ *
+ *   const club = await startClub();            // fake Discord + three servers + users + commands deployed
+ *   const bot = await startInProcess(club);    // startBot({ config, logger }) exactly as src/index.ts does
+ *   const { id, response } = await use(club, { kind: 'command', name: 'her-quote', guildId: club.guilds.ko.id,
+ *     channelId: club.guilds.ko.general, user: club.users.ko });
+ *   const seen = await club.fake.reply(id);     // the message the user sees, after every edit
+ *   expectClean(club);                          // no limit/interaction violations, no unknown routes, none unanswered
+ *   await bot.stop(); await club.fake.close();
+ *
+ * - `startClub(options?)`: a fake Discord with servers `ko` (preferred locale ko), `en` (en-US) and `both`
+ *   (preferred ko; a scenario sets it to both with `/her-settings language`), each with `#general`; the `ko`
+ *   server also has `#locked` (the bot may not Send Messages, Embed Links or Create Public Threads there),
+ *   `#no-embeds` (no Embed Links) and `#no-thread-posts` (no Send Messages in Threads). Users `ko`/`en` (Korean
+ *   and English clients, no special permission) and `koAdmin`/`enAdmin` (Manage Server). The commands of
+ *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
+ * - `startInProcess(club, { databasePath?, now?, random? })`: the bot in this process, ready; `logs` holds
+ *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it.
+ * - `spawnBot(club, { databasePath, env? })`: `node --import tsx src/index.ts` from an empty temp cwd (no
+ *   developer .env), env DISCORD_TOKEN / DISCORD_API_URL / DATABASE_PATH / LOG_LEVEL; `ready` resolves on the
+ *   bot's "ready" log line, `exited` on exit, `kill(signal)` ends it.
+ * - `runNode(script, args, env)`: runs a TypeScript file of the project as a child process (e.g. the deploy
+ *   script) from an empty temp cwd; resolves with `{ code, stdout, stderr }`.
+ * - `use(club, init)`: dispatches an interaction (see `InteractInit` in tests/fake-discord/interactions.ts)
+ *   and waits for its initial response `{ type, data }`; `club.fake.reply(id)` then gives the final message.
+ * - `expectClean(club)`: the assertion every scenario ends with.
+ * - `tempDatabase()`: a fresh SQLite path in a temp folder. `embedText(embed)`: all visible text of an embed.
+ *
+ * Every wait is bounded (the fake's waits default to 5 s) and waits for an event, never a fixed time.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { COMMANDS } from '../../commands/index.js';
+import { startBot, type RunningBot } from '../../src/bot.js';
+import type { Config } from '../../src/config.js';
+import { deployCommands } from '../../src/deploy.js';
+import { startFakeDiscord } from '../fake-discord/index.js';
+import type {
+	FakeDiscord,
+	FakeDiscordOptions,
+	InteractInit,
+	Json,
+	PermissionName,
+	User,
+} from '../fake-discord/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+/** A well-formed bot token (three base64url parts); the fake accepts any unless told otherwise. */
+export const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAx.e2e-fk.fake-token-for-end-to-end-tests';
+
+/** How long a child process may take to start or stop before the test gives up (tsx compiles on start). */
+const PROCESS_TIMEOUT_MS = 30_000;
+
+export interface ClubGuild {
+	readonly id: string;
+	/** #general: the bot may do everything it asks for in its invite */
+	readonly general: string;
+	/** extra channels by name (only in the `ko` server: locked, no-embeds, no-thread-posts) */
+	readonly channels: Readonly<Record<string, string>>;
+}
+
+export interface Club {
+	readonly fake: FakeDiscord;
+	readonly guilds: { readonly ko: ClubGuild; readonly en: ClubGuild; readonly both: ClubGuild };
+	readonly users: { readonly ko: User; readonly en: User; readonly koAdmin: User; readonly enAdmin: User };
+	/** the config `npm start` would build for this fake (database path filled in by the bot helpers) */
+	readonly config: Omit<Config, 'databasePath'>;
+}
+
+export function tempDatabase(): string {
+	return join(mkdtempSync(join(tmpdir(), 'hfc-e2e-')), 'bot.sqlite');
+}
+
+function clubGuild(fake: FakeDiscord, name: string, preferredLocale: string, extra: Record<string, PermissionName[]>) {
+	const guild = fake.addGuild({
+		name,
+		preferredLocale,
+		channels: [{ name: 'general' }, ...Object.entries(extra).map(([channel, denyBot]) => ({ name: channel, denyBot }))],
+	});
+	const channels = Object.fromEntries([...guild.channels.values()].map((channel) => [channel.name, channel.id]));
+	return { id: guild.id, general: fake.general(guild.id), channels };
+}
+
+export async function startClub(options: FakeDiscordOptions = {}): Promise<Club> {
+	const fake = await startFakeDiscord(options);
+	const guilds = {
+		ko: clubGuild(fake, '그녀 영화 모임', 'ko', {
+			locked: ['SendMessages', 'EmbedLinks', 'CreatePublicThreads'],
+			'no-embeds': ['EmbedLinks'],
+			'no-thread-posts': ['SendMessagesInThreads'],
+		}),
+		en: clubGuild(fake, 'Her watchers', 'en-US', {}),
+		both: clubGuild(fake, 'Her 함께 보기', 'ko', {}),
+	};
+	const users = {
+		ko: fake.user({ username: 'samantha-fan', locale: 'ko' }),
+		en: fake.user({ username: 'theodore', locale: 'en-US' }),
+		koAdmin: fake.user({ username: 'amy', locale: 'ko', permissions: ['ManageGuild'] }),
+		enAdmin: fake.user({ username: 'catherine', locale: 'en-GB', permissions: ['ManageGuild'] }),
+	};
+	const config = {
+		token: options.token ?? TOKEN,
+		applicationId: undefined,
+		guildId: undefined,
+		apiUrl: fake.api,
+		logLevel: 'debug' as const,
+	};
+	await deployCommands({ ...config, databasePath: ':memory:' }, 'global', COMMANDS);
+	return { fake, guilds, users, config };
+}
+
+export interface LogRecord {
+	level: number;
+	msg?: string;
+	[key: string]: unknown;
+}
+
+export interface InProcessBot {
+	readonly bot: RunningBot;
+	readonly databasePath: string;
+	/** every log record so far, parsed */
+	readonly logs: LogRecord[];
+	waitForLog(match: (record: LogRecord) => boolean, timeoutMs?: number): Promise<LogRecord>;
+	stop(): Promise<void>;
+}
+
+/** Polls `check` until it returns something truthy; rejects with `what` after `timeoutMs`. */
+export async function eventually<T>(
+	check: () => T | undefined | null | false,
+	what: string,
+	timeoutMs = 5_000,
+): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = check();
+		if (value !== undefined && value !== null && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+		await new Promise((done) => setTimeout(done, 10));
+	}
+}
+
+export async function startInProcess(
+	club: Club,
+	options: { databasePath?: string; now?: () => Date; random?: () => number } = {},
+): Promise<InProcessBot> {
+	const logs: LogRecord[] = [];
+	const logger = pino(
+		{ level: 'debug', base: { name: 'her-film-club' } },
+		{ write: (line: string) => void logs.push(JSON.parse(line) as LogRecord) },
+	);
+	const databasePath = options.databasePath ?? tempDatabase();
+	const bot = await startBot({
+		config: Object.freeze({ ...club.config, databasePath }),
+		logger,
+		...(options.now ? { now: options.now } : {}),
+		...(options.random ? { random: options.random } : {}),
+	});
+	await bot.ready;
+	return {
+		bot,
+		databasePath,
+		logs,
+		waitForLog: (match, timeoutMs) => eventually(() => logs.find(match), 'a log record', timeoutMs),
+		stop: () => bot.stop(),
+	};
+}
+
+export interface ProcessResult {
+	code: number | null;
+	signal: NodeJS.Signals | null;
+	stdout: string;
+	stderr: string;
+}
+
+export interface SpawnedBot {
+	readonly child: ChildProcessWithoutNullStreams;
+	/** resolves when the bot logs "ready"; rejects if it exits first */
+	readonly ready: Promise<void>;
+	readonly exited: Promise<ProcessResult>;
+	/** stdout JSON log lines so far */
+	logs(): LogRecord[];
+	kill(signal: NodeJS.Signals): Promise<ProcessResult>;
+}
+
+function spawnTs(script: string, args: readonly string[], env: Record<string, string>) {
+	const cwd = mkdtempSync(join(tmpdir(), 'hfc-e2e-cwd-'));
+	const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, script), ...args], {
+		cwd,
+		env: { PATH: process.env.PATH ?? '', TZ: 'America/Los_Angeles', ...env },
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const exited = new Promise<ProcessResult>((done) =>
+		child.on('close', (code, signal) => done({ code, signal, stdout, stderr })),
+	);
+	return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = PROCESS_TIMEOUT_MS): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`)), timeoutMs);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs a TypeScript file of the project (e.g. `scripts/deploy.ts`) with exactly `env`, and waits for it to end. */
+export function runNode(script: string, args: readonly string[], env: Record<string, string>): Promise<ProcessResult> {
+	return withTimeout(spawnTs(script, args, env).exited, `${script} to finish`);
+}
+
+function parseLogs(stdout: string): LogRecord[] {
+	return stdout
+		.split('\n')
+		.filter((line) => line.startsWith('{'))
+		.map((line) => JSON.parse(line) as LogRecord);
+}
+
+/** The bot as `npm start` runs it: src/index.ts through tsx, configured only by the environment. */
+export function spawnBot(club: Club, options: { databasePath: string; env?: Record<string, string> }): SpawnedBot {
+	const { child, exited, output } = spawnTs('src/index.ts', [], {
+		DISCORD_TOKEN: club.config.token,
+		DISCORD_API_URL: club.fake.api,
+		DATABASE_PATH: options.databasePath,
+		LOG_LEVEL: 'info',
+		...options.env,
+	});
+	const logs = () => parseLogs(output().stdout);
+	const ready = withTimeout(
+		Promise.race([
+			eventually(() => logs().some((record) => record.msg === 'ready'), 'the bot to log "ready"', PROCESS_TIMEOUT_MS),
+			exited.then((result) => {
+				throw new Error(`the bot exited before it was ready (${result.code ?? result.signal}): ${result.stderr}`);
+			}),
+		]).then(() => undefined),
+		'the bot to be ready',
+	);
+	ready.catch(() => undefined);
+	return {
+		child,
+		ready,
+		exited,
+		logs,
+		kill: async (signal) => {
+			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+			return withTimeout(exited, 'the bot to exit');
+		},
+	};
+}
+
+export interface Used {
+	readonly id: string;
+	readonly token: string;
+	/** the initial response: type 4 (message), 5 (deferred), 7 (update), 8 (autocomplete), 9 (modal)... */
+	readonly response: { type: number; data?: Json };
+}
+
+/** Dispatches an interaction as Discord would and waits (bounded) for the bot's initial response. */
+export async function use(club: Club, init: InteractInit): Promise<Used> {
+	const { id, token } = club.fake.interact(init);
+	const response = await club.fake.response(id);
+	return { id, token, response };
+}
+
+/** Whether Discord would show this message only to the one who used the command. */
+export function isEphemeral(message: Json | undefined): boolean {
+	return (Number(message?.flags ?? 0) & 64) !== 0;
+}
+
+/** All the text a user reads in an embed, in display order. */
+export function embedText(embed: Json | undefined): string {
+	if (!embed) return '';
+	const fields = ((embed.fields ?? []) as Json[]).flatMap((field) => [field.name, field.value]);
+	return [embed.author?.name, embed.title, embed.description, ...fields, embed.footer?.text]
+		.filter((part): part is string => typeof part === 'string')
+		.join('\n');
+}
+
+/** Every scenario ends here: nothing broke Discord's limits, hit an unknown route, or went unanswered. */
+export function expectClean(club: Club): void {
+	const { fake } = club;
+	expect(fake.violations, 'requests that broke Discord’s limits or interaction rules').toEqual([]);
+	expect(
+		fake.unexpected.map((request) => `${request.method} ${request.path}`),
+		'requests to routes Discord does not have',
+	).toEqual([]);
+	expect(
+		fake.unanswered().map((interaction) => interaction.id),
+		'interactions never answered',
+	).toEqual([]);
+	expect(fake.gateway.problems, 'gateway protocol problems').toEqual([]);
+}
