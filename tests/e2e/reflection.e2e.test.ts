@@ -8,6 +8,7 @@ import type { Client } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
+import { ReflectionStore } from '../../src/reflection/store.js';
 import {
 	embedText,
 	eventually,
@@ -261,6 +262,39 @@ describe('daily reflection', () => {
 		clock.set('2025-05-14T03:30:00Z');
 		await Promise.all([tick(a), tick(b), tick(a), tick(b)]);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
+		expectClean(fake);
+	});
+
+	test('Given thirty servers due in the same minute and Discord rate-limiting, then every one gets its prompt once', async () => {
+		const fake = await club();
+		const guilds = fake.fake.addGuilds(30, (i) => ({ name: `club ${i}`, preferredLocale: 'en-US' }));
+		const clock = new Clock('2025-05-14T03:00:00Z');
+		const herBot = await bot(fake, clock);
+		const store = new ReflectionStore(herBot.bot.ctx.db);
+		for (const guild of guilds) {
+			store.save(
+				{
+					guildId: guild.id,
+					channelId: fake.fake.general(guild.id),
+					time: '12:30',
+					timeZone: 'Asia/Seoul',
+					roleId: null,
+					thread: true,
+					updatedBy: fake.users.enAdmin.id,
+				},
+				clock.now(),
+			);
+		}
+		fake.fake.setGlobalRateLimit(20);
+		fake.fake.failNext({ method: 'POST', path: '/channels/:channel/messages', status: 429, count: 3 });
+		clock.set('2025-05-14T03:30:00Z');
+		await tick(herBot);
+		for (const guild of guilds) {
+			const general = fake.fake.general(guild.id);
+			expect(fromBot(fake, general)).toHaveLength(1);
+			expect(fake.fake.threads(general)).toHaveLength(1);
+		}
+		expect(herBot.logs.some((record) => record.msg === 'rate limited')).toBe(true);
 		expectClean(fake);
 	});
 });
