@@ -309,6 +309,8 @@ async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: Bo
 			},
 			now,
 		);
+		// Released as stale while Discord was slow: the messages exist but the party does not run.
+		if (running.status !== 'running') throw new Error(`watch party ${party.id} setup was abandoned`);
 		await interaction.editReply({
 			content: announcement(running, `<#${target.id}>`, now, langs),
 			allowedMentions: { parse: [] },

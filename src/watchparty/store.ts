@@ -211,6 +211,7 @@ export class WatchPartyStore {
 					id,
 				);
 				const party = this.require(id);
+				if (party.status !== 'running') return party;
 				this.statements.setNextDue.run(nextDueAt(party.timeline, this.plan, now), id);
 				return this.require(id);
 			})

@@ -226,8 +226,8 @@ export function next(timeline: Timeline, plan: TimelinePlan, now: number): Timel
 	const position = filmPositionMs(timeline, now);
 	const started = phaseAt(timeline, now) !== 'countdown' || timeline.pausedAt !== null;
 	if (targetMs <= position && started) return timeline;
-	// "Next" during the countdown means "we're playing now": the start moves to now.
-	const base = started ? timeline : { ...timeline, startAt: now - timeline.pausedTotalMs, countdownShown: 0 as const };
+	// "Next" during the countdown means "we're playing now": the start moves to now (the engine then shows "press play").
+	const base = started ? timeline : { ...timeline, startAt: now - timeline.pausedTotalMs };
 	return seek(base, plan, targetMs / MINUTE_MS, now);
 }
 
