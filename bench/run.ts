@@ -1,0 +1,560 @@
+/**
+ * `npm run bench`: the bot beside plain discord.js over the fake Discord of the end-to-end suite, in one
+ * run. Prints one table and writes it, with the raw figures and the machine, to bench/results/latest.json.
+ *
+ * The fake runs in this process; every client runs in its own child (bench/worker.ts), so a memory
+ * figure is that client alone and latency includes a real socket hop each way. 127.0.0.1 only.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReflectionStore } from '../src/reflection/store.js';
+import { openDatabase } from '../src/store/database.js';
+import { startFakeDiscord } from '../tests/fake-discord/index.js';
+import type { FakeDiscord, GuildInit } from '../tests/fake-discord/index.js';
+import { MB, Worker, killWorkers, machine, percentile, round, table } from './lib.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'her-bench-'));
+const fresh = (name: string) => join(scratch, `${name}-${Math.random().toString(36).slice(2, 8)}.sqlite`);
+
+// ---- interaction latency ----------------------------------------------------------------------------
+
+const IN_FLIGHT = [1, 50, 200] as const;
+/** Per level: interactions answered before measuring (JIT, caches), then measured. */
+const LATENCY_RUNS: Record<(typeof IN_FLIGHT)[number], { warmup: number; measured: number }> = {
+	1: { warmup: 100, measured: 600 },
+	50: { warmup: 200, measured: 2_000 },
+	200: { warmup: 400, measured: 4_000 },
+};
+
+interface LatencyFigures {
+	inFlight: number;
+	samples: number;
+	medianMs: number;
+	p99Ms: number;
+	throughputPerSecond: number;
+	failed: number;
+	/** CPU the client process spent per interaction (all of the level, warm-up included). */
+	clientCpuMsPerInteraction?: number;
+	/** CPU the fake (this process) spent per interaction: the same for both clients if the fake is fair. */
+	fakeCpuMsPerInteraction?: number;
+}
+
+/**
+ * Keeps `inFlight` `/her-quote` interactions outstanding: each answer dispatches the next one. A sample
+ * runs from the INTERACTION_CREATE leaving the fake's gateway to the callback arriving at its REST.
+ */
+function closedLoop(
+	fake: FakeDiscord,
+	targets: readonly { guildId: string; channelId: string }[],
+	inFlight: number,
+	{ warmup, measured }: { warmup: number; measured: number },
+): Promise<LatencyFigures> {
+	const total = warmup + measured;
+	return new Promise((resolve, reject) => {
+		const samples: number[] = [];
+		let started = 0;
+		let answered = 0;
+		let failed = 0;
+		let measuringSince = 0;
+		const timer = setTimeout(
+			() => reject(new Error(`latency at ${inFlight} in flight: only ${answered}/${total} answered within 120 s`)),
+			120_000,
+		);
+		const launch = (): void => {
+			const index = started++;
+			const target = targets[index % targets.length]!;
+			const { id } = fake.interact({ kind: 'command', name: 'her-quote', ...target });
+			const dispatchedAt = performance.now();
+			const state = fake.interactions.get(id)!;
+			let callback: unknown;
+			// The fake sets `callback` when the answer arrives; timing it here avoids its 1 ms clock.
+			Object.defineProperty(state, 'callback', {
+				configurable: true,
+				enumerable: true,
+				get: () => callback,
+				set: (value: { type: number }) => {
+					callback = value;
+					if (value.type !== 4) failed++;
+					if (index >= warmup) samples.push(performance.now() - dispatchedAt);
+					answered++;
+					if (answered === warmup) measuringSince = performance.now();
+					if (answered === total) {
+						clearTimeout(timer);
+						const seconds = (performance.now() - measuringSince) / 1000;
+						resolve({
+							inFlight,
+							samples: samples.length,
+							medianMs: percentile(samples, 50),
+							p99Ms: percentile(samples, 99),
+							throughputPerSecond: measured / seconds,
+							failed,
+						});
+					} else if (started < total) {
+						setImmediate(launch);
+					}
+				},
+			});
+		};
+		for (let i = 0; i < Math.min(inFlight, total); i++) launch();
+	});
+}
+
+async function latency(): Promise<Record<'bot' | 'floor', LatencyFigures[]>> {
+	const fake = await startFakeDiscord({ interactionDeadlineMs: 3_000 });
+	try {
+		const guilds = fake.addGuilds(10, (i) => ({
+			name: `latency ${i}`,
+			channels: Array.from({ length: 5 }, (_, n) => ({ name: `talk-${n}` })),
+		}));
+		const targets = guilds.flatMap((guild) =>
+			[...guild.channels.keys()].map((channelId) => ({ guildId: guild.id, channelId })),
+		);
+		const result: Record<'bot' | 'floor', LatencyFigures[]> = { bot: [], floor: [] };
+		for (const kind of ['floor', 'bot'] as const) {
+			const worker = Worker.start([kind, fake.api, fresh('latency')]);
+			try {
+				await worker.next('ready', 60_000);
+				for (const inFlight of IN_FLIGHT) {
+					const runs = LATENCY_RUNS[inFlight];
+					const count = runs.warmup + runs.measured;
+					worker.send({ type: 'usage' });
+					const clientBefore = (await worker.next('usage', 10_000)).cpuMs;
+					const fakeBefore = process.cpuUsage();
+					const figures = await closedLoop(fake, targets, inFlight, runs);
+					const fakeUsed = process.cpuUsage(fakeBefore);
+					worker.send({ type: 'usage' });
+					const clientUsed = (await worker.next('usage', 10_000)).cpuMs - clientBefore;
+					result[kind].push({
+						...figures,
+						clientCpuMsPerInteraction: clientUsed / count,
+						fakeCpuMsPerInteraction: (fakeUsed.user + fakeUsed.system) / 1000 / count,
+					});
+				}
+			} finally {
+				await worker.stop();
+			}
+		}
+		return result;
+	} finally {
+		await fake.close();
+	}
+}
+
+// ---- memory per guild ---------------------------------------------------------------------------------
+
+const GUILD_COUNTS = [1, 1_000, 10_000] as const;
+
+/** About what a small community server has: 20 channels (a category, text and voice) and 20 roles. */
+function communityGuild(i: number): GuildInit {
+	return {
+		name: `community ${i}`,
+		preferredLocale: i % 3 === 0 ? 'ko' : 'en-US',
+		memberCount: 120,
+		channels: [
+			{ name: 'Text channels', type: 4 },
+			{ name: 'announcements', denyEveryone: ['SendMessages'] },
+			...Array.from({ length: 14 }, (_, n) => ({ name: `text-${n}` })),
+			...Array.from({ length: 4 }, (_, n) => ({ name: `voice-${n}`, type: 2 })),
+		],
+		roles: Array.from({ length: 18 }, (_, n) => ({ name: `role-${n}`, permissions: n === 0 ? ['ManageGuild'] : [] })),
+	};
+}
+
+interface MemoryRow {
+	guilds: number;
+	kind: 'bot' | 'default';
+	rssMB: number;
+	heapUsedMB: number;
+	readySeconds: number;
+}
+
+async function memory(): Promise<MemoryRow[]> {
+	const rows: MemoryRow[] = [];
+	for (const count of GUILD_COUNTS) {
+		const fake = await startFakeDiscord();
+		try {
+			fake.addGuilds(count, communityGuild);
+			for (const kind of ['default', 'bot'] as const) {
+				const worker = Worker.start([kind, fake.api, fresh('memory')]);
+				try {
+					const ready = await worker.next('ready', 180_000);
+					if (ready.guilds !== count) throw new Error(`${kind} saw ${ready.guilds} guilds, expected ${count}`);
+					rows.push({
+						guilds: count,
+						kind,
+						rssMB: ready.memory.rss / MB,
+						heapUsedMB: ready.memory.heapUsed / MB,
+						readySeconds: ready.readyMs / 1000,
+					});
+				} finally {
+					await worker.stop();
+				}
+			}
+		} finally {
+			await fake.close();
+		}
+	}
+	return rows;
+}
+
+// ---- daily fan-out ------------------------------------------------------------------------------------
+
+const FANOUT_SERVERS = 1_000;
+const DISCORD_GLOBAL_LIMIT = 50;
+const SEOUL_OFFSET_MS = 9 * 3_600_000;
+
+/** `HH:MM` in Asia/Seoul (no DST) a little after `at`, so a schedule saved at `at` is due then. */
+function seoulTimeAfter(at: Date, minutes: number): string {
+	const local = new Date(at.getTime() + SEOUL_OFFSET_MS + minutes * 60_000);
+	return `${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`;
+}
+
+interface FanoutFigures {
+	servers: number;
+	posted: number;
+	seconds: number;
+	requestsPerSecond: number;
+	ceiling: number;
+	rateLimited: number;
+	lost: number;
+	duplicated: number;
+	messageRequests: number;
+}
+
+async function fanout(): Promise<FanoutFigures> {
+	const fake = await startFakeDiscord();
+	const databasePath = fresh('fanout');
+	try {
+		const guilds = fake.addGuilds(FANOUT_SERVERS, (i) => ({ name: `daily ${i}`, preferredLocale: 'ko' }));
+		const channels = guilds.map((guild) => fake.general(guild.id));
+		const savedAt = new Date();
+		const time = seoulTimeAfter(savedAt, 120);
+		const db = openDatabase(databasePath);
+		const store = new ReflectionStore(db);
+		for (const [i, guild] of guilds.entries()) {
+			store.save(
+				{
+					guildId: guild.id,
+					channelId: channels[i]!,
+					time,
+					timeZone: 'Asia/Seoul',
+					roleId: null,
+					thread: false,
+					updatedBy: 'bench',
+				},
+				savedAt,
+			);
+		}
+		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
+		db.close();
+
+		fake.setGlobalRateLimit(DISCORD_GLOBAL_LIMIT);
+		const from = fake.requests.length;
+		const isPost = (r: { method: string; route: string }) =>
+			r.method === 'POST' && r.route === '/channels/:channel/messages';
+		const posted = () => fake.requests.slice(from).filter((r) => isPost(r) && r.status === 200);
+		// The bot's clock starts a second after the shared due time: every schedule is due at once.
+		const worker = Worker.start(['bot', fake.api, databasePath, String(dueAt - Date.now() + 1_000)]);
+		try {
+			await worker.next('ready', 60_000);
+			await fake
+				.waitUntil(() => posted().length >= FANOUT_SERVERS, { timeoutMs: 120_000, what: 'all daily posts' })
+				.catch(() => undefined);
+			// Anything sent twice would arrive right behind; give it a moment to show up.
+			await new Promise((resolve) => setTimeout(resolve, 500));
+		} finally {
+			await worker.stop();
+		}
+		const ok = posted();
+		const attempts = fake.requests.slice(from).filter(isPost);
+		const first = attempts[0]?.time ?? 0;
+		const last = ok.at(-1)?.time ?? first;
+		const seconds = Math.max(0.001, (last - first) / 1000);
+		let lost = 0;
+		let duplicated = 0;
+		for (const channelId of channels) {
+			const count = fake.messages(channelId).length;
+			if (count === 0) lost++;
+			if (count > 1) duplicated += count - 1;
+		}
+		return {
+			servers: FANOUT_SERVERS,
+			posted: FANOUT_SERVERS - lost,
+			seconds,
+			requestsPerSecond: ok.length / seconds,
+			ceiling: DISCORD_GLOBAL_LIMIT,
+			rateLimited: fake.rateLimited,
+			lost,
+			duplicated,
+			messageRequests: attempts.length,
+		};
+	} finally {
+		await fake.close();
+	}
+}
+
+// ---- scheduler tick -----------------------------------------------------------------------------------
+
+const STORED = 100_000;
+const TICK_GUILDS = 1_000;
+const DUE = 100;
+
+interface TickFigures {
+	stored: number;
+	guildsOnShard: number;
+	due: number;
+	runs: number;
+	medianMs: number;
+	p99Ms: number;
+}
+
+async function tick(): Promise<TickFigures[]> {
+	const fake = await startFakeDiscord();
+	const databasePath = fresh('tick');
+	try {
+		const guilds = fake.addGuilds(TICK_GUILDS, (i) => ({ name: `tick ${i}` }));
+		const savedAt = new Date();
+		const dueTime = seoulTimeAfter(savedAt, 120);
+		const laterTime = seoulTimeAfter(savedAt, 480);
+		const db = openDatabase(databasePath);
+		const store = new ReflectionStore(db);
+		// The rest of the 100,000 belong to servers on other shards (or that left): stored, never ours.
+		db.transaction(() => {
+			for (let i = 0; i < STORED; i++) {
+				const guild = guilds[i];
+				store.save(
+					{
+						guildId: guild?.id ?? String(900_000_000_000_000_000n + BigInt(i)),
+						channelId: guild ? fake.general(guild.id) : String(800_000_000_000_000_000n + BigInt(i)),
+						time: i < DUE ? dueTime : laterTime,
+						timeZone: 'Asia/Seoul',
+						roleId: null,
+						thread: false,
+						updatedBy: 'bench',
+					},
+					savedAt,
+				);
+			}
+		})();
+		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
+		db.close();
+
+		const worker = Worker.start(['tick', fake.api, databasePath]);
+		try {
+			await worker.next('ready', 60_000);
+			worker.send({ type: 'tick', runs: 300, clockOffsetMs: 0 });
+			const idle = await worker.next('ticks', 60_000);
+			worker.send({
+				type: 'tick',
+				runs: 30,
+				clockOffsetMs: dueAt - Date.now() + 60_000,
+				// Put the same 100 back to due and forget their posts, so every run posts 100 again.
+				resetSql: `DELETE FROM reflection_posts; UPDATE reflection_schedules SET next_due_at = ${dueAt} WHERE time = '${dueTime}';`,
+			});
+			const busy = await worker.next('ticks', 120_000);
+			return [
+				{ due: 0, samples: idle.samples },
+				{ due: DUE, samples: busy.samples },
+			].map(({ due, samples }) => ({
+				stored: STORED,
+				guildsOnShard: TICK_GUILDS,
+				due,
+				runs: samples.length,
+				medianMs: percentile(samples, 50),
+				p99Ms: percentile(samples, 99),
+			}));
+		} finally {
+			await worker.stop();
+		}
+	} finally {
+		await fake.close();
+	}
+}
+
+// ---- report -------------------------------------------------------------------------------------------
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const mb = (value: number) => `${value.toFixed(1)} MB`;
+const times = (value: number) => `${value.toFixed(2)}×`;
+const check = (ok: boolean) => (ok ? 'yes' : 'NO');
+
+async function main(): Promise<void> {
+	const began = Date.now();
+	const sections = (process.argv[2] ?? 'latency,memory,fanout,tick').split(',');
+	const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+	const results: Record<string, unknown> = { machine: machine(), date: new Date().toISOString() };
+	const rows: string[][] = [];
+
+	if (sections.includes('latency')) {
+		log('interaction latency…');
+		const figures = await latency();
+		results.latency = figures;
+		for (const [i, inFlight] of IN_FLIGHT.entries()) {
+			const bot = figures.bot[i]!;
+			const floor = figures.floor[i]!;
+			const ratio = bot.medianMs / floor.medianMs;
+			rows.push([
+				`/her-quote latency, median, ${inFlight} in flight`,
+				ms(bot.medianMs),
+				ms(floor.medianMs),
+				times(ratio),
+				'≤ 1.2×',
+				check(ratio <= 1.2),
+			]);
+			rows.push([
+				`/her-quote latency, p99, ${inFlight} in flight`,
+				ms(bot.p99Ms),
+				ms(floor.p99Ms),
+				times(bot.p99Ms / floor.p99Ms),
+				'',
+				'',
+			]);
+		}
+		const cpu = (list: LatencyFigures[]) =>
+			list.reduce((sum, f) => sum + f.clientCpuMsPerInteraction!, 0) / list.length;
+		const fakeCpu = (list: LatencyFigures[]) =>
+			list.reduce((sum, f) => sum + f.fakeCpuMsPerInteraction!, 0) / list.length;
+		rows.push([
+			'/her-quote client CPU per interaction',
+			ms(cpu(figures.bot)),
+			ms(cpu(figures.floor)),
+			times(cpu(figures.bot) / cpu(figures.floor)),
+			'',
+			'',
+		]);
+		rows.push([
+			"the fake Discord's own CPU per interaction",
+			ms(fakeCpu(figures.bot)),
+			ms(fakeCpu(figures.floor)),
+			'',
+			'',
+			'',
+		]);
+		const failed = [...figures.bot, ...figures.floor].reduce((sum, f) => sum + f.failed, 0);
+		if (failed > 0) log(`WARNING: ${failed} interactions were not answered with a message`);
+	}
+
+	if (sections.includes('memory')) {
+		log('memory per guild…');
+		const memoryRows = await memory();
+		const at = (kind: 'bot' | 'default', guilds: number) =>
+			memoryRows.find((r) => r.kind === kind && r.guilds === guilds)!;
+		const perThousand = (kind: 'bot' | 'default', key: 'rssMB' | 'heapUsedMB') =>
+			((at(kind, 10_000)[key] - at(kind, 1)[key]) / 9_999) * 1_000;
+		results.memory = {
+			rows: memoryRows,
+			perThousandGuilds: {
+				bot: { rssMB: perThousand('bot', 'rssMB'), heapUsedMB: perThousand('bot', 'heapUsedMB') },
+				default: { rssMB: perThousand('default', 'rssMB'), heapUsedMB: perThousand('default', 'heapUsedMB') },
+			},
+		};
+		for (const guilds of GUILD_COUNTS) {
+			const bot = at('bot', guilds);
+			const base = at('default', guilds);
+			const last = guilds === 10_000;
+			const label = `${guilds.toLocaleString('en-US')} guild${guilds === 1 ? '' : 's'}`;
+			rows.push([
+				`RSS after ready, ${label}`,
+				mb(bot.rssMB),
+				mb(base.rssMB),
+				times(bot.rssMB / base.rssMB),
+				last ? '≤ 0.6×' : '',
+				last ? check(bot.rssMB / base.rssMB <= 0.6) : '',
+			]);
+			rows.push([
+				`heap after ready, ${label}`,
+				mb(bot.heapUsedMB),
+				mb(base.heapUsedMB),
+				times(bot.heapUsedMB / base.heapUsedMB),
+				'',
+				'',
+			]);
+		}
+		for (const key of ['rssMB', 'heapUsedMB'] as const) {
+			const bot = perThousand('bot', key);
+			const base = perThousand('default', key);
+			rows.push([`${key === 'rssMB' ? 'RSS' : 'heap'} per 1,000 guilds`, mb(bot), mb(base), times(bot / base), '', '']);
+		}
+		const bot = at('bot', 10_000);
+		const base = at('default', 10_000);
+		rows.push([
+			'ready with 10,000 guilds',
+			`${bot.readySeconds.toFixed(1)} s`,
+			`${base.readySeconds.toFixed(1)} s`,
+			times(bot.readySeconds / base.readySeconds),
+			'',
+			'',
+		]);
+	}
+
+	if (sections.includes('fanout')) {
+		log('daily fan-out…');
+		const f = await fanout();
+		results.fanout = f;
+		const share = f.requestsPerSecond / f.ceiling;
+		rows.push([
+			`daily fan-out: ${f.servers.toLocaleString('en-US')} servers due at once, all posted`,
+			`${f.seconds.toFixed(1)} s`,
+			'',
+			'',
+			'',
+			'',
+		]);
+		rows.push([
+			'daily fan-out: posts per second (ceiling 50)',
+			f.requestsPerSecond.toFixed(1),
+			String(f.ceiling),
+			times(share),
+			'≥ 0.90×',
+			check(share >= 0.9),
+		]);
+		rows.push([
+			'daily fan-out: 429s · lost · duplicated',
+			`${f.rateLimited} · ${f.lost} · ${f.duplicated}`,
+			'',
+			'',
+			'– · 0 · 0',
+			check(f.lost === 0 && f.duplicated === 0),
+		]);
+	}
+
+	if (sections.includes('tick')) {
+		log('scheduler tick…');
+		const figures = await tick();
+		results.tick = figures;
+		for (const t of figures) {
+			const label = `scheduler tick, ${t.stored.toLocaleString('en-US')} stored, ${t.due} due (median · p99)`;
+			rows.push([
+				label,
+				`${ms(t.medianMs)} · ${ms(t.p99Ms)}`,
+				'',
+				'',
+				t.due === 0 ? '< 5 ms' : '',
+				t.due === 0 ? check(t.medianMs < 5) : '',
+			]);
+		}
+	}
+
+	const m = results.machine as ReturnType<typeof machine>;
+	const header = ['measure', 'her-film-club', 'discord.js', 'ratio', 'target', 'met'];
+	const text = table(header, rows);
+	const footer = `${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node} (${m.platform}); ${new Date().toISOString().slice(0, 10)}; ${Math.round((Date.now() - began) / 1000)} s`;
+	results.table = text;
+	results.durationSeconds = round((Date.now() - began) / 1000, 1);
+	process.stdout.write(`\n${text}\n\n${footer}\n`);
+
+	const out = join(here, 'results');
+	mkdirSync(out, { recursive: true });
+	if (sections.length === 4) writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, '\t')}\n`);
+}
+
+try {
+	await main();
+} finally {
+	killWorkers();
+	rmSync(scratch, { recursive: true, force: true });
+}
