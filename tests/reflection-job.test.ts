@@ -45,6 +45,8 @@ function databaseFile(): string {
 /** What Discord remembers across bot processes: each message created with `enforce_nonce`, by nonce. */
 class DiscordMemory {
 	public readonly byNonce = new Map<string, unknown>();
+	/** Every message in the channels, which outlives the few minutes Discord keeps nonces for. */
+	public readonly messages: unknown[] = [];
 }
 
 /**
@@ -53,7 +55,15 @@ class DiscordMemory {
  * fail with the given error after Discord got it or before, as a crash or an API error would.
  */
 function botProcess(
-	options: { start?: string; databasePath?: string; memory?: DiscordMemory; processId?: string; language?: 'en' } = {},
+	options: {
+		start?: string;
+		databasePath?: string;
+		memory?: DiscordMemory;
+		processId?: string;
+		language?: 'en';
+		/** false: the bot may not read the channel's history, so only the nonce guards a retry. */
+		readHistory?: boolean;
+	} = {},
 ) {
 	const { ctx, clock } = createTestContext({
 		start: options.start ?? '2025-05-13T12:00:00Z',
@@ -68,13 +78,19 @@ function botProcess(
 	const attempts: { route: string; body: any }[] = [];
 	discord.client.rest.request = async (request) => {
 		const body = request.body as { nonce?: string; enforce_nonce?: boolean } | undefined;
+		if (request.method === RequestMethod.Get && POSTS.test(request.fullRoute)) {
+			if (options.readHistory === false) throw apiError(RESTJSONErrorCodes.MissingAccess, 403);
+			return [...memory.messages].reverse();
+		}
 		if (request.method !== RequestMethod.Post || !POSTS.test(request.fullRoute)) return answer(request);
 		attempts.push({ route: request.fullRoute, body });
 		if (!body?.enforce_nonce || !body.nonce) return answer(request);
 		const failure = failures.shift();
 		if (failure && !failure.afterDiscordGotIt) throw failure.error;
-		const created = memory.byNonce.get(body.nonce) ?? (await answer(request));
+		const remembered = memory.byNonce.get(body.nonce);
+		const created = remembered ?? (await answer(request));
 		memory.byNonce.set(body.nonce, created);
+		if (!remembered) memory.messages.push(created);
 		if (failure) throw failure.error;
 		return created;
 	};
@@ -232,7 +248,13 @@ describe('exactly once across crashes and processes', () => {
 		first.ctx.db.close();
 
 		// Restarted 30 s later: the claim is still within its lease, so nothing is sent.
-		const restarted = botProcess({ databasePath, memory, processId: 'after-crash', start: '2025-05-14T00:00:30Z' });
+		const restarted = botProcess({
+			databasePath,
+			memory,
+			processId: 'after-crash',
+			start: '2025-05-14T00:00:30Z',
+			readHistory: false,
+		});
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 
@@ -248,6 +270,25 @@ describe('exactly once across crashes and processes', () => {
 		restarted.clock.set('2025-05-14T10:00:00Z');
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(1);
+	});
+
+	test('Given Discord took the post and the bot came back after Discord forgot the nonce, then the earlier post is found and not repeated', async () => {
+		const databasePath = databaseFile();
+		const memory = new DiscordMemory();
+		const first = botProcess({ databasePath, memory, processId: 'before-crash' });
+		first.store.save(seoulNine, first.ctx.now());
+		first.clock.set(DUE);
+		first.failNextSend(new Error('socket hang up'), true);
+		await first.tick();
+		first.ctx.db.close();
+		memory.byNonce.clear();
+
+		const restarted = botProcess({ databasePath, memory, processId: 'after-crash', start: '2025-05-14T03:00:00Z' });
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(0);
+		expect(memory.messages).toHaveLength(1);
+		const [created] = memory.messages as { id: string }[];
+		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
 	});
 
 	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {

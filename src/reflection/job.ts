@@ -4,6 +4,7 @@ import {
 	ChannelType,
 	RESTJSONErrorCodes,
 	DiscordAPIError,
+	SnowflakeUtil,
 	type Client,
 	type Guild,
 	type Message,
@@ -140,7 +141,7 @@ async function runSchedule(
 	}
 	const { post } = claim;
 	try {
-		const sent = await send(ctx, guild, channel, schedule, post);
+		const sent = await send(ctx, guild, channel, schedule, post, claim.retry);
 		store.markSent(post, sent, ctx.now());
 		log.info(
 			{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
@@ -163,22 +164,44 @@ async function send(
 	channel: PostChannel,
 	schedule: ReflectionSchedule,
 	post: ReflectionPost,
+	retry: boolean,
 ): Promise<{ messageId: string; threadId: string | null }> {
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === post.reflectionId);
 	if (!reflection) throw new Error(`reflection ${post.reflectionId} is no longer in the dataset`);
 	const langs = ctx.settings.publicLangs(guild);
 	// A deleted role is simply not mentioned; the prompt still goes out.
 	const roleId = schedule.roleId && guild.roles.cache.has(schedule.roleId) ? schedule.roleId : null;
-	const message = await channel.send({
-		...reflectionPost(ctx.dataset, reflection, langs, roleId),
-		// The same nonce on every attempt: if an earlier attempt did reach Discord, it returns that message.
-		nonce: post.nonce,
-		enforceNonce: true,
-	});
+	const message =
+		(retry ? await findEarlierPost(channel, post) : undefined) ??
+		(await channel.send({
+			...reflectionPost(ctx.dataset, reflection, langs, roleId),
+			// The same nonce on every attempt: if an earlier attempt did reach Discord, it returns that message.
+			nonce: post.nonce,
+			enforceNonce: true,
+		}));
 	const threadId = schedule.thread
 		? await openThread(ctx, message, reflectionThreadName(reflection, langs, post.localDate))
 		: null;
 	return { messageId: message.id, threadId };
+}
+
+/**
+ * Discord remembers a nonce for a few minutes only, so a retry after a longer crash first looks for the
+ * earlier attempt's message itself: the bot's own post since the claim, whose footer names the prompt.
+ */
+async function findEarlierPost(channel: PostChannel, post: ReflectionPost): Promise<Message | undefined> {
+	const after = SnowflakeUtil.generate({ timestamp: post.claimedAt.getTime() - 60_000 }).toString();
+	try {
+		const recent = await channel.messages.fetch({ after, limit: 50, cache: false });
+		return recent.find(
+			(message) =>
+				message.author.id === channel.client.user.id &&
+				message.embeds.some((embed) => embed.footer?.text.endsWith(` · ${post.reflectionId}`)),
+		);
+	} catch {
+		// Without Read Message History the nonce is the only guard left; sending is still better than skipping the day.
+		return undefined;
+	}
 }
 
 /** Opens the prompt's thread; a retried post may already have one. A failure here does not unsend the prompt. */
