@@ -466,6 +466,11 @@ export class FakeDiscord {
 		this.faults.push({ ...fault, remaining: fault.count ?? 1 });
 	}
 
+	/** Drop every injected fault not yet used up, so the next scenario starts with a working Discord. */
+	clearFaults(): void {
+		this.faults.length = 0;
+	}
+
 	/** A real global limiter across all bot-authenticated routes (interaction routes are exempt); null disables. */
 	setGlobalRateLimit(perSecond: number | null): void {
 		this.globalLimit = perSecond === null ? null : { perSecond, window: 0, used: 0 };
