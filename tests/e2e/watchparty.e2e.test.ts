@@ -1,0 +1,220 @@
+/**
+ * The watch party end to end: the real bot against the fake Discord. The bot reads a clock the test
+ * moves; its own 1-second watch-party job does the posting, and the test waits (bounded) for each post.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { encodeCustomId } from '../../src/custom-id.js';
+import { partyStore } from '../../src/watchparty/engine.js';
+import { WRAP_UP_KEY, beatKey, postNonce, type Party } from '../../src/watchparty/store.js';
+import { MINUTE_MS } from '../../src/watchparty/timeline.js';
+import { TestClock as Clock } from '../support/context.js';
+import {
+	embedText,
+	eventually,
+	expectClean,
+	isEphemeral,
+	startClub,
+	startInProcess,
+	tempDatabase,
+	use,
+	type Club,
+	type InProcessBot,
+} from './harness.js';
+
+const running: { bots: InProcessBot[]; club?: Club } = { bots: [] };
+afterEach(async () => {
+	for (const bot of running.bots.splice(0)) await bot.stop();
+	await running.club?.fake.close();
+	running.club = undefined;
+});
+
+// The fake Discord checks a Scheduled Event's start against real time, so the bot's clock starts at the next full minute.
+const START = new Date(Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS).toISOString();
+
+async function club(): Promise<Club> {
+	running.club = await startClub();
+	return running.club;
+}
+
+async function bot(club: Club, clock: Clock, databasePath = tempDatabase()): Promise<InProcessBot> {
+	const started = await startInProcess(club, { databasePath, now: clock.now });
+	running.bots.push(started);
+	return started;
+}
+
+/** The bot's own posts in a channel (not its answers to commands). */
+const fromBot = (club: Club, channelId: string) =>
+	club.fake
+		.messages(channelId)
+		.filter((message) => message.author?.bot === true && message.interaction_metadata === undefined);
+
+const beats = (club: Club, threadId: string) =>
+	fromBot(club, threadId).filter((message) => String(message.embeds?.[0]?.footer?.text ?? '').startsWith('beat-'));
+
+async function startParty(fake: Club, herBot: InProcessBot, options: Record<string, string | number> = {}) {
+	const guild = fake.guilds.en;
+	const { id, response } = await use(fake, {
+		kind: 'command',
+		name: 'her-watchparty',
+		subcommand: 'start',
+		options,
+		guildId: guild.id,
+		channelId: guild.general,
+		user: fake.users.en,
+	});
+	const first = await fake.fake.reply(id);
+	// The announcement is edited once more with the thread's link when the setup is done.
+	const party = await eventually(() => {
+		const active = partyStore(herBot.bot.ctx).activeFor(guild.general);
+		return active?.status === 'running' && active.threadId ? active : undefined;
+	}, 'the party to be running');
+	const announcement = await eventually(() => {
+		const message = fake.fake.message(String(first?.id));
+		return String(message?.content).includes(`<#${party.threadId}>`) && message;
+	}, 'the announcement to link the thread');
+	return { response, announcement, party: party as Party & { threadId: string } };
+}
+
+describe('watch party', () => {
+	test('Given a party in one minute, then a thread, an event, a 3-2-1 countdown, a spoiler-tagged beat, Join, and the wrap-up', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+
+		const { response, announcement, party } = await startParty(fake, herBot, { in: 1, title: 'Friday film' });
+		expect(isEphemeral(response.data)).toBe(false);
+		expect(announcement?.content).toContain(`<#${party.threadId}>`);
+		const [thread] = fake.fake.threads(guild.general);
+		expect(thread).toMatchObject({ id: party.threadId, name: 'Her watch party · Friday film' });
+		const [welcome, controls, countdown] = fromBot(fake, party.threadId);
+		expect(embedText(welcome!.embeds[0])).toContain('Spoiler etiquette');
+		expect(welcome!.embeds[1].title).toBe('Her (2013)');
+		expect(controls!.components[0].components.map((button: { label: string }) => button.label)).toEqual([
+			'Next',
+			'Pause',
+			'End',
+		]);
+		const event = await eventually(() => fake.fake.scheduledEvents(guild.id)[0], 'the scheduled event');
+		expect(event).toMatchObject({
+			name: 'Her watch party · Friday film',
+			scheduled_start_time: new Date(Date.parse(START) + MINUTE_MS).toISOString(),
+			entity_metadata: { location: `https://discord.com/channels/${guild.id}/${party.threadId}` },
+		});
+
+		for (const [second, shown] of [
+			[57, '**3…**'],
+			[58, '**2…**'],
+			[59, '**1…**'],
+			[60, '▶️ **Press play now!**'],
+		] as const) {
+			clock.set(new Date(Date.parse(START) + second * 1000));
+			await eventually(() => fake.fake.message(countdown!.id)?.content === shown, `the countdown to show ${shown}`);
+		}
+		await eventually(() => fake.fake.scheduledEvents(guild.id)[0]?.status === 2, 'the event to be active');
+
+		const joined = await use(fake, {
+			kind: 'button',
+			customId: encodeCustomId('her-watchparty', 'join', party.id),
+			messageId: welcome!.id,
+			guildId: guild.id,
+			channelId: party.threadId,
+			user: fake.users.ko,
+		});
+		expect(joined.response.type).toBe(7);
+		const participants = fake.fake.message(welcome!.id)!.embeds[0].fields.at(-1);
+		expect(participants).toEqual({
+			name: 'Participants (2)',
+			value: `<@${fake.users.en.id}> <@${fake.users.ko.id}>`,
+			inline: expect.anything(),
+		});
+
+		clock.set(new Date(Date.parse(START) + 3 * MINUTE_MS));
+		const [beat] = await eventually(() => {
+			const posted = beats(fake, party.threadId);
+			return posted.length > 0 && posted;
+		}, 'the minute-2 beat');
+		expect(beat!.nonce).toBe(postNonce(party.id, beatKey('beat-letters')));
+		expect(beat!.embeds[0].title).toBe('⏱ Minute 2');
+		expect(beat!.embeds[0].description).toMatch(/^\*\*\|\|.+\|\|\*\*\n• \|\|/);
+
+		const refused = await use(fake, {
+			kind: 'button',
+			customId: encodeCustomId('her-watchparty', 'end', party.id),
+			messageId: controls!.id,
+			guildId: guild.id,
+			channelId: party.threadId,
+			user: fake.users.ko,
+		});
+		expect(isEphemeral(refused.response.data)).toBe(true);
+
+		const ended = await use(fake, {
+			kind: 'command',
+			name: 'her-watchparty',
+			subcommand: 'end',
+			guildId: guild.id,
+			channelId: party.threadId,
+			user: fake.users.en,
+		});
+		expect(isEphemeral(ended.response.data)).toBe(true);
+		const wrapUp = fromBot(fake, party.threadId).at(-1)!;
+		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
+		expect(embedText(wrapUp.embeds[1])).toContain(`Joined: <@${fake.users.en.id}> <@${fake.users.ko.id}>`);
+		expect(embedText(wrapUp.embeds[1])).toContain('Beats posted: 1 of 8');
+		expect(fake.fake.message(controls!.id)!.components).toEqual([]);
+		expect(fake.fake.scheduledEvents(guild.id)[0]?.status).toBe(3);
+		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
+		expectClean(fake);
+	});
+
+	test('Given the bot is down from minute 10 to minute 60, then the missed beats are posted once after the restart, marked late', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const databasePath = tempDatabase();
+		const first = await bot(fake, clock, databasePath);
+		const { party } = await startParty(fake, first);
+		clock.set(new Date(party.timeline.startAt + 10 * MINUTE_MS));
+		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+		await first.stop();
+		running.bots.splice(running.bots.indexOf(first), 1);
+
+		clock.set(new Date(party.timeline.startAt + 60 * MINUTE_MS));
+		await bot(fake, clock, databasePath);
+		const posted = await eventually(() => {
+			const all = beats(fake, party.threadId);
+			return all.length === 4 && all;
+		}, 'the three missed beats');
+		expect(posted.map((message) => message.embeds[0].footer.text)).toEqual([
+			'beat-letters',
+			'beat-meeting-samantha',
+			'beat-growing-close',
+			'beat-falling-in-love',
+		]);
+		expect(posted.slice(1).every((message) => message.embeds[0].description.includes('Posted late'))).toBe(true);
+		clock.set(new Date(party.timeline.startAt + 70 * MINUTE_MS));
+		await eventually(() => beats(fake, party.threadId).length === 5, 'the minute-70 beat');
+		expect(beats(fake, party.threadId).at(-1)!.embeds[0].description).not.toContain('Posted late');
+		expectClean(fake);
+	});
+
+	test('Given the thread is deleted mid-party, then the party ends cleanly and a new one can start', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const { party } = await startParty(fake, herBot);
+		clock.set(new Date(party.timeline.startAt + MINUTE_MS));
+		await eventually(
+			() => partyStore(herBot.bot.ctx).get(party.id)?.timeline.countdownShown === 0,
+			'the countdown to finish',
+		);
+		fake.fake.deleteChannel(party.threadId);
+		clock.set(new Date(party.timeline.startAt + 3 * MINUTE_MS));
+		await eventually(
+			() => partyStore(herBot.bot.ctx).get(party.id)?.endReason === 'channel-gone',
+			'the party to end as channel-gone',
+		);
+		const again = await startParty(fake, herBot);
+		expect(again.party.id).not.toBe(party.id);
+		expectClean(fake);
+	});
+});
