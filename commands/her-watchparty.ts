@@ -256,10 +256,11 @@ async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: Bo
 	const inMinutes = interaction.options.getInteger('in') ?? 0;
 	const atMinute = interaction.options.getInteger('at') ?? 0;
 	const title = sanitizeTitle(interaction.options.getString('title'));
-	const channel = interaction.channel;
+	// Threads are not cached (the client keeps no thread cache), so a start inside one fetches it.
+	const channel = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId));
 	const existing = store.activeFor(interaction.channelId);
 	if (existing) throw userError((m) => m.alreadyRunning(partyLink(existing)));
-	const threaded = channel !== null && THREAD_PARENTS.includes(channel.type);
+	const threaded = channel !== null && 'guildId' in channel && THREAD_PARENTS.includes(channel.type);
 	assertBotCan(
 		interaction.appPermissions,
 		neededPermissions(threaded, channel?.isThread() ?? false),

@@ -44,6 +44,7 @@ function setup(
 	const gone = new Set<string>();
 	const forbidden = new Set<string>();
 	const transient = { failures: 0 };
+	const archived = new Set<string>();
 	const answer = discord.client.rest.request.bind(discord.client.rest);
 	discord.client.rest.request = async (request) => {
 		const method: string = request.method;
@@ -63,7 +64,18 @@ function setup(
 			record();
 			throw new Error('socket hang up');
 		}
-		const fetched = method === 'GET' ? path.match(/^\/channels\/(\d+)$/)?.[1] : undefined;
+		if (channelId && archived.has(channelId) && method === 'PATCH') {
+			record();
+			if (path === `/channels/${channelId}` && (request.body as { archived?: boolean }).archived === false) {
+				archived.delete(channelId);
+			} else {
+				throw apiError(RESTJSONErrorCodes.InvalidActionOnArchivedThread, 400, method, path);
+			}
+		}
+		const fetched =
+			method === 'GET' || (method === 'PATCH' && channelId && path === `/channels/${channelId}`)
+				? path.match(/^\/channels\/(\d+)$/)?.[1]
+				: undefined;
 		if (fetched) {
 			record();
 			return {
@@ -91,7 +103,7 @@ function setup(
 			await tick();
 		}
 	};
-	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient };
+	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient, archived };
 }
 
 type Harness = ReturnType<typeof setup>;
@@ -242,6 +254,37 @@ describe('/her-watchparty start', () => {
 		);
 		const welcome = posts(harness.discord, party.threadId!)[0]!.body;
 		expect(welcome.components[0].components[0].label).toBe('참여 · Join');
+	});
+});
+
+describe('where a party runs', () => {
+	test('Given a start inside a thread, then the party runs right there, without a thread of its own', async () => {
+		const harness = setup({ language: 'en' });
+		const inThread = '300000000000000099';
+		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
+		const party = partyStore(harness.ctx).activeFor(inThread)!;
+		expect(party).toMatchObject({ status: 'running', threadId: inThread, channelId: inThread });
+		expect(harness.discord.sent(/\/threads$/, 'POST')).toEqual([]);
+		expect(posts(harness.discord, inThread).map((request) => request.body.embeds?.[0]?.title)).toEqual([
+			'Welcome to the watch party',
+			undefined,
+			undefined,
+		]);
+	});
+
+	test('Given the thread auto-archived before a start a day away, then the bot reopens it and the countdown goes on', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { in: 1440 });
+		harness.archived.add(party.threadId!);
+		await harness.run(1440 * MINUTE_MS - 3000, 60_000);
+		await harness.run(3000);
+		expect(harness.discord.sent(`/channels/${party.threadId}`, 'PATCH').some((r) => r.body?.archived === false)).toBe(
+			true,
+		);
+		expect(edits(harness.discord, party.threadId!, party.countdownMessageId).at(-1).content).toBe(
+			'▶️ **Press play now!**',
+		);
+		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
 	});
 });
 

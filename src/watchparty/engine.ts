@@ -53,6 +53,8 @@ function terminalReason(error: unknown): EndReason | undefined {
 
 const isUnknownMessage = (error: unknown) =>
 	error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
+const isArchived = (error: unknown) =>
+	error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.InvalidActionOnArchivedThread;
 
 async function partyChannel(client: Client<true>, party: Party): Promise<SendableChannels> {
 	if (!party.threadId) throw new PartyChannelGone();
@@ -75,7 +77,11 @@ async function editOwnMessage(
 	try {
 		await channel.messages.edit(messageId, payload);
 	} catch (error) {
-		if (!isUnknownMessage(error)) throw error;
+		if (isUnknownMessage(error)) return;
+		// A start a day away can outlast the thread's auto-archive; a send would reopen it, an edit doesn't.
+		if (!isArchived(error) || !channel.isThread()) throw error;
+		await channel.setArchived(false);
+		await channel.messages.edit(messageId, payload);
 	}
 }
 
