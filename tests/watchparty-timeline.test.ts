@@ -68,6 +68,27 @@ describe('start', () => {
 	});
 });
 
+describe('before press play', () => {
+	test('Given at the very minute of a beat, then that beat falls due at the start, not during the countdown', () => {
+		const timeline = startTimeline(plan, { now: T0, inMinutes: 5, atMinute: 35 });
+		expect(timeline.skipped).toEqual(['meeting-samantha']);
+		expect(dueIds(timeline, at(4, 59))).toEqual([]);
+		expect(nextDueAt(markCountdown(timeline, 0), plan, T0)).toBe(at(5));
+		expect(dueIds(timeline, at(5))).toEqual(['falling']);
+	});
+
+	test('Given at the last minute of the film, then the wrap-up waits for the start', () => {
+		const timeline = startTimeline(plan, { now: T0, inMinutes: 5, atMinute: 126 });
+		expect(wrapUpDue(timeline, plan, at(4))).toBe(false);
+		expect(wrapUpDue(timeline, plan, at(5))).toBe(true);
+	});
+
+	test('Given a pause during the countdown, then nothing falls due however long it lasts', () => {
+		const timeline = pause(startTimeline(plan, { now: T0, inMinutes: 1, atMinute: 12 }), at(0, 30));
+		expect(dueIds(timeline, at(60))).toEqual([]);
+	});
+});
+
 describe('countdown', () => {
 	test('Given a start in 1 minute, then the message shows the wait, then 3, 2, 1 and press play, one step per second', () => {
 		let timeline = startTimeline(plan, { now: T0, inMinutes: 1 });

@@ -21,7 +21,6 @@ const en = {
 	controlsTitle: 'Host controls',
 	controlsHelp: 'For the host and members with Manage Events.',
 	stateCountdown: (unix: number) => `Waiting to start: press play <t:${unix}:R>.`,
-	statePlaying: (position: string) => `Playing (at ${position} when last changed).`,
 	stateNextBeat: (minute: number, unix: number) => `Next beat: minute ${minute}, <t:${unix}:R>.`,
 	stateWrapUp: (unix: number) => `Wrap-up <t:${unix}:R>.`,
 	statePaused: (position: string) => `⏸ Paused at ${position}.`,
@@ -54,7 +53,6 @@ const en = {
 	notAllowed: (host: string) => `Only the host (${host}) or members with **Manage Events** can do that.`,
 	noParty: 'No watch party is running in this channel. Start one with `/her-watchparty start`.',
 	partyEnded: 'This watch party has ended.',
-	started: (link: string) => `Your watch party is ready: ${link}. I'll count everyone down to press play.`,
 	noEventPermission:
 		'I could not create a Scheduled Event for the start: I need **Manage Events**. The party goes on without it.',
 	eventFailed: 'Discord did not accept the Scheduled Event for the start. The party goes on without it.',
@@ -71,7 +69,6 @@ const en = {
 	statusPlaying: (position: string) => `▶️ Playing, at ${position} now.`,
 	statusCountdown: (unix: number, position: string) => `⏳ Press play <t:${unix}:R>, from ${position}.`,
 	statusPaused: (position: string) => `⏸ Paused at ${position}.`,
-	joinedReply: 'You are in. See you at the countdown.',
 };
 
 const ko: typeof en = {
@@ -94,7 +91,6 @@ const ko: typeof en = {
 	controlsTitle: '호스트 컨트롤',
 	controlsHelp: '호스트와 이벤트 관리 권한이 있는 멤버만 쓸 수 있어요.',
 	stateCountdown: (unix) => `시작 대기 중: <t:${unix}:R> 재생.`,
-	statePlaying: (position) => `재생 중 (마지막 조작 때 ${position}).`,
 	stateNextBeat: (minute, unix) => `다음 지점: ${minute}분, <t:${unix}:R>.`,
 	stateWrapUp: (unix) => `마무리 <t:${unix}:R>.`,
 	statePaused: (position) => `⏸ ${position}에서 일시정지.`,
@@ -126,7 +122,6 @@ const ko: typeof en = {
 	notAllowed: (host) => `호스트(${host})나 **이벤트 관리하기** 권한이 있는 멤버만 할 수 있어요.`,
 	noParty: '이 채널에서 진행 중인 같이 보기가 없어요. `/her-watchparty start`로 시작해 보세요.',
 	partyEnded: '이미 끝난 같이 보기예요.',
-	started: (link) => `같이 보기가 준비됐어요: ${link}. 재생까지 모두와 카운트다운할게요.`,
 	noEventPermission:
 		'시작 시간에 맞춘 예약 이벤트를 만들지 못했어요: **이벤트 관리하기** 권한이 필요해요. 같이 보기는 그대로 진행돼요.',
 	eventFailed: 'Discord가 예약 이벤트를 받아 주지 않았어요. 같이 보기는 그대로 진행돼요.',
@@ -142,7 +137,6 @@ const ko: typeof en = {
 	statusPlaying: (position) => `▶️ 재생 중, 지금 ${position}.`,
 	statusCountdown: (unix, position) => `⏳ <t:${unix}:R> 재생, ${position}부터.`,
 	statusPaused: (position) => `⏸ ${position}에서 일시정지.`,
-	joinedReply: '참여했어요. 카운트다운 때 만나요.',
 };
 
 export const watchPartyText: Messages<typeof en> = { en, ko };

@@ -135,7 +135,8 @@ export function dueBeats<B extends TimelineBeat>(
 	plan: { readonly beats: readonly B[] },
 	now: number,
 ): DueBeat<B>[] {
-	if (timeline.endedAt !== null) return [];
+	// Nothing falls due before "press play", not even a beat at the very minute the group starts from.
+	if (timeline.endedAt !== null || playedMs(timeline, now) < 0) return [];
 	const done = handled(timeline);
 	const position = filmPositionMs(timeline, now);
 	// The position stands still while paused, so a beat reached before the pause fell due before it.
@@ -155,7 +156,9 @@ export function wrapUpPositionMs(plan: TimelinePlan): number {
 }
 
 export function wrapUpDue(timeline: Timeline, plan: TimelinePlan, now: number): boolean {
-	return timeline.endedAt === null && filmPositionMs(timeline, now) >= wrapUpPositionMs(plan);
+	return (
+		timeline.endedAt === null && playedMs(timeline, now) >= 0 && filmPositionMs(timeline, now) >= wrapUpPositionMs(plan)
+	);
 }
 
 /**
