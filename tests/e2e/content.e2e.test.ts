@@ -316,6 +316,27 @@ describe('/her-question', () => {
 		},
 	);
 
+	test.each(THEME_CHOICES.map((choice) => choice.value))(
+		'Given theme %s, then the question is about that theme',
+		async (theme) => {
+			const { message } = await run(guild('en'), member('en'), 'her-question', { theme });
+			expect(questionIn((message.embeds as Json[])[0]!).themes).toContain(theme);
+			expectClean(club);
+		},
+	);
+
+	test.each(MEMBERS)(
+		'Given a theme and phase no question has, then the $member member alone is told to widen the choice',
+		async ({ member: who, lang }) => {
+			const empty = { theme: 'real-moments', phase: 'before' };
+			expect(dataset.questions.filter((q) => q.themes.includes(empty.theme) && q.phase === empty.phase)).toEqual([]);
+			const { message } = await run(guild('both'), member(who), 'her-question', empty);
+			expect(isEphemeral(message)).toBe(true);
+			expect(message.content).toBe(contentText[lang].noQuestions);
+			expectClean(club);
+		},
+	);
+
 	test.each(SETTINGS)(
 		'Given thread:true in a %s server, then a public thread opens on the question, named after it, or neutrally for spoilers',
 		async (setting) => {
@@ -438,4 +459,8 @@ describe('/her-settings language', () => {
 		expectQuoteIn((await run(where, member('ko'), 'her-quote')).message, 'en');
 		expectClean(club);
 	});
+});
+
+test('Then, after all of the above, the bot logged no error', () => {
+	expect(bot.logs.filter((record) => record.level >= 50)).toEqual([]);
 });

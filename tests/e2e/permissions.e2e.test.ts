@@ -156,3 +156,7 @@ describe('a channel where the bot may not Embed Links', () => {
 		},
 	);
 });
+
+test('Then, after all of the above, the bot logged no error: a missing permission is the user’s to fix', () => {
+	expect(bot.logs.filter((record) => record.level >= 50)).toEqual([]);
+});
