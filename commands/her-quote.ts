@@ -106,7 +106,8 @@ function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
 async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, ctx: BotContext): Promise<void> {
 	assertBotCan(
 		interaction.appPermissions,
-		['CreatePublicThreads', 'SendMessagesInThreads'],
+		// The question goes into the thread as an embed, which Discord drops without Embed Links.
+		['CreatePublicThreads', 'SendMessagesInThreads', 'EmbedLinks'],
 		`<#${interaction.channelId}>`,
 	);
 	const lang = langOf(interaction.locale);
