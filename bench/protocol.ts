@@ -9,7 +9,8 @@ export interface MemoryFigures {
 
 export type ToParent =
 	| { readonly type: 'ready'; readonly guilds: number; readonly readyMs: number; readonly memory: MemoryFigures }
-	| { readonly type: 'ticks'; readonly samples: number[] }
+	/** Wall-clock and CPU (user + system) milliseconds of each run. */
+	| { readonly type: 'ticks'; readonly samples: number[]; readonly cpuSamples: number[] }
 	/** CPU time the worker has used so far, in ms (user + system). */
 	| { readonly type: 'usage'; readonly cpuMs: number }
 	| { readonly type: 'error'; readonly message: string };

@@ -2,12 +2,13 @@
  * One Discord client in its own process, so each memory figure is that client alone and the fake's
  * work happens elsewhere. Started by bench/run.ts with an IPC channel; talks only to 127.0.0.1.
  *
- *   worker.ts <kind> <apiUrl> [databasePath] [clockOffsetMs]
+ *   worker.ts <kind> <apiUrl> [databasePath] [clockOffsetMs] [--sqlite-normal]
  *
  * kind: `bot` (the real bot through startBot, with its jobs), `bot-drain` (the same, but its reflection job
  * runs again at once while a full batch of due rows was left: a proposed change measured here), `floor` (a bare client answering every
  * command with a fixed embed), `default` (a default client, no handlers), `tick` (the bot without its
- * jobs; the parent asks it to run reflection ticks and time them).
+ * jobs; the parent asks it to run reflection ticks and time them). `--sqlite-normal` sets the bot's database
+ * connection to `PRAGMA synchronous = NORMAL` once started: a proposed change to src/store/database.ts.
  */
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
@@ -21,7 +22,9 @@ import type { FromParent, ToParent } from './protocol.js';
 
 const TOKEN = 'MTAwMDAwMDAwMDAw.bench.fake-token-for-127-0-0-1';
 
-const [kind, apiUrl, databasePath = '', offsetArg = '0'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const sqliteNormal = args.includes('--sqlite-normal');
+const [kind, apiUrl, databasePath = '', offsetArg = '0'] = args.filter((arg) => !arg.startsWith('--'));
 let clockOffsetMs = Number(offsetArg);
 
 function send(message: ToParent): void {
@@ -72,6 +75,7 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 				? { jobs: JOBS.map((job) => (job.name === 'reflection' ? drainingReflectionJob : job)) }
 				: {}),
 		});
+		if (sqliteNormal) bot.ctx.db.pragma('synchronous = NORMAL');
 		await bot.ready;
 		return { client: bot.client, bot };
 	}
@@ -110,13 +114,17 @@ async function main(): Promise<void> {
 				if (!bot) throw new Error('tick needs the bot');
 				clockOffsetMs = raw.clockOffsetMs;
 				const samples: number[] = [];
+				const cpuSamples: number[] = [];
 				for (let i = 0; i < raw.runs; i++) {
 					if (raw.resetSql) bot.ctx.db.exec(raw.resetSql);
+					const cpu = process.cpuUsage();
 					const t0 = performance.now();
 					await runDueReflections(client as Client<true>, bot.ctx);
 					samples.push(performance.now() - t0);
+					const used = process.cpuUsage(cpu);
+					cpuSamples.push((used.user + used.system) / 1000);
 				}
-				send({ type: 'ticks', samples });
+				send({ type: 'ticks', samples, cpuSamples });
 			}
 		})().catch((error: unknown) => {
 			send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
