@@ -78,7 +78,7 @@ describe('deploying the commands, without changing anything', () => {
 		},
 	);
 
-	test.each([
+	test.each<{ problem: string; extra: Record<string, string>; says: string }>([
 		{
 			problem: 'a server the bot is not in',
 			extra: { DISCORD_GUILD_ID: '123456789012345678' },

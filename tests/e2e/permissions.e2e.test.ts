@@ -28,8 +28,14 @@ const MEMBERS: { member: 'ko' | 'en'; lang: Lang }[] = [
 ];
 
 const channel = (name: string): string => club.guilds.ko.channels[name]!;
-const missingText = (lang: Lang, permission: string, channelId: string) =>
-	common[lang].missingPermissions(common[lang].permission[permission]!, `<#${channelId}>`);
+const missingText = (lang: Lang, permissions: string | string[], channelId: string) =>
+	common[lang].missingPermissions(
+		[permissions]
+			.flat()
+			.map((permission) => common[lang].permission[permission]!)
+			.join(common[lang].listSeparator),
+		`<#${channelId}>`,
+	);
 
 async function command(user: User, channelId: string, name: string, options: Record<string, string | boolean> = {}) {
 	const used = await use(club, { kind: 'command', name, options, guildId: club.guilds.ko.id, channelId, user });
@@ -66,12 +72,12 @@ describe('a channel where the bot may not Send Messages, Embed Links or Create P
 	);
 
 	test.each(MEMBERS)(
-		'Given a $member member presses Discuss, then only they are told that Create Public Threads is missing, and no thread opens',
+		'Given a $member member presses Discuss, then only they are told that Create Public Threads and Embed Links are missing, and no thread opens',
 		async ({ member, lang }) => {
 			const quote = await command(club.users.en, channel('locked'), 'her-quote');
 			const pressed = await discuss(club.users[member], quote.message);
 			expect(isEphemeral(pressed.message)).toBe(true);
-			expect(pressed.message.content).toBe(missingText(lang, 'CreatePublicThreads', channel('locked')));
+			expect(pressed.message.content).toBe(missingText(lang, ['CreatePublicThreads', 'EmbedLinks'], channel('locked')));
 			expect(club.fake.threads(channel('locked'))).toEqual([]);
 			expectClean(club);
 		},
