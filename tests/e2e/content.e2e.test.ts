@@ -109,6 +109,9 @@ const questionIn = (embed: Json): Question => {
 	if (!question) throw new Error(`the embed's footer names no question: ${embed.footer?.text}`);
 	return question;
 };
+/** The bot's requests since index `from`, as `METHOD route`, in the order Discord received them. */
+const routesSince = (from: number): string[] =>
+	club.fake.requests.slice(from).map((request) => `${request.method} ${request.route}`);
 const label = (langs: readonly Lang[], pick: (lang: Lang) => string) => langs.map(pick).join(' · ');
 const blockquoteLines = (text: string) => text.split('\n').filter((line) => line.startsWith('> '));
 
@@ -263,8 +266,17 @@ describe('/her-quote', () => {
 			const where = guild(setting);
 			const { message } = await run(where, member('en'), 'her-quote', { theme: 'loneliness' });
 			const quote = quoteIn(message);
+			const from = club.fake.requests.length;
 			const pressed = await press(where, member(who), message, buttonId(message, 'discuss'));
 			expect(pressed.response.type).toBe(5);
+			await club.fake.waitForRequest('PATCH', '/webhooks/:app/:token/messages/@original', { from });
+			// Acknowledge first (within 3 s), then the thread, the question in it, and the edit saying where it is.
+			expect(routesSince(from)).toEqual([
+				'POST /interactions/:interaction/:token/callback',
+				'POST /channels/:channel/messages/:message/threads',
+				'POST /channels/:channel/messages',
+				'PATCH /webhooks/:app/:token/messages/@original',
+			]);
 			expect(isEphemeral(pressed.message)).toBe(true);
 
 			const thread = club.fake.threads(where.general).find((candidate) => candidate.id === message.id);
@@ -342,11 +354,16 @@ describe('/her-question', () => {
 		async (setting) => {
 			const where = guild(setting);
 			for (const phase of ['before', 'after'] as const) {
+				const from = club.fake.requests.length;
 				const { message } = await run(where, member('en'), 'her-question', { phase, thread: true });
 				const question = questionIn((message.embeds as Json[])[0]!);
-				const thread = await club.fake.waitUntil(() =>
-					club.fake.threads(where.general).find((candidate) => candidate.id === message.id),
-				);
+				await club.fake.waitForRequest('POST', '/channels/:channel/messages/:message/threads', { from });
+				const thread = club.fake.threads(where.general).find((candidate) => candidate.id === message.id)!;
+				// The question is the reply itself; the thread is opened on it afterwards.
+				expect(routesSince(from)).toEqual([
+					'POST /interactions/:interaction/:token/callback',
+					'POST /channels/:channel/messages/:message/threads',
+				]);
 				const first = LANGS[setting][0]!;
 				if (phase === 'after') {
 					expect(thread.name).toBe(`💬 ${contentText[first].spoilerThreadName}`);

@@ -67,9 +67,14 @@ async function discuss(quoteMessage: Json, user: User = club.users.en) {
 	return { ...used, message: await club.fake.reply(used.id) };
 }
 
-/** Requests to `route` recorded from index `from` on. */
-const requestsTo = (route: string, from: number, method = 'POST'): RecordedRequest[] =>
-	club.fake.requests.slice(from).filter((request) => request.method === method && request.route === route);
+/** The first `count` POSTs to `route` recorded from index `from` on, once that many have been answered. */
+const requestsTo = (route: string, from: number, count: number): Promise<RecordedRequest[]> =>
+	club.fake.waitUntil(() => {
+		const found = club.fake.requests
+			.slice(from)
+			.filter((request) => request.method === 'POST' && request.route === route);
+		return found.length >= count ? found.slice(0, count) : undefined;
+	});
 
 /** The next /her-quote is answered normally: the bot is still up and listening. */
 async function stillAnswers(): Promise<void> {
@@ -83,7 +88,7 @@ describe('rate limits', () => {
 		const from = club.fake.requests.length;
 		club.fake.failNext({ method: 'POST', path: CALLBACK, status: 429, retryAfter: 0.3 });
 		const { message } = await quote();
-		const calls = requestsTo(CALLBACK, from);
+		const calls = await requestsTo(CALLBACK, from, 2);
 		expect(calls.map((request) => request.status)).toEqual([429, 204]);
 		expect(calls[1]!.time - calls[0]!.time).toBeGreaterThanOrEqual(250);
 		expect(message.embeds).toHaveLength(1);
@@ -100,7 +105,7 @@ describe('rate limits', () => {
 			const from = club.fake.requests.length;
 			club.fake.failNext({ method: 'POST', path: CHANNEL_POST, status: 429, retryAfter: 0.3, global });
 			const pressed = await discuss(message);
-			const posts = requestsTo(CHANNEL_POST, from);
+			const posts = await requestsTo(CHANNEL_POST, from, 2);
 			expect(posts.map((request) => request.status)).toEqual([429, 200]);
 			expect(posts[1]!.time - posts[0]!.time).toBeGreaterThanOrEqual(250);
 			expect(club.fake.messages(String(message.id))).toHaveLength(1);
@@ -114,7 +119,7 @@ describe('rate limits', () => {
 		const from = club.fake.requests.length;
 		club.fake.failNext({ method: 'POST', path: START_THREAD, status: 429, retryAfter: 0.3 });
 		const pressed = await discuss(message);
-		expect(requestsTo(START_THREAD, from).map((request) => request.status)).toEqual([429, 201]);
+		expect((await requestsTo(START_THREAD, from, 2)).map((request) => request.status)).toEqual([429, 201]);
 		expect(club.fake.threads(club.guilds.en.general).filter((thread) => thread.id === message.id)).toHaveLength(1);
 		expect(pressed.message.content).toBe(contentText.en.threadOpened(String(message.id)));
 		expectClean(club);
@@ -126,7 +131,7 @@ describe('server errors', () => {
 		const from = club.fake.requests.length;
 		club.fake.failNext({ method: 'POST', path: CALLBACK, status: 500 });
 		const { message } = await quote();
-		expect(requestsTo(CALLBACK, from).map((request) => request.status)).toEqual([500, 204]);
+		expect((await requestsTo(CALLBACK, from, 2)).map((request) => request.status)).toEqual([500, 204]);
 		expect(club.fake.messages(club.guilds.en.general).filter((posted) => posted.id === message.id)).toHaveLength(1);
 		expectClean(club);
 	});
