@@ -306,10 +306,10 @@ describe('/her-quote', () => {
 
 describe('/her-question', () => {
 	const phases = ['before', 'during', 'after'] as const;
-	test.each(SETTINGS.flatMap((setting) => phases.map((phase) => ({ setting, phase }))))(
-		'Given phase $phase in a $setting server, then the question is public, labelled with the phase, and hidden only after watching',
-		async ({ setting, phase }) => {
-			const { message } = await run(guild(setting), member('ko'), 'her-question', { phase });
+	test.each(matrix.flatMap((entry) => phases.map((phase) => ({ ...entry, phase }))))(
+		'Given phase $phase asked by a $member member in a $setting server, then the question is public, in the server’s language, labelled with the phase, and hidden only after watching',
+		async ({ setting, member: who, phase }) => {
+			const { message } = await run(guild(setting), member(who), 'her-question', { phase });
 			expect(isEphemeral(message)).toBe(false);
 			const embed = (message.embeds as Json[])[0]!;
 			const question = questionIn(embed);
@@ -392,21 +392,24 @@ describe('/her-recommend', () => {
 		},
 	);
 
-	test.each(SETTINGS)('Given a %s server, then both embeds are in the server’s language', async (setting) => {
-		const { message } = await run(guild(setting), member('en'), 'her-recommend');
-		expect(isEphemeral(message)).toBe(false);
-		const [blurb, card] = message.embeds as Json[];
-		const item = dataset.recommendations.find((entry) => String(blurb!.footer?.text).endsWith(entry.id))!;
-		for (const lang of LANGS[setting]) {
-			expect(blurb!.description).toContain(item.text[lang]);
-			expect(embedText(card)).toContain(renderText[lang].filmCardTitle);
-		}
-		if (setting === 'ko') {
-			expect(blurb!.description).not.toContain(item.text.en);
-			expect(embedText(card)).not.toContain(renderText.en.runtime);
-		}
-		expectClean(club);
-	});
+	test.each(matrix)(
+		'Given a $member member in a $setting server, then both embeds are public and in the server’s language',
+		async ({ setting, member: who }) => {
+			const { message } = await run(guild(setting), member(who), 'her-recommend');
+			expect(isEphemeral(message)).toBe(false);
+			const [blurb, card] = message.embeds as Json[];
+			const item = dataset.recommendations.find((entry) => String(blurb!.footer?.text).endsWith(entry.id))!;
+			for (const lang of LANGS[setting]) {
+				expect(blurb!.description).toContain(item.text[lang]);
+				expect(embedText(card)).toContain(renderText[lang].filmCardTitle);
+			}
+			if (setting === 'ko') {
+				expect(blurb!.description).not.toContain(item.text.en);
+				expect(embedText(card)).not.toContain(renderText.en.runtime);
+			}
+			expectClean(club);
+		},
+	);
 });
 
 describe('/her-about', () => {

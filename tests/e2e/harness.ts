@@ -28,6 +28,9 @@
  *   and waits for its initial response `{ type, data }`; `club.fake.reply(id)` then gives the final message.
  * - `expectClean(club)`: the assertion every scenario ends with.
  * - `tempDatabase()`: a fresh SQLite path in a temp folder. `embedText(embed)`: all visible text of an embed.
+ *   `isEphemeral(message)`: only the caller sees it. `eventually(check, what)`: polls a condition of the bot's
+ *   own state (its caches, its logs), bounded. For conditions on the fake, use `club.fake.waitUntil` /
+ *   `waitForRequest` / `waitForOp`, which re-check on every request and gateway op.
  *
  * Every wait is bounded (the fake's waits default to 5 s) and waits for an event, never a fixed time.
  */
