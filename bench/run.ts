@@ -169,9 +169,11 @@ function communityGuild(i: number): GuildInit {
 	};
 }
 
+type MemoryClient = 'bot' | 'default' | 'bot-client-shared';
+
 interface MemoryRow {
 	guilds: number;
-	kind: 'bot' | 'default';
+	kind: MemoryClient;
 	rssMB: number;
 	heapUsedMB: number;
 	readySeconds: number;
@@ -183,7 +185,8 @@ async function memory(): Promise<MemoryRow[]> {
 		const fake = await startFakeDiscord();
 		try {
 			fake.addGuilds(count, communityGuild);
-			for (const kind of ['default', 'bot'] as const) {
+			const kinds: MemoryClient[] = count === 1_000 ? ['default', 'bot'] : ['default', 'bot', 'bot-client-shared'];
+			for (const kind of kinds) {
 				const worker = Worker.start([kind, fake.api, fresh('memory')]);
 				try {
 					const ready = await worker.next('ready', 180_000);
@@ -383,7 +386,7 @@ async function tick(): Promise<TickFigures[]> {
 				const idle = await worker.next('ticks', 60_000);
 				worker.send({
 					type: 'tick',
-					runs: 10,
+					runs: 5,
 					clockOffsetMs: dueAt - Date.now() + 60_000,
 					// Put the same 100 back to due and forget their posts, so every run posts 100 again.
 					resetSql: `DELETE FROM reflection_posts; UPDATE reflection_schedules SET next_due_at = ${dueAt} WHERE time = '${dueTime}';`,
@@ -479,15 +482,18 @@ async function main(): Promise<void> {
 	if (sections.includes('memory')) {
 		log('memory per guild…');
 		const memoryRows = await memory();
-		const at = (kind: 'bot' | 'default', guilds: number) =>
-			memoryRows.find((r) => r.kind === kind && r.guilds === guilds)!;
-		const perThousand = (kind: 'bot' | 'default', key: 'rssMB' | 'heapUsedMB') =>
+		const at = (kind: MemoryClient, guilds: number) => memoryRows.find((r) => r.kind === kind && r.guilds === guilds)!;
+		const perThousand = (kind: MemoryClient, key: 'rssMB' | 'heapUsedMB') =>
 			((at(kind, 10_000)[key] - at(kind, 1)[key]) / 9_999) * 1_000;
 		results.memory = {
 			rows: memoryRows,
 			perThousandGuilds: {
 				bot: { rssMB: perThousand('bot', 'rssMB'), heapUsedMB: perThousand('bot', 'heapUsedMB') },
 				default: { rssMB: perThousand('default', 'rssMB'), heapUsedMB: perThousand('default', 'heapUsedMB') },
+				botClientShared: {
+					rssMB: perThousand('bot-client-shared', 'rssMB'),
+					heapUsedMB: perThousand('bot-client-shared', 'heapUsedMB'),
+				},
 			},
 		};
 		for (const guilds of GUILD_COUNTS) {
@@ -517,6 +523,16 @@ async function main(): Promise<void> {
 			const base = perThousand('default', key);
 			rows.push([`${key === 'rssMB' ? 'RSS' : 'heap'} per 1,000 guilds`, mb(bot), mb(base), times(bot / base), '', '']);
 		}
+		const shared = at('bot-client-shared', 10_000);
+		const sharedBase = at('default', 10_000);
+		rows.push([
+			'RSS · heap, 10,000 guilds [proposed: zero-size caches shared; client alone]',
+			`${shared.rssMB.toFixed(1)} · ${mb(shared.heapUsedMB)}`,
+			`${sharedBase.rssMB.toFixed(1)} · ${mb(sharedBase.heapUsedMB)}`,
+			times(shared.rssMB / sharedBase.rssMB),
+			'≤ 0.6×',
+			check(shared.rssMB / sharedBase.rssMB <= 0.6),
+		]);
 		const bot = at('bot', 10_000);
 		const base = at('default', 10_000);
 		rows.push([

@@ -6,12 +6,15 @@
  *
  * kind: `bot` (the real bot through startBot, with its jobs), `bot-drain` (the same, but its reflection job
  * runs again at once while a full batch of due rows was left: a proposed change measured here), `floor` (a bare client answering every
- * command with a fixed embed), `default` (a default client, no handlers), `tick` (the bot without its
+ * command with a fixed embed), `default` (a default client, no handlers), `bot-client-shared` (the bot's own
+ * client options, but every manager the bot limits to 0 shares one empty cache: a proposed change to
+ * src/client.ts; the client alone, without dataset or database), `tick` (the bot without its
  * jobs; the parent asks it to run reflection ticks and time them). `--sqlite-normal` sets the bot's database
  * connection to `PRAGMA synchronous = NORMAL` once started: a proposed change to src/store/database.ts.
  */
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events, GatewayIntentBits, LimitedCollection, type CacheFactory } from 'discord.js';
+import { createClient } from '../src/client.js';
 import { startBot, type RunningBot } from '../src/bot.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -56,6 +59,21 @@ const drainingReflectionJob: Job = {
 	},
 };
 
+/**
+ * The bot's client with one change: a cache limited to 0 never holds anything, so every manager limited
+ * to 0 can share one instead of each channel and guild allocating its own (tens per guild).
+ */
+function sharedEmptyCaches(): Client {
+	const template = createClient({ apiUrl: apiUrl! } as Config);
+	const own = template.options.makeCache!;
+	const empty = new LimitedCollection({ maxSize: 0 });
+	const makeCache: CacheFactory = (managerType, holds, manager) => {
+		const cache = own(managerType, holds, manager);
+		return cache instanceof LimitedCollection && cache.maxSize === 0 && !cache.keepOverLimit ? (empty as never) : cache;
+	};
+	return new Client({ ...template.options, makeCache });
+}
+
 async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 	if (kind === 'bot' || kind === 'bot-drain' || kind === 'tick') {
 		const config: Config = {
@@ -79,7 +97,10 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 		await bot.ready;
 		return { client: bot.client, bot };
 	}
-	const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl! } });
+	const client =
+		kind === 'bot-client-shared'
+			? sharedEmptyCaches()
+			: new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl! } });
 	if (kind === 'floor') {
 		const embed = { title: 'Her', description: 'The floor: a fixed embed, no lookup.', color: 0xe4572e };
 		client.on(Events.InteractionCreate, (interaction) => {
