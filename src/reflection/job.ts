@@ -41,6 +41,9 @@ export const DEFAULT_REFLECTION_JOB: ReflectionJobOptions = {
 	processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
 };
 
+const BATCH_SIZE = 500;
+const MAX_BATCHES_PER_TICK = 20;
+
 /** The rotation pool daily posts and `/her-reflection now` share, per guild. */
 export const REFLECTION_POOL = 'reflection';
 
@@ -70,19 +73,25 @@ export async function runDueReflections(
 	options: ReflectionJobOptions = DEFAULT_REFLECTION_JOB,
 ): Promise<void> {
 	const store = new ReflectionStore(ctx.db);
-	const due = store.due(ctx.now(), [...client.guilds.cache.keys()]);
-	let next = 0;
-	const worker = async (): Promise<void> => {
-		while (next < due.length) {
-			const schedule = due[next++]!;
-			try {
-				await runSchedule(client, ctx, store, schedule, options);
-			} catch (error) {
-				ctx.logger.error({ err: error, guildId: schedule.guildId }, 'daily reflection failed');
+	const guildIds = [...client.guilds.cache.keys()];
+	// A full batch means more are due: take the next one at once rather than a tick later, so a thousand
+	// servers due in one minute go out at Discord's rate, not in bursts. Capped so busy claims can't spin.
+	for (let round = 0; round < MAX_BATCHES_PER_TICK; round++) {
+		const due = store.due(ctx.now(), guildIds, BATCH_SIZE);
+		let next = 0;
+		const worker = async (): Promise<void> => {
+			while (next < due.length) {
+				const schedule = due[next++]!;
+				try {
+					await runSchedule(client, ctx, store, schedule, options);
+				} catch (error) {
+					ctx.logger.error({ err: error, guildId: schedule.guildId }, 'daily reflection failed');
+				}
 			}
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
+		};
+		await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
+		if (due.length < BATCH_SIZE) return;
+	}
 }
 
 type PostChannel = TextChannel | NewsChannel;
