@@ -17,7 +17,6 @@ import {
 	GatewayIntentBits,
 	InteractionType,
 	ModalSubmitInteraction,
-	PermissionFlagsBits,
 	PermissionsBitField,
 	type APIApplicationCommandOption,
 	type APIChatInputApplicationCommandInteraction,
@@ -25,6 +24,7 @@ import {
 	type PermissionResolvable,
 } from 'discord.js';
 import type { Command } from '../../src/command.js';
+import { BOT_PERMISSIONS } from '../../src/permissions.js';
 
 export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000001';
@@ -47,15 +47,8 @@ function snowflake(): string {
 	return ((BigInt(Date.now() - 1_420_070_400_000) << 22n) + sequence).toString();
 }
 
-const ALL_BOT_PERMISSIONS = new PermissionsBitField([
-	PermissionFlagsBits.ViewChannel,
-	PermissionFlagsBits.SendMessages,
-	PermissionFlagsBits.SendMessagesInThreads,
-	PermissionFlagsBits.EmbedLinks,
-	PermissionFlagsBits.ReadMessageHistory,
-	PermissionFlagsBits.CreatePublicThreads,
-	PermissionFlagsBits.ManageEvents,
-]);
+/** By default the bot has everything its invite URL asks for. */
+const ALL_BOT_PERMISSIONS = BOT_PERMISSIONS;
 
 export interface GuildOptions {
 	readonly preferredLocale?: string;
