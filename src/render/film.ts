@@ -7,19 +7,25 @@ import { renderText } from './messages.js';
 /** The film card: director, cast, runtime, awards, the year it is set in, the Korean re-release. */
 export function filmCardEmbed(film: Film, langs: readonly Lang[]): APIEmbed {
 	const t = (lang: Lang) => renderText[lang];
-	const cast = (lang: Lang) =>
-		film.cast
-			.map((member) => `${member.actor[lang]} — ${member.role[lang]}${member.voice ? ` (${t(lang).voice})` : ''}`)
-			.join('\n');
-	const awards = (lang: Lang) =>
-		film.awards
-			.map(
-				(award) =>
-					`**${award.ceremony[lang]}**\n${t(lang).won}: ${award.won.map((w) => w[lang]).join(', ')}\n` +
-					`${t(lang).nominated}: ${award.nominated.map((n) => n[lang]).join(', ')}`,
-			)
-			.join('\n');
-	const primary = langs[0] ?? 'en';
+	// Names read "호아킨 피닉스 · Joaquin Phoenix" in a bilingual server, so nobody meets a name they can't read.
+	const cast = film.cast
+		.map(
+			(member) =>
+				`${label(langs, member.actor)} — ${label(langs, member.role)}` +
+				(member.voice ? ` (${label(langs, (lang) => t(lang).voice)})` : ''),
+		)
+		.join('\n');
+	const awards = film.awards
+		.map((award) =>
+			langs
+				.map(
+					(lang) =>
+						`**${award.ceremony[lang]}**\n${t(lang).won}: ${award.won.map((w) => w[lang]).join(', ')}\n` +
+						`${t(lang).nominated}: ${award.nominated.map((n) => n[lang]).join(', ')}`,
+				)
+				.join('\n'),
+		)
+		.join('\n');
 	return {
 		color: EMBED_COLOR,
 		title: label(langs, (lang) => t(lang).filmCardTitle),
@@ -31,8 +37,8 @@ export function filmCardEmbed(film: Film, langs: readonly Lang[]): APIEmbed {
 			)
 			.join('\n'),
 		fields: [
-			{ name: label(langs, (lang) => t(lang).cast), value: cast(primary), inline: false },
-			{ name: label(langs, (lang) => t(lang).awards), value: awards(primary), inline: false },
+			{ name: label(langs, (lang) => t(lang).cast), value: cast, inline: false },
+			{ name: label(langs, (lang) => t(lang).awards), value: awards, inline: false },
 			...film.koreanRereleases.slice(-1).map((release) => ({
 				name: label(langs, (lang) => t(lang).rerelease),
 				value: langs.map((lang) => `${release.date} · ${release.venue} — ${release.note[lang]}`).join('\n'),
