@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,9 +9,12 @@ const ROOT = resolve(import.meta.dirname, '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** Runs the `npm start` entry with exactly `env`, from an empty folder so no developer .env is read. */
-function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function start(
+	env: Record<string, string>,
+	root = ROOT,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
 	const cwd = mkdtempSync(join(tmpdir(), 'hfc-start-'));
-	const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/index.ts')], {
+	const child = spawn(process.execPath, ['--import', TSX, join(root, 'src/index.ts')], {
 		cwd,
 		env: { PATH: process.env.PATH ?? '', ...env },
 	});
@@ -42,5 +45,33 @@ describe('npm start with a bad configuration', () => {
 		expect(stderr).toContain('LOG_LEVEL');
 		expect(stderr).not.toContain(token);
 		expect(stderr).not.toMatch(/\n\s+at /);
+		rmSync(copy, { recursive: true, force: true });
+	});
+});
+
+describe('npm start with a broken dataset', () => {
+	test('Given a quote whose excerpt is not in its review, then it stops before connecting, naming the file, the id and the problem', async () => {
+		// A copy of the project whose data an operator edited by hand.
+		const copy = mkdtempSync(join(tmpdir(), 'hfc-broken-data-'));
+		for (const part of ['src', 'commands', 'data', 'package.json'])
+			cpSync(join(ROOT, part), join(copy, part), { recursive: true });
+		symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+		const quotesFile = join(copy, 'data/quotes.json');
+		const quotes = JSON.parse(readFileSync(quotesFile, 'utf8')) as { id: string; source: { excerpt: string } }[];
+		quotes[0]!.source.excerpt = '리뷰에 없는 문장입니다.';
+		writeFileSync(quotesFile, JSON.stringify(quotes));
+
+		const { code, stderr } = await start(
+			{
+				DISCORD_TOKEN: 'MTAwMDAwMDAwMDAwMDAwMDAx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB',
+				DISCORD_API_URL: 'http://127.0.0.1:9/api',
+			},
+			copy,
+		);
+		expect(code).toBe(1);
+		expect(stderr).toContain('the dataset is broken');
+		expect(stderr).toContain(`data/quotes.json › ${quotes[0]!.id}: source.excerpt is not found`);
+		expect(stderr).not.toMatch(/\n\s+at /);
+		rmSync(copy, { recursive: true, force: true });
 	});
 });
