@@ -102,7 +102,7 @@ function closedLoop(
 	});
 }
 
-type LatencyClient = 'floor' | 'bot' | 'botSqliteNormal';
+type LatencyClient = 'floor' | 'bot';
 
 async function latency(): Promise<Record<LatencyClient, LatencyFigures[]>> {
 	const fake = await startFakeDiscord({ interactionDeadlineMs: 3_000 });
@@ -114,13 +114,9 @@ async function latency(): Promise<Record<LatencyClient, LatencyFigures[]>> {
 		const targets = guilds.flatMap((guild) =>
 			[...guild.channels.keys()].map((channelId) => ({ guildId: guild.id, channelId })),
 		);
-		const result: Record<LatencyClient, LatencyFigures[]> = { floor: [], bot: [], botSqliteNormal: [] };
-		for (const kind of ['floor', 'bot', 'botSqliteNormal'] as const) {
-			const worker = Worker.start(
-				kind === 'botSqliteNormal'
-					? ['bot', fake.api, fresh('latency'), '0', '--sqlite-normal']
-					: [kind, fake.api, fresh('latency')],
-			);
+		const result: Record<LatencyClient, LatencyFigures[]> = { floor: [], bot: [] };
+		for (const kind of ['floor', 'bot'] as const) {
+			const worker = Worker.start([kind, fake.api, fresh('latency')]);
 			try {
 				await worker.next('ready', 60_000);
 				for (const inFlight of IN_FLIGHT) {
@@ -169,7 +165,7 @@ function communityGuild(i: number): GuildInit {
 	};
 }
 
-type MemoryClient = 'bot' | 'default' | 'bot-client-shared';
+type MemoryClient = 'bot' | 'default';
 
 interface MemoryRow {
 	guilds: number;
@@ -185,8 +181,7 @@ async function memory(): Promise<MemoryRow[]> {
 		const fake = await startFakeDiscord();
 		try {
 			fake.addGuilds(count, communityGuild);
-			const kinds: MemoryClient[] = count === 1_000 ? ['default', 'bot'] : ['default', 'bot', 'bot-client-shared'];
-			for (const kind of kinds) {
+			for (const kind of ['default', 'bot'] as const) {
 				const worker = Worker.start([kind, fake.api, fresh('memory')]);
 				try {
 					const ready = await worker.next('ready', 180_000);
@@ -235,7 +230,7 @@ interface FanoutFigures {
 	postsPerSecond: number[];
 }
 
-async function fanout(kind: 'bot' | 'bot-drain'): Promise<FanoutFigures> {
+async function fanout(): Promise<FanoutFigures> {
 	const fake = await startFakeDiscord();
 	const databasePath = fresh('fanout');
 	try {
@@ -268,7 +263,7 @@ async function fanout(kind: 'bot' | 'bot-drain'): Promise<FanoutFigures> {
 			r.method === 'POST' && r.route === '/channels/:channel/messages';
 		const posted = () => fake.requests.slice(from).filter((r) => isPost(r) && r.status === 200);
 		// The bot's clock starts a second after the shared due time: every schedule is due at once.
-		const worker = Worker.start([kind, fake.api, databasePath, String(dueAt - Date.now() + 1_000)]);
+		const worker = Worker.start(['bot', fake.api, databasePath, String(dueAt - Date.now() + 1_000)]);
 		try {
 			await worker.next('ready', 60_000);
 			await fake
@@ -435,23 +430,18 @@ async function main(): Promise<void> {
 		log('interaction latency…');
 		const figures = await latency();
 		results.latency = figures;
-		for (const [variant, note] of [
-			['bot', ''],
-			['botSqliteNormal', ' [proposed: SQLite synchronous=NORMAL]'],
-		] as const) {
-			for (const [i, inFlight] of IN_FLIGHT.entries()) {
-				const bot = figures[variant][i]!;
-				const floor = figures.floor[i]!;
-				const ratio = bot.medianMs / floor.medianMs;
-				rows.push([
-					`/her-quote${note}, ${inFlight} in flight: median · p99`,
-					`${bot.medianMs.toFixed(2)} · ${ms(bot.p99Ms)}`,
-					`${floor.medianMs.toFixed(2)} · ${ms(floor.p99Ms)}`,
-					times(ratio),
-					'≤ 1.2×',
-					check(ratio <= 1.2),
-				]);
-			}
+		for (const [i, inFlight] of IN_FLIGHT.entries()) {
+			const bot = figures.bot[i]!;
+			const floor = figures.floor[i]!;
+			const ratio = bot.medianMs / floor.medianMs;
+			rows.push([
+				`/her-quote, ${inFlight} in flight: median · p99`,
+				`${bot.medianMs.toFixed(2)} · ${ms(bot.p99Ms)}`,
+				`${floor.medianMs.toFixed(2)} · ${ms(floor.p99Ms)}`,
+				times(ratio),
+				'≤ 1.2×',
+				check(ratio <= 1.2),
+			]);
 		}
 		const cpu = (list: LatencyFigures[]) =>
 			list.reduce((sum, f) => sum + f.clientCpuMsPerInteraction!, 0) / list.length;
@@ -485,16 +475,13 @@ async function main(): Promise<void> {
 		const at = (kind: MemoryClient, guilds: number) => memoryRows.find((r) => r.kind === kind && r.guilds === guilds)!;
 		const perThousand = (kind: MemoryClient, key: 'rssMB' | 'heapUsedMB') =>
 			((at(kind, 10_000)[key] - at(kind, 1)[key]) / 9_999) * 1_000;
+		const bothPerThousand = (kind: MemoryClient) => ({
+			rssMB: perThousand(kind, 'rssMB'),
+			heapUsedMB: perThousand(kind, 'heapUsedMB'),
+		});
 		results.memory = {
 			rows: memoryRows,
-			perThousandGuilds: {
-				bot: { rssMB: perThousand('bot', 'rssMB'), heapUsedMB: perThousand('bot', 'heapUsedMB') },
-				default: { rssMB: perThousand('default', 'rssMB'), heapUsedMB: perThousand('default', 'heapUsedMB') },
-				botClientShared: {
-					rssMB: perThousand('bot-client-shared', 'rssMB'),
-					heapUsedMB: perThousand('bot-client-shared', 'heapUsedMB'),
-				},
-			},
+			perThousandGuilds: { bot: bothPerThousand('bot'), default: bothPerThousand('default') },
 		};
 		for (const guilds of GUILD_COUNTS) {
 			const bot = at('bot', guilds);
@@ -523,16 +510,6 @@ async function main(): Promise<void> {
 			const base = perThousand('default', key);
 			rows.push([`${key === 'rssMB' ? 'RSS' : 'heap'} per 1,000 guilds`, mb(bot), mb(base), times(bot / base), '', '']);
 		}
-		const shared = at('bot-client-shared', 10_000);
-		const sharedBase = at('default', 10_000);
-		rows.push([
-			'RSS · heap, 10,000 guilds [proposed: zero-size caches shared; client alone]',
-			`${shared.rssMB.toFixed(1)} · ${mb(shared.heapUsedMB)}`,
-			`${sharedBase.rssMB.toFixed(1)} · ${mb(sharedBase.heapUsedMB)}`,
-			times(shared.rssMB / sharedBase.rssMB),
-			'≤ 0.6×',
-			check(shared.rssMB / sharedBase.rssMB <= 0.6),
-		]);
 		const bot = at('bot', 10_000);
 		const base = at('default', 10_000);
 		rows.push([
@@ -547,42 +524,34 @@ async function main(): Promise<void> {
 
 	if (sections.includes('fanout')) {
 		log('daily fan-out…');
-		const asIs = await fanout('bot');
-		// The same run with the change proposed for src/reflection/job.ts (see bench/worker.ts, `bot-drain`).
-		const drained = await fanout('bot-drain');
-		results.fanout = asIs;
-		results.fanoutIfJobDrainsFullBatches = drained;
-		for (const [f, note] of [
-			[asIs, ''],
-			[drained, ' [proposed: job drains full batches]'],
-		] as const) {
-			log(`fan-out${note} posts per second: ${f.postsPerSecond.join(' ')}`);
-			const share = f.requestsPerSecond / f.ceiling;
-			rows.push([
-				`daily fan-out${note}: ${f.servers.toLocaleString('en-US')} servers due at once, all posted`,
-				`${f.seconds.toFixed(1)} s`,
-				'',
-				'',
-				'',
-				'',
-			]);
-			rows.push([
-				`daily fan-out${note}: posts per second`,
-				f.requestsPerSecond.toFixed(1),
-				`${f.ceiling} (limit)`,
-				times(share),
-				'≥ 0.90×',
-				check(share >= 0.9),
-			]);
-			rows.push([
-				`daily fan-out${note}: 429s · lost · duplicated`,
-				`${f.rateLimited} · ${f.lost} · ${f.duplicated}`,
-				'',
-				'',
-				'– · 0 · 0',
-				check(f.lost === 0 && f.duplicated === 0),
-			]);
-		}
+		const f = await fanout();
+		results.fanout = f;
+		log(`fan-out posts per second: ${f.postsPerSecond.join(' ')}`);
+		const share = f.requestsPerSecond / f.ceiling;
+		rows.push([
+			`daily fan-out: ${f.servers.toLocaleString('en-US')} servers due at once, all posted`,
+			`${f.seconds.toFixed(1)} s`,
+			'',
+			'',
+			'',
+			'',
+		]);
+		rows.push([
+			'daily fan-out: posts per second',
+			f.requestsPerSecond.toFixed(1),
+			`${f.ceiling} (limit)`,
+			times(share),
+			'≥ 0.90×',
+			check(share >= 0.9),
+		]);
+		rows.push([
+			'daily fan-out: 429s · lost · duplicated',
+			`${f.rateLimited} · ${f.lost} · ${f.duplicated}`,
+			'',
+			'',
+			'– · 0 · 0',
+			check(f.lost === 0 && f.duplicated === 0),
+		]);
 	}
 
 	if (sections.includes('tick')) {

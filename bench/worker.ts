@@ -2,32 +2,23 @@
  * One Discord client in its own process, so each memory figure is that client alone and the fake's
  * work happens elsewhere. Started by bench/run.ts with an IPC channel; talks only to 127.0.0.1.
  *
- *   worker.ts <kind> <apiUrl> [databasePath] [clockOffsetMs] [--sqlite-normal]
+ *   worker.ts <kind> <apiUrl> [databasePath] [clockOffsetMs]
  *
- * kind: `bot` (the real bot through startBot, with its jobs), `bot-drain` (the same, but its reflection job
- * runs again at once while a full batch of due rows was left: a proposed change measured here), `floor` (a bare client answering every
- * command with a fixed embed), `default` (a default client, no handlers), `bot-client-shared` (the bot's own
- * client options, but every manager the bot limits to 0 shares one empty cache: a proposed change to
- * src/client.ts; the client alone, without dataset or database), `tick` (the bot without its
- * jobs; the parent asks it to run reflection ticks and time them). `--sqlite-normal` sets the bot's database
- * connection to `PRAGMA synchronous = NORMAL` once started: a proposed change to src/store/database.ts.
+ * kind: `bot` (the real bot through startBot, with its jobs), `floor` (a bare client answering every
+ * command with a fixed embed), `default` (a default client, no handlers), `tick` (the bot without its
+ * jobs; the parent asks it to run reflection ticks and time them).
  */
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits, LimitedCollection, type CacheFactory } from 'discord.js';
-import { createClient } from '../src/client.js';
+import { Client, Events, GatewayIntentBits } from 'discord.js';
 import { startBot, type RunningBot } from '../src/bot.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { JOBS, type Job } from '../src/jobs.js';
 import { runDueReflections } from '../src/reflection/job.js';
-import { ReflectionStore } from '../src/reflection/store.js';
 import type { FromParent, ToParent } from './protocol.js';
 
 const TOKEN = 'MTAwMDAwMDAwMDAw.bench.fake-token-for-127-0-0-1';
 
-const args = process.argv.slice(2);
-const sqliteNormal = args.includes('--sqlite-normal');
-const [kind, apiUrl, databasePath = '', offsetArg = '0'] = args.filter((arg) => !arg.startsWith('--'));
+const [kind, apiUrl, databasePath = '', offsetArg = '0'] = process.argv.slice(2);
 let clockOffsetMs = Number(offsetArg);
 
 function send(message: ToParent): void {
@@ -44,38 +35,8 @@ async function settledMemory() {
 	return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
 }
 
-/** Batch size of ReflectionStore.due (its default). */
-const DUE_BATCH = 500;
-
-/** The reflection job, but a tick keeps going while a whole batch is still due instead of waiting 15 s. */
-const drainingReflectionJob: Job = {
-	...JOBS.find((job) => job.name === 'reflection')!,
-	async run(client, ctx) {
-		const store = new ReflectionStore(ctx.db);
-		for (let round = 0; round < 100; round++) {
-			await runDueReflections(client, ctx);
-			if (store.due(ctx.now(), [...client.guilds.cache.keys()], DUE_BATCH).length < DUE_BATCH) return;
-		}
-	},
-};
-
-/**
- * The bot's client with one change: a cache limited to 0 never holds anything, so every manager limited
- * to 0 can share one instead of each channel and guild allocating its own (tens per guild).
- */
-function sharedEmptyCaches(): Client {
-	const template = createClient({ apiUrl: apiUrl! } as Config);
-	const own = template.options.makeCache!;
-	const empty = new LimitedCollection({ maxSize: 0 });
-	const makeCache: CacheFactory = (managerType, holds, manager) => {
-		const cache = own(managerType, holds, manager);
-		return cache instanceof LimitedCollection && cache.maxSize === 0 && !cache.keepOverLimit ? (empty as never) : cache;
-	};
-	return new Client({ ...template.options, makeCache });
-}
-
 async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
-	if (kind === 'bot' || kind === 'bot-drain' || kind === 'tick') {
+	if (kind === 'bot' || kind === 'tick') {
 		const config: Config = {
 			token: TOKEN,
 			applicationId: undefined,
@@ -89,18 +50,11 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 			logger: createLogger('silent'),
 			now: () => new Date(Date.now() + clockOffsetMs),
 			...(kind === 'tick' ? { jobs: [] } : {}),
-			...(kind === 'bot-drain'
-				? { jobs: JOBS.map((job) => (job.name === 'reflection' ? drainingReflectionJob : job)) }
-				: {}),
 		});
-		if (sqliteNormal) bot.ctx.db.pragma('synchronous = NORMAL');
 		await bot.ready;
 		return { client: bot.client, bot };
 	}
-	const client =
-		kind === 'bot-client-shared'
-			? sharedEmptyCaches()
-			: new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl! } });
+	const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl! } });
 	if (kind === 'floor') {
 		const embed = { title: 'Her', description: 'The floor: a fixed embed, no lookup.', color: 0xe4572e };
 		client.on(Events.InteractionCreate, (interaction) => {
