@@ -17,8 +17,7 @@ export interface Job {
 export const JOBS: readonly Job[] = [reflectionJob, watchPartyJob];
 
 export interface RunningJobs {
-	/** Runs `name` now instead of waiting for its next tick (e.g. right after a schedule changed). */
-	poke(name: string): void;
+	/** Stops every job after its current run, if any, has finished. */
 	stop(): Promise<void>;
 }
 
@@ -40,22 +39,15 @@ export function startJobs(jobs: readonly Job[], client: Client<true>, ctx: BotCo
 			});
 		};
 		tick();
-		return {
-			name: job.name,
-			tick,
-			stop: async () => {
-				clearTimeout(timer);
-				await running;
-			},
+		return async () => {
+			clearTimeout(timer);
+			await running;
 		};
 	});
 	return {
-		poke(name) {
-			loops.find((loop) => loop.name === name)?.tick();
-		},
 		async stop() {
 			stopped = true;
-			await Promise.all(loops.map((loop) => loop.stop()));
+			await Promise.all(loops.map((stopLoop) => stopLoop()));
 		},
 	};
 }
