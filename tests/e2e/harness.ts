@@ -19,6 +19,16 @@
  *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
  * - `startInProcess(club, { databasePath?, now?, random? })`: the bot in this process, ready; `logs` holds
  *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it.
+ * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level; it starts them in
+ *   `beforeAll`, stops them in `afterAll`, and returns getters: `const { club, bot } = sharedClub();` then
+ *   `club().fake`, `bot().logs` inside tests. A file that needs more set-up adds its own `beforeAll` after it
+ *   (vitest runs `beforeAll` hooks in the order they are registered).
+ * - `stopAfterEach()`: a club and bots per test. Call it at the top level; it returns `startClub(options?)` and
+ *   `startInProcess(club, options?)`, the same as the ones above except that whatever a test started is stopped
+ *   after it (bots first, then the fake). A bot stopped by the test itself (a restart scenario) is not stopped
+ *   again. Used by tests/e2e/reflection.e2e.test.ts.
+ * - `MEMBERS`: the two plain members (`ko` and `en` users) with the language each one's client reads, for
+ *   `test.each` over both.
  * - `spawnBot(club, { databasePath, env? })`: `node --import tsx src/index.ts` from an empty temp cwd (no
  *   developer .env), env DISCORD_TOKEN / DISCORD_API_URL / DATABASE_PATH / LOG_LEVEL; `ready` resolves on the
  *   bot's "ready" log line, `exited` on exit, `kill(signal)` ends it.
@@ -40,10 +50,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { COMMANDS } from '../../commands/index.js';
 import { startBot, type RunningBot } from '../../src/bot.js';
 import type { Config } from '../../src/config.js';
+import type { Lang } from '../../src/i18n/index.js';
 import { deployCommands } from '../../src/deploy.js';
 import { startFakeDiscord } from '../fake-discord/index.js';
 import type {
@@ -175,6 +186,64 @@ export async function startInProcess(
 		logs,
 		waitForLog: (match, timeoutMs) => eventually(() => logs.find(match), 'a log record', timeoutMs),
 		stop: () => bot.stop(),
+	};
+}
+
+/** The two plain members (no special permission) and the language their clients read. */
+export const MEMBERS: readonly { member: 'ko' | 'en'; lang: Lang }[] = [
+	{ member: 'ko', lang: 'ko' },
+	{ member: 'en', lang: 'en' },
+];
+
+/** One club and one bot for the whole file: started before its first test, stopped after its last. */
+export function sharedClub(): { club: () => Club; bot: () => InProcessBot } {
+	let club: Club | undefined;
+	let bot: InProcessBot | undefined;
+	beforeAll(async () => {
+		club = await startClub();
+		bot = await startInProcess(club);
+	});
+	afterAll(async () => {
+		await bot?.stop();
+		await club?.fake.close();
+	});
+	const started = <T>(value: T | undefined, what: string): T => {
+		if (value === undefined) throw new Error(`the shared ${what} is not started yet (use it inside a test or hook)`);
+		return value;
+	};
+	return { club: () => started(club, 'club'), bot: () => started(bot, 'bot') };
+}
+
+/** `startClub` and `startInProcess` for one test: whatever a test started is stopped after it, bots first. */
+export function stopAfterEach(): {
+	startClub: typeof startClub;
+	startInProcess: typeof startInProcess;
+} {
+	const clubs: Club[] = [];
+	const bots = new Set<InProcessBot>();
+	afterEach(async () => {
+		for (const bot of [...bots]) {
+			bots.delete(bot);
+			await bot.stop();
+		}
+		for (const club of clubs.splice(0)) await club.fake.close();
+	});
+	return {
+		startClub: async (options) => {
+			const club = await startClub(options);
+			clubs.push(club);
+			return club;
+		},
+		startInProcess: async (club, options) => {
+			const bot = await startInProcess(club, options);
+			bots.add(bot);
+			// A test that stops the bot itself (to restart it) is done with it.
+			const stop = async () => {
+				bots.delete(bot);
+				await bot.stop();
+			};
+			return { ...bot, stop };
+		},
 	};
 }
 

@@ -5,41 +5,29 @@
  * on the job's own first tick, which runs as soon as the bot is ready.
  */
 import type { Client } from 'discord.js';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
+import type { User } from '../fake-discord/index.js';
 import {
 	embedText,
 	eventually,
 	expectClean,
 	isEphemeral,
-	startClub,
-	startInProcess,
+	stopAfterEach,
 	tempDatabase,
 	use,
 	type Club,
+	type ClubGuild,
 	type InProcessBot,
 } from './harness.js';
 import { TestClock as Clock } from '../support/context.js';
 
-const running: { bots: InProcessBot[]; club?: Club } = { bots: [] };
-afterEach(async () => {
-	for (const bot of running.bots.splice(0)) await bot.stop();
-	await running.club?.fake.close();
-	running.club = undefined;
-});
-
-async function club(): Promise<Club> {
-	running.club = await startClub();
-	return running.club;
-}
-
-async function bot(club: Club, clock: Clock, databasePath = tempDatabase()): Promise<InProcessBot> {
-	const started = await startInProcess(club, { databasePath, now: clock.now });
-	running.bots.push(started);
-	return started;
-}
+const running = stopAfterEach();
+const club = () => running.startClub();
+const bot = (club: Club, clock: Clock, databasePath = tempDatabase()) =>
+	running.startInProcess(club, { databasePath, now: clock.now });
 
 const tick = (bot: InProcessBot) => runDueReflections(bot.bot.client as Client<true>, bot.bot.ctx);
 /** The bot's own posts in a channel (not its answers to commands). */
@@ -48,8 +36,23 @@ const fromBot = (club: Club, channelId: string) =>
 		.messages(channelId)
 		.filter((message) => message.author?.bot === true && message.interaction_metadata === undefined);
 
-async function command(club: Club, init: Parameters<typeof use>[1]) {
-	const { id, response } = await use(club, init);
+/** `/her-reflection <subcommand>` used by `user` in #general of `guild`: the first response and the text they see. */
+async function reflection(
+	club: Club,
+	guild: ClubGuild,
+	user: User,
+	subcommand: 'schedule' | 'status' | 'stop',
+	options?: Record<string, string>,
+) {
+	const { id, response } = await use(club, {
+		kind: 'command',
+		name: 'her-reflection',
+		subcommand,
+		options,
+		guildId: guild.id,
+		channelId: guild.general,
+		user,
+	});
 	const seen = await club.fake.reply(id);
 	return { response, content: String(seen?.content ?? response.data?.content ?? '') };
 }
@@ -61,14 +64,9 @@ describe('daily reflection', () => {
 		const herBot = await bot(fake, clock);
 		const guild = fake.guilds.ko;
 
-		const scheduled = await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'schedule',
-			options: { channel: guild.general, time: '12:30' },
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.koAdmin,
+		const scheduled = await reflection(fake, guild, fake.users.koAdmin, 'schedule', {
+			channel: guild.general,
+			time: '12:30',
 		});
 		const dueSeconds = Date.parse('2025-05-14T03:30:00Z') / 1000;
 		expect(isEphemeral(scheduled.response.data)).toBe(true);
@@ -76,14 +74,7 @@ describe('daily reflection', () => {
 		expect(scheduled.content).toContain(`<t:${dueSeconds}:R>`);
 		expect(scheduled.content).toContain('매일 **12:30** (Asia/Seoul)');
 
-		const status = await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'status',
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.en,
-		});
+		const status = await reflection(fake, guild, fake.users.en, 'status');
 		expect(status.content).toContain(`Next prompt: <t:${dueSeconds}:F>`);
 
 		clock.set('2025-05-14T03:29:59Z');
@@ -98,24 +89,10 @@ describe('daily reflection', () => {
 		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, '2025-05-14'));
 		expect(embedText(posts[0]!.embeds[0])).toMatch(/^오늘의 질문\n/);
 
-		const after = await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'status',
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.en,
-		});
+		const after = await reflection(fake, guild, fake.users.en, 'status');
 		expect(after.content).toContain(`/channels/${guild.id}/${guild.general}/${posts[0]!.id}`);
 
-		const stopped = await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'stop',
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.koAdmin,
-		});
+		const stopped = await reflection(fake, guild, fake.users.koAdmin, 'stop');
 		expect(stopped.content).toContain('멈췄어요');
 		clock.set('2025-05-15T03:30:00Z');
 		await tick(herBot);
@@ -127,29 +104,17 @@ describe('daily reflection', () => {
 		const fake = await club();
 		await bot(fake, new Clock('2025-05-14T03:00:00Z'));
 		const guild = fake.guilds.en;
-		const base = {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'schedule',
-			guildId: guild.id,
-			channelId: guild.general,
-		} as const;
-		const member = await command(fake, {
-			...base,
-			options: { channel: guild.general, time: '09:00' },
-			user: fake.users.en,
-		});
+		const member = await reflection(fake, guild, fake.users.en, 'schedule', { channel: guild.general, time: '09:00' });
 		expect(member.content).toContain('Manage Server');
-		const badTime = await command(fake, {
-			...base,
-			options: { channel: guild.general, time: '9pm' },
-			user: fake.users.enAdmin,
+		const badTime = await reflection(fake, guild, fake.users.enAdmin, 'schedule', {
+			channel: guild.general,
+			time: '9pm',
 		});
 		expect(badTime.content).toContain('“9pm” is not a time');
-		const badZone = await command(fake, {
-			...base,
-			options: { channel: guild.general, time: '21:00', timezone: 'Seoul' },
-			user: fake.users.enAdmin,
+		const badZone = await reflection(fake, guild, fake.users.enAdmin, 'schedule', {
+			channel: guild.general,
+			time: '21:00',
+			timezone: 'Seoul',
 		});
 		expect(badZone.content).toContain('“Seoul” is not a time zone');
 
@@ -173,15 +138,7 @@ describe('daily reflection', () => {
 		const herBot = await bot(fake, clock);
 		const guild = fake.guilds.en;
 		const schedule = (channel: string) =>
-			command(fake, {
-				kind: 'command',
-				name: 'her-reflection',
-				subcommand: 'schedule',
-				options: { channel, time: '12:30' },
-				guildId: guild.id,
-				channelId: guild.general,
-				user: fake.users.enAdmin,
-			});
+			reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel, time: '12:30' });
 		const reflections = fake.fake.addChannel(guild.id, { name: 'reflections' });
 		await eventually(() => herBot.bot.client.channels.cache.has(reflections), 'the bot to see #reflections');
 		await schedule(reflections);
@@ -191,14 +148,7 @@ describe('daily reflection', () => {
 		clock.set('2025-05-14T03:30:00Z');
 		await tick(herBot);
 		await tick(herBot);
-		const status = await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'status',
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.en,
-		});
+		const status = await reflection(fake, guild, fake.users.en, 'status');
 		expect(status.content).toContain('Paused: the channel was deleted');
 		expect(status.content).toContain('/her-reflection schedule');
 
@@ -216,17 +166,8 @@ describe('daily reflection', () => {
 		const clock = new Clock('2025-05-14T03:00:00Z');
 		const first = await bot(fake, clock, databasePath);
 		const guild = fake.guilds.both;
-		await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'schedule',
-			options: { channel: guild.general, time: '12:30' },
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.koAdmin,
-		});
+		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '12:30' });
 		await first.stop();
-		running.bots.splice(running.bots.indexOf(first), 1);
 
 		// Back at 18:00 Seoul time: the job's first tick on ready posts the missed prompt.
 		clock.set('2025-05-14T09:00:00Z');
@@ -234,7 +175,6 @@ describe('daily reflection', () => {
 		await eventually(() => fromBot(fake, guild.general).length === 1, 'the late prompt');
 		await second.waitForLog((record) => record.msg === 'daily reflection posted');
 		await second.stop();
-		running.bots.splice(running.bots.indexOf(second), 1);
 
 		// Restarted again the same day: nothing more.
 		const third = await bot(fake, clock, databasePath);
@@ -250,15 +190,7 @@ describe('daily reflection', () => {
 		const a = await bot(fake, clock, databasePath);
 		const b = await bot(fake, clock, databasePath);
 		const guild = fake.guilds.ko;
-		await command(fake, {
-			kind: 'command',
-			name: 'her-reflection',
-			subcommand: 'schedule',
-			options: { channel: guild.general, time: '12:30' },
-			guildId: guild.id,
-			channelId: guild.general,
-			user: fake.users.koAdmin,
-		});
+		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '12:30' });
 		clock.set('2025-05-14T03:30:00Z');
 		await Promise.all([tick(a), tick(b), tick(a), tick(b)]);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
