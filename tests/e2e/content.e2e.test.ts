@@ -4,7 +4,7 @@
  * English member, in servers whose public posts are Korean, English and both. One fake Discord and one bot
  * (started as `npm start` starts it) serve the whole file.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { THEME_CHOICES } from '../../src/choices.js';
 import { loadDataset } from '../../src/dataset/load.js';
 import { AUDIENCES, type Question, type Quote } from '../../src/dataset/schema.js';
@@ -13,34 +13,18 @@ import { contentText } from '../../src/i18n/content.js';
 import type { Lang } from '../../src/i18n/index.js';
 import { renderText } from '../../src/render/messages.js';
 import type { Json, User } from '../fake-discord/index.js';
-import {
-	embedText,
-	expectClean,
-	isEphemeral,
-	startClub,
-	startInProcess,
-	use,
-	type Club,
-	type ClubGuild,
-	type InProcessBot,
-} from './harness.js';
+import { embedText, expectClean, isEphemeral, MEMBERS, sharedClub, use, type Club, type ClubGuild } from './harness.js';
 
 const dataset = loadDataset();
-let club: Club;
-let bot: InProcessBot;
 
 type Setting = 'ko' | 'en' | 'both';
 const LANGS: Record<Setting, Lang[]> = { ko: ['ko'], en: ['en'], both: ['ko', 'en'] };
 const SETTINGS: Setting[] = ['ko', 'en', 'both'];
-const MEMBERS: { member: 'ko' | 'en'; lang: Lang }[] = [
-	{ member: 'ko', lang: 'ko' },
-	{ member: 'en', lang: 'en' },
-];
 const matrix = SETTINGS.flatMap((setting) => MEMBERS.map(({ member, lang }) => ({ setting, member, lang })));
 
+const { club, bot } = sharedClub();
+
 beforeAll(async () => {
-	club = await startClub();
-	bot = await startInProcess(club);
 	// The `both` server starts Korean (its preferred locale) and is switched the way an admin would.
 	const { id } = await use(club, {
 		kind: 'command',
@@ -52,11 +36,6 @@ beforeAll(async () => {
 		user: club.users.koAdmin,
 	});
 	expect((await club.fake.reply(id)).content).toBe(contentText.ko.languageSet(contentText.ko.languageNames.both));
-});
-
-afterAll(async () => {
-	await bot?.stop();
-	await club?.fake.close();
 });
 
 const guild = (setting: Setting): ClubGuild => club.guilds[setting];

@@ -4,43 +4,18 @@
  * make sense of. In each case a member gets exactly one answer within Discord's 3 seconds, nothing is
  * posted twice, and the next interaction still works.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { common } from '../../src/i18n/common.js';
 import { contentText } from '../../src/i18n/content.js';
 import type { Lang } from '../../src/i18n/index.js';
 import type { InteractInit, Json, RecordedRequest, User } from '../fake-discord/index.js';
-import {
-	eventually,
-	expectClean,
-	isEphemeral,
-	startClub,
-	startInProcess,
-	use,
-	type Club,
-	type InProcessBot,
-} from './harness.js';
+import { eventually, expectClean, isEphemeral, MEMBERS, sharedClub, use } from './harness.js';
 
 const CALLBACK = '/interactions/:interaction/:token/callback';
 const CHANNEL_POST = '/channels/:channel/messages';
 const START_THREAD = '/channels/:channel/messages/:message/threads';
 
-let club: Club;
-let bot: InProcessBot;
-
-beforeAll(async () => {
-	club = await startClub();
-	bot = await startInProcess(club);
-});
-
-afterAll(async () => {
-	await bot?.stop();
-	await club?.fake.close();
-});
-
-const MEMBERS: { member: 'ko' | 'en'; lang: Lang }[] = [
-	{ member: 'ko', lang: 'ko' },
-	{ member: 'en', lang: 'en' },
-];
+const { club, bot } = sharedClub();
 
 type Where = { guildId: string; channelId: string };
 const here = (): Where => ({ guildId: club.guilds.en.id, channelId: club.guilds.en.general });

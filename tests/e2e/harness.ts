@@ -19,10 +19,10 @@
  *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
  * - `startInProcess(club, { databasePath?, now?, random? })`: the bot in this process, ready; `logs` holds
  *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it.
- * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level; it starts them in
- *   `beforeAll`, stops them in `afterAll`, and returns getters: `const { club, bot } = sharedClub();` then
- *   `club().fake`, `bot().logs` inside tests. A file that needs more set-up adds its own `beforeAll` after it
- *   (vitest runs `beforeAll` hooks in the order they are registered).
+ * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level,
+ *   `const { club, bot } = sharedClub();`: it starts them in `beforeAll` and stops them in `afterAll`; `club`
+ *   and `bot` read through to the started ones, so tests use `club.fake`, `bot.logs` as usual. A file that
+ *   needs more set-up adds its own `beforeAll` after the call (vitest runs `beforeAll` hooks in order).
  * - `stopAfterEach()`: a club and bots per test. Call it at the top level; it returns `startClub(options?)` and
  *   `startInProcess(club, options?)`, the same as the ones above except that whatever a test started is stopped
  *   after it (bots first, then the fake). A bot stopped by the test itself (a restart scenario) is not stopped
@@ -195,8 +195,12 @@ export const MEMBERS: readonly { member: 'ko' | 'en'; lang: Lang }[] = [
 	{ member: 'en', lang: 'en' },
 ];
 
-/** One club and one bot for the whole file: started before its first test, stopped after its last. */
-export function sharedClub(): { club: () => Club; bot: () => InProcessBot } {
+/**
+ * One club and one bot for the whole file: started before its first test, stopped after its last. The
+ * returned `club` and `bot` read through to the started ones, so they can be used as they are in tests and
+ * hooks (not at the top level of the file, where nothing has started yet).
+ */
+export function sharedClub(): { club: Club; bot: InProcessBot } {
 	let club: Club | undefined;
 	let bot: InProcessBot | undefined;
 	beforeAll(async () => {
@@ -207,11 +211,39 @@ export function sharedClub(): { club: () => Club; bot: () => InProcessBot } {
 		await bot?.stop();
 		await club?.fake.close();
 	});
-	const started = <T>(value: T | undefined, what: string): T => {
-		if (value === undefined) throw new Error(`the shared ${what} is not started yet (use it inside a test or hook)`);
+	function started<T>(value: T | undefined): T {
+		if (value === undefined) throw new Error('sharedClub(): the club and bot start in beforeAll; use them in tests');
 		return value;
+	}
+	return {
+		club: {
+			get fake() {
+				return started(club).fake;
+			},
+			get guilds() {
+				return started(club).guilds;
+			},
+			get users() {
+				return started(club).users;
+			},
+			get config() {
+				return started(club).config;
+			},
+		},
+		bot: {
+			get bot() {
+				return started(bot).bot;
+			},
+			get databasePath() {
+				return started(bot).databasePath;
+			},
+			get logs() {
+				return started(bot).logs;
+			},
+			waitForLog: (match, timeoutMs) => started(bot).waitForLog(match, timeoutMs),
+			stop: () => started(bot).stop(),
+		},
 	};
-	return { club: () => started(club, 'club'), bot: () => started(bot, 'bot') };
 }
 
 /** `startClub` and `startInProcess` for one test: whatever a test started is stopped after it, bots first. */

@@ -3,29 +3,13 @@
  * them, which permission is missing, and nothing the bot meant to post is thrown away silently. Interaction
  * replies themselves need no channel permission on Discord; threads and posts in them do.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { common } from '../../src/i18n/common.js';
 import type { Lang } from '../../src/i18n/index.js';
 import type { Json, User } from '../fake-discord/index.js';
-import { expectClean, isEphemeral, startClub, startInProcess, use, type Club, type InProcessBot } from './harness.js';
+import { expectClean, isEphemeral, MEMBERS, sharedClub, use } from './harness.js';
 
-let club: Club;
-let bot: InProcessBot;
-
-beforeAll(async () => {
-	club = await startClub();
-	bot = await startInProcess(club);
-});
-
-afterAll(async () => {
-	await bot?.stop();
-	await club?.fake.close();
-});
-
-const MEMBERS: { member: 'ko' | 'en'; lang: Lang }[] = [
-	{ member: 'ko', lang: 'ko' },
-	{ member: 'en', lang: 'en' },
-];
+const { club, bot } = sharedClub();
 
 const channel = (name: string): string => club.guilds.ko.channels[name]!;
 const missingText = (lang: Lang, permissions: string | string[], channelId: string) =>
