@@ -18,7 +18,7 @@ import { UserError } from '../src/errors.js';
 import { langOf, localize, type Lang } from '../src/i18n/index.js';
 import { assertBotCan } from '../src/permissions.js';
 import { expired } from '../src/router.js';
-import { announceInParty, endParty, partyStore } from '../src/watchparty/engine.js';
+import { announceInParty, endParty, keepEventInStep, partyStore } from '../src/watchparty/engine.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
 import {
 	COMMAND_NAME,
@@ -36,6 +36,7 @@ import type { Party } from '../src/watchparty/store.js';
 import {
 	MINUTE_MS,
 	effectiveStartAt,
+	eventWindow,
 	filmPositionMs,
 	next,
 	nextTarget,
@@ -336,14 +337,14 @@ async function scheduleEvent(
 		return;
 	}
 	const langs = ctx.settings.publicLangs(interaction.guild);
-	const startAt = party.timeline.startAt;
-	const remainingMs = ctx.dataset.watchParty.runtimeMinutes * MINUTE_MS - party.timeline.filmOffsetMs;
+	const window = eventWindow(party.timeline, ctx.dataset.watchParty, ctx.now().getTime());
+	if (!window) return;
 	try {
 		const event = await interaction.guild.scheduledEvents.create({
-			name: partyName(party.title, langs, startAt),
+			name: partyName(party.title, langs, party.timeline.startAt),
 			description: langs.map((l) => text(l).eventDescription).join('\n'),
-			scheduledStartTime: new Date(startAt),
-			scheduledEndTime: new Date(startAt + Math.max(remainingMs, 10 * MINUTE_MS)),
+			scheduledStartTime: new Date(window.startAt),
+			scheduledEndTime: new Date(window.endAt),
 			privacyLevel: GuildScheduledEventPrivacyLevel.GuildOnly,
 			entityType: GuildScheduledEventEntityType.External,
 			entityMetadata: { location: messageLink(party.guildId, party.threadId ?? party.channelId) },
@@ -364,7 +365,9 @@ async function control(
 	const minute = action === 'seek' ? interaction.options.getInteger('minute', true) : undefined;
 	const outcome = await applyControl(interaction, ctx, party, action, minute);
 	await interaction.reply({ content: outcome.reply(langOf(interaction.locale)), flags: MessageFlags.Ephemeral });
-	if (!outcome.ended) await announceInParty(interaction.client, ctx, party.id, outcome.notice);
+	if (outcome.ended) return;
+	await announceInParty(interaction.client, ctx, party.id, outcome.notice);
+	await keepEventInStep(interaction.client, ctx, party);
 }
 
 const CONTROL_ACTIONS = new Set<string>(['next', 'pause', 'resume', 'end']);
@@ -410,5 +413,6 @@ export default {
 		const after = store.get(party.id) ?? party;
 		await interaction.update(controlPayload(ctx.dataset.watchParty, after, now, langs));
 		if (outcome.notice) await interaction.followUp({ content: outcome.notice(langs), allowedMentions: { parse: [] } });
+		await keepEventInStep(interaction.client, ctx, party);
 	},
 } satisfies Command;

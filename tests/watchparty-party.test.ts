@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelType, DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
@@ -45,6 +45,8 @@ function setup(
 	const forbidden = new Set<string>();
 	const transient = { failures: 0 };
 	const archived = new Set<string>();
+	/** Discord refuses the next edits of the scheduled event. */
+	const eventEdits = { failures: 0 };
 	const answer = discord.client.rest.request.bind(discord.client.rest);
 	discord.client.rest.request = async (request) => {
 		const method: string = request.method;
@@ -91,6 +93,10 @@ function setup(
 		const event = path.match(/^\/guilds\/\d+\/scheduled-events\/(\d+)$/);
 		if (event) {
 			record();
+			if (method === 'PATCH' && eventEdits.failures > 0) {
+				eventEdits.failures -= 1;
+				throw apiError(RESTJSONErrorCodes.InvalidFormBodyOrContentType, 400, method, path);
+			}
 			return method === 'DELETE' ? undefined : { id: event[1], guild_id: GUILD_ID, ...(request.body as object) };
 		}
 		return answer(request);
@@ -103,7 +109,7 @@ function setup(
 			await tick();
 		}
 	};
-	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient, archived };
+	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient, archived, eventEdits };
 }
 
 type Harness = ReturnType<typeof setup>;
@@ -254,6 +260,77 @@ describe('/her-watchparty start', () => {
 		);
 		const welcome = posts(harness.discord, party.threadId!)[0]!.body;
 		expect(welcome.components[0].components[0].label).toBe('참여 · Join');
+	});
+});
+
+describe('the scheduled event follows the start', () => {
+	const eventTimes = (harness: Harness) =>
+		harness.discord
+			.sent(/\/scheduled-events\/\d+$/, 'PATCH')
+			.filter((request) => request.body.scheduled_start_time !== undefined)
+			.map((request) => [request.body.scheduled_start_time, request.body.scheduled_end_time]);
+	const minutesAfterStart = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
+
+	test('Given in 30, when the host pauses at minute 5 for 10 minutes, then the event moves to the new press-play time', async () => {
+		const harness = setup({ language: 'en' });
+		await startParty(harness, { in: 30 });
+		await harness.run(5 * MINUTE_MS, 60_000);
+		await control(harness, 'pause');
+		expect(eventTimes(harness)).toEqual([]);
+		await harness.run(10 * MINUTE_MS, 60_000);
+		await control(harness, 'resume');
+		expect(eventTimes(harness)).toEqual([[minutesAfterStart(40), minutesAfterStart(40 + 126)]]);
+	});
+
+	test('Given in 30, when the host seeks to minute 100 before the start, then the event ends with the film from there', async () => {
+		const harness = setup({ language: 'en' });
+		await startParty(harness, { in: 30 });
+		await control(harness, 'seek', { minute: 100 });
+		expect(eventTimes(harness)).toEqual([[minutesAfterStart(30), minutesAfterStart(30 + 26)]]);
+	});
+
+	test('Given in 30 and paused, when the host presses the Next button, then the event follows; the Resume button moves it again', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { in: 30 });
+		const press = (action: string) =>
+			harness.route(
+				harness.discord.button(encodeCustomId('her-watchparty', action, party.id), { channelId: party.threadId! }),
+			);
+		await press('pause');
+		await press('next');
+		expect(eventTimes(harness)).toEqual([[minutesAfterStart(30), minutesAfterStart(30 + 124)]]);
+		await harness.run(20 * MINUTE_MS, 60_000);
+		await press('resume');
+		expect(eventTimes(harness).at(-1)).toEqual([minutesAfterStart(50), minutesAfterStart(50 + 124)]);
+	});
+
+	test('Given in 30, when the host presses Next during the countdown, then the event is started, not moved', async () => {
+		const harness = setup({ language: 'en' });
+		await startParty(harness, { in: 30 });
+		await control(harness, 'next');
+		await harness.tick();
+		expect(eventTimes(harness)).toEqual([]);
+		expect(harness.discord.sent(/\/scheduled-events\/\d+$/, 'PATCH').map((request) => request.body)).toEqual([
+			{ status: 2 },
+		]);
+	});
+
+	test('Given Discord refuses to move the event, then the resume still happens, the host is answered and it is logged', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { in: 30 });
+		const warn = vi.spyOn(harness.ctx.logger, 'warn');
+		await control(harness, 'pause');
+		await harness.run(10 * MINUTE_MS, 60_000);
+		harness.eventEdits.failures = 1;
+		await control(harness, 'resume');
+		expect(lastReply(harness.discord).content).toBe('Resumed from 0:00.');
+		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
+		expect(warn).toHaveBeenCalledWith(
+			expect.objectContaining({ partyId: party.id }),
+			'could not move the scheduled event',
+		);
+		await harness.run(30 * MINUTE_MS, 60_000);
+		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
 	});
 });
 

@@ -4,8 +4,10 @@ import {
 	MINUTE_MS,
 	countdownStepAt,
 	dueBeats,
+	STALE_AFTER_MS,
 	effectiveStartAt,
 	end,
+	eventWindow,
 	filmPositionMs,
 	markCountdown,
 	markPosted,
@@ -15,6 +17,7 @@ import {
 	phaseAt,
 	resume,
 	seek,
+	staleSince,
 	startTimeline,
 	wrapUpDue,
 	wrapUpPositionMs,
@@ -263,5 +266,56 @@ describe('restart', () => {
 		const restored: Timeline = JSON.parse(JSON.stringify(timeline));
 		expect(filmPositionMs(restored, at(90))).toBe(filmPositionMs(timeline, at(30)));
 		expect(nextDueAt(restored, plan, at(90))).toBeNull();
+	});
+});
+
+describe('the scheduled event', () => {
+	test('Given in 30, then the event runs from press play to the end of the film', () => {
+		const timeline = startTimeline(plan, { now: T0, inMinutes: 30 });
+		expect(eventWindow(timeline, plan, T0)).toEqual({ startAt: at(30), endAt: at(30 + 126) });
+	});
+
+	test('Given a pause of 10 minutes before the start, then the event starts 10 minutes later once resumed', () => {
+		const paused = pause(startTimeline(plan, { now: T0, inMinutes: 30 }), at(5));
+		expect(eventWindow(paused, plan, at(5))).toEqual({ startAt: at(30), endAt: at(156) });
+		const resumed = resume(paused, at(15));
+		expect(eventWindow(resumed, plan, at(15))).toEqual({ startAt: at(40), endAt: at(166) });
+	});
+
+	test('Given a seek to 100 before the start, then the event keeps its start and ends with the film', () => {
+		const timeline = seek(startTimeline(plan, { now: T0, inMinutes: 30 }), plan, 100, at(5));
+		expect(eventWindow(timeline, plan, at(5))).toEqual({ startAt: at(30), endAt: at(56) });
+		const nearTheEnd = seek(timeline, plan, 124, at(6));
+		expect(eventWindow(nearTheEnd, plan, at(6))).toEqual({ startAt: at(30), endAt: at(40) });
+	});
+
+	test('Given next during the countdown or a film already playing, then there is no window to move', () => {
+		const timeline = startTimeline(plan, { now: T0, inMinutes: 30 });
+		expect(eventWindow(next(timeline, plan, at(5)), plan, at(5))).toBeNull();
+		expect(eventWindow(timeline, plan, at(31))).toBeNull();
+		expect(eventWindow(end(timeline, at(5)), plan, at(5))).toBeNull();
+	});
+});
+
+describe('a party the bot comes back to long after', () => {
+	test('Given the film ended less than the grace period ago, then the party is not stale: late beats and the wrap-up still come', () => {
+		const timeline = markCountdown(startTimeline(plan, { now: T0 }), 0);
+		const filmEnd = timeline.startAt + wrapUpPositionMs(plan);
+		expect(staleSince(timeline, plan, filmEnd + STALE_AFTER_MS)).toBeNull();
+		expect(wrapUpDue(timeline, plan, filmEnd + STALE_AFTER_MS)).toBe(true);
+	});
+
+	test('Given the film ended hours ago, then the party is stale since the film ended, pauses included', () => {
+		let timeline = startTimeline(plan, { now: T0, inMinutes: 30 });
+		timeline = resume(pause(timeline, at(40)), at(60));
+		const filmEnd = at(30 + 20) + wrapUpPositionMs(plan);
+		expect(staleSince(timeline, plan, filmEnd + STALE_AFTER_MS + 1)).toBe(filmEnd);
+		expect(staleSince(timeline, plan, at(600))).toBe(filmEnd);
+	});
+
+	test('Given a party paused for hours, or ended, then it is never stale: the host decides', () => {
+		const timeline = startTimeline(plan, { now: T0 });
+		expect(staleSince(pause(timeline, at(20)), plan, at(600))).toBeNull();
+		expect(staleSince(end(timeline, at(20)), plan, at(600))).toBeNull();
 	});
 });

@@ -13,7 +13,7 @@ import type { Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
 import { beatPayload, controlPayload, countdownContent, welcomePayload, wrapUpPayload } from './render.js';
 import { WRAP_UP_KEY, beatKey, watchPartyStore, type EndReason, type Party, type WatchPartyStore } from './store.js';
-import { countdownStepAt, dueBeats, wrapUpDue } from './timeline.js';
+import { countdownStepAt, dueBeats, eventWindow, wrapUpDue } from './timeline.js';
 
 export const WATCH_PARTY_JOB = 'watch-party';
 /** A setup that never finished (the process died mid-way) releases its channel after this long. */
@@ -22,6 +22,8 @@ export const SETUP_TIMEOUT_MS = 5 * 60_000;
 export const NONCE_RETRY_WINDOW_MS = 2 * 60_000;
 /** Transient failures in a row (5xx, network) before a party is ended instead of retried forever. */
 export const MAX_FAILURES = 5;
+/** Discord refuses an event start in the past; one closer than this is about to be marked active anyway. */
+const EVENT_MOVE_MIN_LEAD_MS = 5_000;
 
 export function partyStore(ctx: BotContext): WatchPartyStore {
 	return watchPartyStore(ctx.db, ctx.dataset.watchParty);
@@ -123,6 +125,32 @@ async function updateEvent(ctx: BotContext, guild: Guild, party: Party, status: 
 		}
 	} catch (error) {
 		ctx.logger.info({ partyId: party.id, guildId: party.guildId, err: error }, 'could not update the scheduled event');
+	}
+}
+
+/**
+ * Keeps the Scheduled Event's start (and end) in step with press play after the host paused, resumed,
+ * sought or pressed Next before the start, so members see the real time. Best effort: a failure is
+ * logged and the party goes on.
+ */
+export async function keepEventInStep(client: Client<true>, ctx: BotContext, before: Party): Promise<void> {
+	const plan = ctx.dataset.watchParty;
+	const now = ctx.now().getTime();
+	const after = partyStore(ctx).get(before.id);
+	const guild = after && client.guilds.cache.get(after.guildId);
+	if (!after?.eventId || after.status !== 'running' || !guild) return;
+	// While paused the press-play time drifts later, but the event still shows the time it had when paused.
+	const was = eventWindow(before.timeline, plan, before.timeline.pausedAt ?? now);
+	const window = eventWindow(after.timeline, plan, now);
+	if (!window || window.startAt < now + EVENT_MOVE_MIN_LEAD_MS) return;
+	if (was?.startAt === window.startAt && was.endAt === window.endAt) return;
+	try {
+		await guild.scheduledEvents.edit(after.eventId, {
+			scheduledStartTime: new Date(window.startAt),
+			scheduledEndTime: new Date(window.endAt),
+		});
+	} catch (error) {
+		ctx.logger.warn({ partyId: after.id, guildId: after.guildId, err: error }, 'could not move the scheduled event');
 	}
 }
 

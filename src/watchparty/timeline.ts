@@ -47,6 +47,13 @@ export const MIN_LEAD_MS = 10_000;
 export const LATE_AFTER_MS = 60_000;
 /** The wrap-up follows the last beat after this much film time. */
 export const WRAP_UP_AFTER_LAST_BEAT_MS = 5 * MINUTE_MS;
+/** The Scheduled Event lasts at least this long, even for a party that starts near the end of the film. */
+export const MIN_EVENT_MS = 10 * MINUTE_MS;
+/**
+ * A party whose film ended (its wrap-up fell due) longer ago than this when the engine next sees it
+ * (the bot was offline, or out of the guild) is closed at once instead of replaying its missed beats.
+ */
+export const STALE_AFTER_MS = 30 * MINUTE_MS;
 
 export interface StartOptions {
 	readonly now: number;
@@ -179,6 +186,39 @@ export function nextDueAt(timeline: Timeline, plan: TimelinePlan, now: number): 
 	if (nextBeat) candidates.push(wallTimeAt(timeline, nextBeat.minute * MINUTE_MS, now));
 	candidates.push(wallTimeAt(timeline, wrapUpPositionMs(plan), now));
 	return Math.min(...candidates);
+}
+
+/** Wall time at which the film ends (the wrap-up falls due) if nobody touches the controls. */
+export function filmEndsAt(timeline: Timeline, plan: TimelinePlan, now: number): number {
+	return wallTimeAt(timeline, wrapUpPositionMs(plan), now);
+}
+
+/**
+ * When the film ended, if it ended more than `STALE_AFTER_MS` before `now` while the party still runs:
+ * nobody is watching any more, so its missed beats are not worth posting. Null otherwise (a paused
+ * party waits for its host).
+ */
+export function staleSince(timeline: Timeline, plan: TimelinePlan, now: number): number | null {
+	if (timeline.endedAt !== null || timeline.pausedAt !== null) return null;
+	const endsAt = filmEndsAt(timeline, plan, now);
+	return now - endsAt > STALE_AFTER_MS ? endsAt : null;
+}
+
+/** When the party's Scheduled Event starts and ends. */
+export interface EventWindow {
+	readonly startAt: number;
+	readonly endAt: number;
+}
+
+/**
+ * The Scheduled Event's window while the film has not started: from press play to the end of the
+ * film from the starting minute. Null once the group pressed play (the event is then active) or ended.
+ */
+export function eventWindow(timeline: Timeline, plan: TimelinePlan, now: number): EventWindow | null {
+	if (timeline.endedAt !== null || timeline.countdownShown === 0 || phaseAt(timeline, now) === 'playing') return null;
+	const startAt = effectiveStartAt(timeline, now);
+	const remainingMs = plan.runtimeMinutes * MINUTE_MS - timeline.filmOffsetMs;
+	return { startAt, endAt: startAt + Math.max(remainingMs, MIN_EVENT_MS) };
 }
 
 export function pause(timeline: Timeline, now: number): Timeline {
