@@ -63,6 +63,8 @@ function botProcess(
 		language?: 'en';
 		/** false: the bot may not read the channel's history, so only the nonce guards a retry. */
 		readHistory?: boolean;
+		/** a schedule an admin saved before this process started */
+		schedule?: ScheduleInput;
 	} = {},
 ) {
 	const { ctx, clock } = createTestContext({
@@ -95,6 +97,7 @@ function botProcess(
 		return created;
 	};
 	const store = new ReflectionStore(ctx.db);
+	if (options.schedule) store.save(options.schedule, ctx.now());
 	const processId = options.processId ?? 'process-a';
 	return {
 		ctx,
@@ -116,10 +119,26 @@ function apiError(code: number, status: number): DiscordAPIError {
 	});
 }
 
+/**
+ * A process on a database file claims the 09:00 Seoul prompt at DUE and crashes while posting it, after
+ * Discord got the post or before. `restart` then starts the next process on the same database and Discord.
+ */
+async function crashWhilePosting({ afterDiscordGotIt }: { afterDiscordGotIt: boolean }) {
+	const databasePath = databaseFile();
+	const memory = new DiscordMemory();
+	const first = botProcess({ databasePath, memory, processId: 'before-crash', schedule: seoulNine });
+	first.clock.set(DUE);
+	first.failNextSend(new Error(afterDiscordGotIt ? 'socket hang up' : 'process killed'), afterDiscordGotIt);
+	await first.tick();
+	first.ctx.db.close();
+	const restart = (options: { start: string; readHistory?: boolean }) =>
+		botProcess({ databasePath, memory, processId: 'after-crash', ...options });
+	return { first, memory, restart };
+}
+
 describe('posting at the time', () => {
 	test('Given a schedule for 09:00 Seoul, then nothing before it, one prompt at it, and nothing more that day', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-13T23:59:59Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
@@ -171,8 +190,7 @@ describe('posting at the time', () => {
 	});
 
 	test('Given a schedule in St John’s (−2:30 in May), then the prompt goes out at 09:00 there, 11:30Z', async () => {
-		const bot = botProcess({ start: '2025-05-14T00:00:00Z' });
-		bot.store.save({ ...seoulNine, timeZone: 'America/St_Johns' }, bot.ctx.now());
+		const bot = botProcess({ start: '2025-05-14T00:00:00Z', schedule: { ...seoulNine, timeZone: 'America/St_Johns' } });
 		bot.clock.set('2025-05-14T11:29:59Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
@@ -182,8 +200,7 @@ describe('posting at the time', () => {
 	});
 
 	test('Given a month of days, then every day brings a different prompt until the pool is used up', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		const days = bot.ctx.dataset.reflections.length;
 		for (let day = 0; day < days; day++) {
 			bot.clock.set(new Date(Date.parse(DUE) + day * 86_400_000));
@@ -195,8 +212,7 @@ describe('posting at the time', () => {
 	});
 
 	test('Given a guild this process does not serve (another shard), then its due schedule is left alone', async () => {
-		const bot = botProcess();
-		bot.store.save({ ...seoulNine, guildId: '200000000000000099' }, bot.ctx.now());
+		const bot = botProcess({ schedule: { ...seoulNine, guildId: '200000000000000099' } });
 		bot.clock.set(DUE);
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
@@ -206,8 +222,7 @@ describe('posting at the time', () => {
 
 describe('catching up after downtime', () => {
 	test('Given the bot was down at 09:00 and back at 20:00 the same local day, then the prompt goes out late, once', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-14T11:00:00Z');
 		await bot.tick();
 		await bot.tick();
@@ -216,8 +231,7 @@ describe('catching up after downtime', () => {
 	});
 
 	test('Given the bot was down from before 09:00 until after midnight, then that day is skipped, not posted', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-14T15:30:00Z'); // 00:30 on the 15th in Seoul.
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
@@ -225,8 +239,7 @@ describe('catching up after downtime', () => {
 	});
 
 	test('Given the bot was down for a week, then only today’s prompt goes out: no flood of old ones', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-21T03:00:00Z');
 		await bot.tick();
 		await bot.tick();
@@ -237,24 +250,11 @@ describe('catching up after downtime', () => {
 
 describe('exactly once across crashes and processes', () => {
 	test('Given Discord took the post but the bot crashed before recording it, then after restart the retry returns the same message', async () => {
-		const databasePath = databaseFile();
-		const memory = new DiscordMemory();
-		const first = botProcess({ databasePath, memory, processId: 'before-crash' });
-		first.store.save(seoulNine, first.ctx.now());
-		first.clock.set(DUE);
-		first.failNextSend(new Error('socket hang up'), true);
-		await first.tick();
+		const { first, memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
 		expect(memory.byNonce.size).toBe(1);
-		first.ctx.db.close();
 
 		// Restarted 30 s later: the claim is still within its lease, so nothing is sent.
-		const restarted = botProcess({
-			databasePath,
-			memory,
-			processId: 'after-crash',
-			start: '2025-05-14T00:00:30Z',
-			readHistory: false,
-		});
+		const restarted = restart({ start: '2025-05-14T00:00:30Z', readHistory: false });
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 
@@ -273,17 +273,10 @@ describe('exactly once across crashes and processes', () => {
 	});
 
 	test('Given Discord took the post and the bot came back after Discord forgot the nonce, then the earlier post is found and not repeated', async () => {
-		const databasePath = databaseFile();
-		const memory = new DiscordMemory();
-		const first = botProcess({ databasePath, memory, processId: 'before-crash' });
-		first.store.save(seoulNine, first.ctx.now());
-		first.clock.set(DUE);
-		first.failNextSend(new Error('socket hang up'), true);
-		await first.tick();
-		first.ctx.db.close();
+		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
 		memory.byNonce.clear();
 
-		const restarted = botProcess({ databasePath, memory, processId: 'after-crash', start: '2025-05-14T03:00:00Z' });
+		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 		expect(memory.messages).toHaveLength(1);
@@ -292,15 +285,9 @@ describe('exactly once across crashes and processes', () => {
 	});
 
 	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {
-		const databasePath = databaseFile();
-		const first = botProcess({ databasePath, processId: 'before-crash' });
-		first.store.save(seoulNine, first.ctx.now());
-		first.clock.set(DUE);
-		first.failNextSend(new Error('process killed'), false);
-		await first.tick();
-		first.ctx.db.close();
+		const { restart } = await crashWhilePosting({ afterDiscordGotIt: false });
 
-		const restarted = botProcess({ databasePath, processId: 'after-crash', start: '2025-05-14T15:30:00Z' });
+		const restarted = restart({ start: '2025-05-14T15:30:00Z' });
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
@@ -309,9 +296,8 @@ describe('exactly once across crashes and processes', () => {
 	test('Given two processes sharing the database tick at the same moment, then one prompt goes out', async () => {
 		const databasePath = databaseFile();
 		const memory = new DiscordMemory();
-		const a = botProcess({ databasePath, memory, processId: 'a' });
+		const a = botProcess({ databasePath, memory, processId: 'a', schedule: seoulNine });
 		const b = botProcess({ databasePath, memory, processId: 'b' });
-		a.store.save(seoulNine, a.ctx.now());
 		a.clock.set(DUE);
 		b.clock.set(DUE);
 		await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
@@ -323,8 +309,7 @@ describe('exactly once across crashes and processes', () => {
 	});
 
 	test('Given Discord keeps failing with 500s, then the day is retried after each lease and given up, never endlessly', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		for (let attempt = 0; attempt < 10; attempt++) bot.failNextSend(apiError(0, 500));
 		for (let minute = 0; minute < 12; minute++) {
 			bot.clock.set(new Date(Date.parse(DUE) + minute * LEASE));
@@ -345,8 +330,7 @@ describe('pausing when the channel or permission is gone', () => {
 	}
 
 	test('Given the channel was deleted, then the schedule pauses with the reason and the next schedule resumes it', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.discord.guild.channels.cache.delete(CHANNEL_ID);
 		bot.clock.set(DUE);
 		await bot.tick();
@@ -369,8 +353,7 @@ describe('pausing when the channel or permission is gone', () => {
 	});
 
 	test('Given the bot lost Send Messages, then the schedule pauses, status names the permission, nothing is retried', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.discord.denyInChannel(CHANNEL_ID, PermissionFlagsBits.SendMessages);
 		bot.clock.set(DUE);
 		await bot.tick();
@@ -381,8 +364,7 @@ describe('pausing when the channel or permission is gone', () => {
 	});
 
 	test('Given Discord answers 404 Unknown Channel, then the schedule pauses; a fixed schedule still posts that day', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.failNextSend(apiError(RESTJSONErrorCodes.UnknownChannel, 404));
 		bot.clock.set(DUE);
 		await bot.tick();
@@ -399,8 +381,7 @@ describe('pausing when the channel or permission is gone', () => {
 	});
 
 	test('Given Discord answers 403 Missing Access, then the schedule pauses and status says Discord refused', async () => {
-		const bot = botProcess();
-		bot.store.save(seoulNine, bot.ctx.now());
+		const bot = botProcess({ schedule: seoulNine });
 		bot.failNextSend(apiError(RESTJSONErrorCodes.MissingAccess, 403));
 		bot.clock.set(DUE);
 		await bot.tick();
