@@ -13,7 +13,18 @@ import { contentText } from '../../src/i18n/content.js';
 import type { Lang } from '../../src/i18n/index.js';
 import { renderText } from '../../src/render/messages.js';
 import type { Json, User } from '../fake-discord/index.js';
-import { embedText, expectClean, isEphemeral, MEMBERS, sharedClub, use, type Club, type ClubGuild } from './harness.js';
+import {
+	buttonId,
+	embedText,
+	expectClean,
+	isEphemeral,
+	MEMBERS,
+	press,
+	sharedClub,
+	use,
+	type Club,
+	type ClubGuild,
+} from './harness.js';
 
 const dataset = loadDataset();
 
@@ -62,21 +73,7 @@ async function run(
 	return { ...used, message };
 }
 
-async function press(where: ClubGuild, user: User, message: Json, customId: string) {
-	const used = await use(club, {
-		kind: 'button',
-		customId,
-		messageId: String(message.id),
-		guildId: where.id,
-		channelId: String(message.channel_id),
-		user,
-	});
-	return { ...used, message: await club.fake.reply(used.id) };
-}
-
 const buttons = (message: Json): Json[] => ((message.components as Json[])[0]?.components ?? []) as Json[];
-const buttonId = (message: Json, action: string): string =>
-	String(buttons(message).find((button) => String(button.custom_id).includes(`:${action}:`))?.custom_id);
 const quoteIn = (message: Json): Quote => {
 	const id = (message.embeds as Json[])[0]?.footer?.text as string;
 	const quote = dataset.quotes.find((candidate) => candidate.id === id);
@@ -227,7 +224,7 @@ describe('/her-quote', () => {
 		let { message } = await run(where, member('en'), 'her-quote', { theme }, { channelId: channel });
 		const shown = [quoteIn(message).id];
 		while (shown.length < pool.length) {
-			const pressed = await press(where, member('ko'), message, buttonId(message, 'another'));
+			const pressed = await press(club, where, member('ko'), message, buttonId(message, 'another'));
 			expect(pressed.response.type).toBe(4);
 			message = pressed.message;
 			expectQuoteIn(message, 'en');
@@ -246,7 +243,7 @@ describe('/her-quote', () => {
 			const { message } = await run(where, member('en'), 'her-quote', { theme: 'loneliness' });
 			const quote = quoteIn(message);
 			const from = club.fake.requests.length;
-			const pressed = await press(where, member(who), message, buttonId(message, 'discuss'));
+			const pressed = await press(club, where, member(who), message, buttonId(message, 'discuss'));
 			expect(pressed.response.type).toBe(5);
 			await club.fake.waitForRequest('PATCH', '/webhooks/:app/:token/messages/@original', { from });
 			// Acknowledge first (within 3 s), then the thread, the question in it, and the edit saying where it is.
@@ -274,7 +271,7 @@ describe('/her-quote', () => {
 			if (setting === 'ko') expect(embed.description).not.toContain(question.text.en);
 
 			// Pressing it again points at the same thread instead of opening another.
-			const again = await press(where, member(who), message, buttonId(message, 'discuss'));
+			const again = await press(club, where, member(who), message, buttonId(message, 'discuss'));
 			expect(isEphemeral(again.message)).toBe(true);
 			expect(again.message.content).toBe(contentText[lang].threadExists(String(message.id)));
 			expect(club.fake.threads(where.general).filter((candidate) => candidate.id === message.id)).toHaveLength(1);

@@ -9,7 +9,7 @@ import { common } from '../../src/i18n/common.js';
 import { contentText } from '../../src/i18n/content.js';
 import type { Lang } from '../../src/i18n/index.js';
 import type { InteractInit, Json, RecordedRequest, User } from '../fake-discord/index.js';
-import { eventually, expectClean, isEphemeral, MEMBERS, sharedClub, use } from './harness.js';
+import { buttonId, eventually, expectClean, isEphemeral, MEMBERS, press, sharedClub, use } from './harness.js';
 
 const CALLBACK = '/interactions/:interaction/:token/callback';
 const CHANNEL_POST = '/channels/:channel/messages';
@@ -25,22 +25,8 @@ async function quote(user: User = club.users.en, where: Where = here()) {
 	return { ...used, message: await club.fake.reply(used.id) };
 }
 
-async function discuss(quoteMessage: Json, user: User = club.users.en) {
-	const customId = String(
-		((quoteMessage.components as Json[])[0]!.components as Json[]).find((button) =>
-			String(button.custom_id).includes(':discuss:'),
-		)!.custom_id,
-	);
-	const used = await use(club, {
-		kind: 'button',
-		customId,
-		messageId: String(quoteMessage.id),
-		guildId: club.guilds.en.id,
-		channelId: String(quoteMessage.channel_id),
-		user,
-	});
-	return { ...used, message: await club.fake.reply(used.id) };
-}
+const discuss = (quoteMessage: Json, user: User = club.users.en) =>
+	press(club, club.guilds.en, user, quoteMessage, buttonId(quoteMessage, 'discuss'));
 
 /** The first `count` POSTs to `route` recorded from index `from` on, once that many have been answered. */
 const requestsTo = (route: string, from: number, count: number): Promise<RecordedRequest[]> =>

@@ -36,6 +36,8 @@
  *   script) from an empty temp cwd; resolves with `{ code, stdout, stderr }`.
  * - `use(club, init)`: dispatches an interaction (see `InteractInit` in tests/fake-discord/interactions.ts)
  *   and waits for its initial response `{ type, data }`; `club.fake.reply(id)` then gives the final message.
+ * - `press(club, guild, user, message, buttonId(message, 'discuss'))`: a member presses a button of a post;
+ *   resolves with the initial response and the message they finally see.
  * - `expectClean(club)`: the assertion every scenario ends with.
  * - `tempDatabase()`: a fresh SQLite path in a temp folder. `embedText(embed)`: all visible text of an embed.
  *   `isEphemeral(message)`: only the caller sees it. `eventually(check, what)`: polls a condition of the bot's
@@ -376,6 +378,33 @@ export async function use(club: Club, init: InteractInit): Promise<Used> {
 	const { id, token } = club.fake.interact(init);
 	const response = await club.fake.response(id);
 	return { id, token, response };
+}
+
+/** The custom id of the button on `message` for `action` (ids read `hfc1:<command>:<action>:…`). */
+export function buttonId(message: Json, action: string): string {
+	const buttons = ((message.components ?? []) as Json[]).flatMap((row) => (row.components ?? []) as Json[]);
+	const button = buttons.find((candidate) => String(candidate.custom_id).includes(`:${action}:`));
+	if (!button) throw new Error(`no ${action} button on message ${String(message.id)}`);
+	return String(button.custom_id);
+}
+
+/** `user` presses the button `customId` on `message` in `guild`: the initial response and the message they finally see. */
+export async function press(
+	club: Club,
+	guild: ClubGuild,
+	user: User,
+	message: Json,
+	customId: string,
+): Promise<Used & { message: Json }> {
+	const used = await use(club, {
+		kind: 'button',
+		customId,
+		messageId: String(message.id),
+		guildId: guild.id,
+		channelId: String(message.channel_id),
+		user,
+	});
+	return { ...used, message: await club.fake.reply(used.id) };
 }
 
 /** Whether Discord would show this message only to the one who used the command. */

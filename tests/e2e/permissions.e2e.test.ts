@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { common } from '../../src/i18n/common.js';
 import type { Lang } from '../../src/i18n/index.js';
 import type { Json, User } from '../fake-discord/index.js';
-import { expectClean, isEphemeral, MEMBERS, sharedClub, use } from './harness.js';
+import { buttonId, expectClean, isEphemeral, MEMBERS, press, sharedClub, use } from './harness.js';
 
 const { club, bot } = sharedClub();
 
@@ -26,22 +26,8 @@ async function command(user: User, channelId: string, name: string, options: Rec
 	return { ...used, message: await club.fake.reply(used.id) };
 }
 
-async function discuss(user: User, quoteMessage: Json) {
-	const customId = String(
-		((quoteMessage.components as Json[])[0]!.components as Json[]).find((button) =>
-			String(button.custom_id).includes(':discuss:'),
-		)!.custom_id,
-	);
-	const used = await use(club, {
-		kind: 'button',
-		customId,
-		messageId: String(quoteMessage.id),
-		guildId: club.guilds.ko.id,
-		channelId: String(quoteMessage.channel_id),
-		user,
-	});
-	return { ...used, message: await club.fake.reply(used.id) };
-}
+const discuss = (user: User, quoteMessage: Json) =>
+	press(club, club.guilds.ko, user, quoteMessage, buttonId(quoteMessage, 'discuss'));
 
 describe('a channel where the bot may not Send Messages, Embed Links or Create Public Threads', () => {
 	test.each(MEMBERS)(
