@@ -613,6 +613,82 @@ describe('the engine', () => {
 		expect(onTime.description).not.toContain('Posted late');
 	});
 
+	test('Given the bot is offline from before the start until hours after the film, then the party closes with one wrap-up saying so, and the channel is free', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
+		temporaryDirs.push(dir);
+		const databasePath = join(dir, 'bot.sqlite');
+		const first = setup({ language: 'en', databasePath });
+		const party = await startParty(first, { in: 30 });
+		first.db.close();
+
+		const second = setup({
+			language: 'en',
+			databasePath,
+			start: new Date(party.timeline.startAt + 6 * 60 * MINUTE_MS).toISOString(),
+		});
+		await second.run(5 * MINUTE_MS, 1000);
+		const threadPosts = posts(second.discord, party.threadId!);
+		expect(threadPosts).toHaveLength(1);
+		const wrapUp = threadPosts[0]!.body;
+		expect(wrapUp.embeds[0].title).toBe('After the film');
+		expect(wrapUp.embeds[1].description).toBe(
+			[
+				`Joined: <@${HOST}>`,
+				'Ran for 2 h 5 min',
+				'Beats posted: 0 of 8',
+				'I was offline when the film ended, so I did not post the beats I missed.',
+			].join('\n'),
+		);
+		expect(edits(second.discord, party.threadId!, party.countdownMessageId)).toEqual([]);
+		expect(edits(second.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		expect(second.discord.sent(/\/scheduled-events\/\d+$/, 'DELETE')).toHaveLength(1);
+		expect(partyStore(second.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished-while-away' });
+		await control(second, 'start');
+		expect(partyStore(second.ctx).activeFor(CHANNEL_ID)?.id).not.toBe(party.id);
+	});
+
+	test('Given the bot left the guild at minute 10 and is back hours later, then the party closes once instead of replaying its beats', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 10 * MINUTE_MS, 30_000);
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
+		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
+		harness.discord.client.guilds.cache.delete(GUILD_ID);
+		const before = harness.discord.requests.length;
+		await harness.run(4 * 60 * MINUTE_MS, 10 * MINUTE_MS);
+		expect(harness.discord.requests.length).toBe(before);
+		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
+
+		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
+		await harness.run(10 * MINUTE_MS, 1000);
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
+		const wrapUps = posts(harness.discord, party.threadId!).filter(
+			(request) => request.body.embeds?.[0]?.title === 'After the film',
+		);
+		expect(wrapUps).toHaveLength(1);
+		expect(wrapUps[0]!.body.embeds[1].description).toContain('Beats posted: 1 of 8');
+		expect(wrapUps[0]!.body.embeds[1].description).toContain('I was offline when the film ended');
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished-while-away' });
+	});
+
+	test('Given the bot is back 20 minutes after the film ended, then the missed beats and the wrap-up still come, marked late', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { at: 100 });
+		await harness.run(10_000, 1000);
+		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
+		harness.discord.client.guilds.cache.delete(GUILD_ID);
+		await harness.run(45 * MINUTE_MS, 5 * MINUTE_MS);
+		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
+		await harness.tick();
+		const late = beatPosts(harness.discord, party.threadId!);
+		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual(['beat-goodbye', 'beat-rooftop']);
+		expect(late.every((request) => request.body.embeds[0].description.includes('Posted late'))).toBe(true);
+		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
+		expect(wrapUp.embeds[0].title).toBe('After the film');
+		expect(wrapUp.embeds[1].description).not.toContain('offline');
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished' });
+	});
+
 	test('Given a restart mid-countdown, then the countdown carries on without going back or repeating a step', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
 		temporaryDirs.push(dir);

@@ -71,8 +71,17 @@ describe('WatchPartyStore', () => {
 		const { party } = reserve();
 		store.activate(party.id, messages, NOW);
 		expect(store.members(party.id)).toEqual(['host']);
-		expect(store.due(NOW + 5 * MINUTE_MS - 3001)).toEqual([]);
-		expect(store.due(NOW + 5 * MINUTE_MS - 3000).map((due) => due.id)).toEqual([party.id]);
+		expect(store.due(NOW + 5 * MINUTE_MS - 3001, ['g1'])).toEqual([]);
+		expect(store.due(NOW + 5 * MINUTE_MS - 3000, ['g1']).map((due) => due.id)).toEqual([party.id]);
+	});
+
+	test('Given a party in a guild this process does not serve (another shard, or one the bot left), then it is never due here', () => {
+		const { store, reserve, messages } = setup();
+		const { party } = reserve();
+		store.activate(party.id, messages, NOW);
+		expect(store.due(NOW + 300 * MINUTE_MS, ['g2'])).toEqual([]);
+		expect(store.due(NOW + 300 * MINUTE_MS, [])).toEqual([]);
+		expect(store.due(NOW + 300 * MINUTE_MS, ['g2', 'g1']).map((due) => due.id)).toEqual([party.id]);
 	});
 
 	test('Given a pause, then the party leaves the due index until it is resumed', () => {
@@ -80,7 +89,7 @@ describe('WatchPartyStore', () => {
 		const { party } = reserve();
 		store.activate(party.id, messages, NOW);
 		store.updateClock(party.id, NOW + MINUTE_MS, (timeline) => pause(timeline, NOW + MINUTE_MS));
-		expect(store.due(NOW + 300 * MINUTE_MS)).toEqual([]);
+		expect(store.due(NOW + 300 * MINUTE_MS, ['g1'])).toEqual([]);
 		expect(store.get(party.id)?.timeline.pausedAt).toBe(NOW + MINUTE_MS);
 	});
 

@@ -13,7 +13,7 @@ import type { Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
 import { beatPayload, controlPayload, countdownContent, welcomePayload, wrapUpPayload } from './render.js';
 import { WRAP_UP_KEY, beatKey, watchPartyStore, type EndReason, type Party, type WatchPartyStore } from './store.js';
-import { countdownStepAt, dueBeats, eventWindow, wrapUpDue } from './timeline.js';
+import { countdownStepAt, dueBeats, eventWindow, staleSince, wrapUpDue } from './timeline.js';
 
 export const WATCH_PARTY_JOB = 'watch-party';
 /** A setup that never finished (the process died mid-way) releases its channel after this long. */
@@ -239,6 +239,14 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 	const log = { partyId, guildId: initial.guildId };
 	try {
 		const channel = await partyChannel(client, initial);
+		// Back long after the film ended (offline for hours, or out of the guild): a burst of stale beats
+		// would only bury the thread, so the party closes with its wrap-up, dated when the film ended.
+		const filmEndedAt = staleSince(initial.timeline, plan, now);
+		if (filmEndedAt !== null) {
+			ctx.logger.info({ ...log, filmEndedAt }, 'watch party ended while the bot was away; closing it');
+			if (store.end(partyId, 'finished-while-away', filmEndedAt)) await postWrapUp(ctx, channel, guild, partyId);
+			return;
+		}
 		const langs = langsOf(ctx, guild);
 		let changed = false;
 
@@ -304,9 +312,8 @@ export async function runWatchParties(client: Client<true>, ctx: BotContext): Pr
 	for (const id of store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
 		ctx.logger.warn({ partyId: id }, 'watch-party setup never finished; released its channel');
 	}
-	for (const party of store.due(now)) {
-		// Another shard's guild (or one the bot left): not ours to post in.
-		if (!client.guilds.cache.has(party.guildId)) continue;
+	// Only this shard's guilds: a party in a guild the bot left waits, untouched, until it comes back.
+	for (const party of store.due(now, [...client.guilds.cache.keys()])) {
 		await advanceParty(client, ctx, party.id);
 	}
 }

@@ -45,6 +45,7 @@ const en = {
 	summaryRan: (duration: string) => `Ran for ${duration}`,
 	summaryBeats: (posted: number, total: number) => `Beats posted: ${posted} of ${total}`,
 	summaryEndedByHost: 'Ended by the host.',
+	summaryEndedWhileAway: 'I was offline when the film ended, so I did not post the beats I missed.',
 	hoursMinutes: (hours: number, minutes: number) => (hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`),
 	eventDescription: 'A synchronized viewing of Her (2013) with questions at the story’s beats.',
 
@@ -115,6 +116,7 @@ const ko: typeof en = {
 	summaryRan: (duration) => `진행 시간: ${duration}`,
 	summaryBeats: (posted, total) => `올린 지점: ${total}개 중 ${posted}개`,
 	summaryEndedByHost: '호스트가 끝냈어요.',
+	summaryEndedWhileAway: '영화가 끝날 때 제가 오프라인이어서, 놓친 지점은 올리지 않았어요.',
 	hoursMinutes: (hours, minutes) => (hours > 0 ? `${hours}시간 ${minutes}분` : `${minutes}분`),
 	eventDescription: '〈그녀〉(2013)를 함께 보며 이야기의 지점마다 질문을 나누는 시간이에요.',
 

@@ -296,6 +296,7 @@ export function wrapUpPayload(
 			t(lang).summaryRan(duration(runDurationMs(party.timeline, now), lang)),
 			t(lang).summaryBeats(postedBeats, plan.beats.length),
 			party.endReason === 'ended-by-host' ? t(lang).summaryEndedByHost : undefined,
+			party.endReason === 'finished-while-away' ? t(lang).summaryEndedWhileAway : undefined,
 		]
 			.filter(Boolean)
 			.join('\n');

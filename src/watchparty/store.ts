@@ -5,7 +5,8 @@ import { end as endTimeline, nextDueAt, type CountdownStep, type Timeline, type 
 export type PartyStatus = 'setup' | 'running' | 'ended';
 
 /** Why a party ended; kept for operators and for the summary. */
-export type EndReason = 'finished' | 'ended-by-host' | 'channel-gone' | 'forbidden' | 'failed' | 'setup-failed';
+export type EndReason =
+	'finished' | 'finished-while-away' | 'ended-by-host' | 'channel-gone' | 'forbidden' | 'failed' | 'setup-failed';
 
 export interface Party {
 	readonly id: number;
@@ -97,8 +98,9 @@ export class WatchPartyStore {
 			active: db.prepare<[string, string], PartyRow>(
 				`SELECT * FROM watch_parties WHERE status <> 'ended' AND (channel_id = ? OR thread_id = ?) ORDER BY id LIMIT 1`,
 			),
-			due: db.prepare<[number], PartyRow>(
-				`SELECT * FROM watch_parties WHERE status = 'running' AND next_due_at <= ? ORDER BY next_due_at, id`,
+			due: db.prepare<[number, string], PartyRow>(
+				`SELECT * FROM watch_parties WHERE status = 'running' AND next_due_at <= ?
+				 AND guild_id IN (SELECT value FROM json_each(?)) ORDER BY next_due_at, id`,
 			),
 			staleSetups: db.prepare<[number], { id: number }>(
 				`SELECT id FROM watch_parties WHERE status = 'setup' AND created_at < ?`,
@@ -222,9 +224,10 @@ export class WatchPartyStore {
 		this.statements.setEvent.run(eventId, id);
 	}
 
-	/** Running parties with work due at `now`, earliest first. */
-	public due(now: number): Party[] {
-		return this.statements.due.all(now).map((row) => this.toParty(row));
+	/** Running parties with work due at `now` among `guildIds` (the guilds this process or shard serves), earliest first. */
+	public due(now: number, guildIds: readonly string[]): Party[] {
+		if (guildIds.length === 0) return [];
+		return this.statements.due.all(now, JSON.stringify(guildIds)).map((row) => this.toParty(row));
 	}
 
 	/** Setups interrupted by a crash must not hold their channel forever. */
