@@ -197,6 +197,58 @@ describe('watch party', () => {
 		expectClean(fake);
 	});
 
+	test('Given a party in 30 minutes, when the host pauses for 10 minutes and resumes before the start, then the event moves 10 minutes later', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		const { party } = await startParty(fake, herBot, { in: 30 });
+		const at = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
+		await eventually(() => fake.fake.scheduledEvents(guild.id)[0], 'the scheduled event');
+		const host = { guildId: guild.id, channelId: party.threadId, user: fake.users.en };
+
+		const paused = await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
+		expect(isEphemeral(paused.response.data)).toBe(true);
+		clock.set(new Date(Date.parse(START) + 10 * MINUTE_MS));
+		await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'resume', ...host });
+		const moved = await fake.fake.waitUntil(() => {
+			const event = fake.fake.scheduledEvents(guild.id)[0];
+			return event?.scheduled_start_time === at(40) && event;
+		});
+		expect(moved).toMatchObject({ status: 1, scheduled_end_time: at(40 + 126) });
+		expectClean(fake);
+	});
+
+	test('Given the bot leaves the guild at minute 10 and is back five hours later, then the party closes with one wrap-up saying so, and a new one can start', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		const { party } = await startParty(fake, herBot);
+		clock.set(new Date(party.timeline.startAt + 10 * MINUTE_MS));
+		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+
+		fake.fake.dispatch('GUILD_DELETE', { id: guild.id }, { guildId: guild.id });
+		await eventually(() => !herBot.bot.client.guilds.cache.has(guild.id), 'the bot to drop the guild');
+		clock.set(new Date(party.timeline.startAt + 5 * 60 * MINUTE_MS));
+		fake.fake.dispatch('GUILD_CREATE', fake.fake.guildPayload(fake.fake.world.guilds.get(guild.id)!), {
+			guildId: guild.id,
+		});
+		const wrapUp = await fake.fake.waitUntil(() =>
+			fromBot(fake, party.threadId).find((message) => message.embeds?.[0]?.title === 'After the film'),
+		);
+		expect(embedText(wrapUp.embeds[1])).toContain('Beats posted: 1 of 8');
+		expect(embedText(wrapUp.embeds[1])).toContain('I was offline when the film ended');
+		expect(beats(fake, party.threadId)).toHaveLength(1);
+		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({
+			status: 'ended',
+			endReason: 'finished-while-away',
+		});
+		const again = await startParty(fake, herBot);
+		expect(again.party.id).not.toBe(party.id);
+		expectClean(fake);
+	});
+
 	test('Given the thread is deleted mid-party, then the party ends cleanly and a new one can start', async () => {
 		const fake = await club();
 		const clock = new Clock(START);
