@@ -216,6 +216,17 @@ function seoulTimeAfter(at: Date, minutes: number): string {
 	return `${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`;
 }
 
+/** A daily Asia/Seoul schedule per server, saved at `savedAt` as `/her-reflection schedule` would (no role, no thread). */
+function saveSeoulSchedules(
+	store: ReflectionStore,
+	schedules: readonly { guildId: string; channelId: string; time: string }[],
+	savedAt: Date,
+): void {
+	for (const schedule of schedules) {
+		store.save({ ...schedule, timeZone: 'Asia/Seoul', roleId: null, thread: false, updatedBy: 'bench' }, savedAt);
+	}
+}
+
 interface FanoutFigures {
 	servers: number;
 	posted: number;
@@ -240,20 +251,11 @@ async function fanout(): Promise<FanoutFigures> {
 		const time = seoulTimeAfter(savedAt, 120);
 		const db = openDatabase(databasePath);
 		const store = new ReflectionStore(db);
-		for (const [i, guild] of guilds.entries()) {
-			store.save(
-				{
-					guildId: guild.id,
-					channelId: channels[i]!,
-					time,
-					timeZone: 'Asia/Seoul',
-					roleId: null,
-					thread: false,
-					updatedBy: 'bench',
-				},
-				savedAt,
-			);
-		}
+		saveSeoulSchedules(
+			store,
+			guilds.map((guild, i) => ({ guildId: guild.id, channelId: channels[i]!, time })),
+			savedAt,
+		);
 		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
 		db.close();
 
@@ -336,20 +338,15 @@ async function tick(): Promise<TickFigures[]> {
 		const laterTime = seoulTimeAfter(savedAt, 480);
 		const db = openDatabase(databasePath);
 		const store = new ReflectionStore(db);
-		for (const [i, guild] of guilds.entries()) {
-			store.save(
-				{
-					guildId: guild.id,
-					channelId: fake.general(guild.id),
-					time: i < DUE ? dueTime : laterTime,
-					timeZone: 'Asia/Seoul',
-					roleId: null,
-					thread: false,
-					updatedBy: 'bench',
-				},
-				savedAt,
-			);
-		}
+		saveSeoulSchedules(
+			store,
+			guilds.map((guild, i) => ({
+				guildId: guild.id,
+				channelId: fake.general(guild.id),
+				time: i < DUE ? dueTime : laterTime,
+			})),
+			savedAt,
+		);
 		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
 		const laterAt = store.get(guilds[DUE]!.id)!.nextDueAt.getTime();
 		// The other 99,000 belong to servers on other shards (or that left): stored and indexed, never ours.
