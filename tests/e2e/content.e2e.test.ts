@@ -35,20 +35,6 @@ const matrix = SETTINGS.flatMap((setting) => MEMBERS.map(({ member, lang }) => (
 
 const { club, bot } = sharedClub();
 
-beforeAll(async () => {
-	// The `both` server starts Korean (its preferred locale) and is switched the way an admin would.
-	const { id } = await use(club, {
-		kind: 'command',
-		name: 'her-settings',
-		subcommand: 'language',
-		options: { language: 'both' },
-		guildId: club.guilds.both.id,
-		channelId: club.guilds.both.general,
-		user: club.users.koAdmin,
-	});
-	expect((await club.fake.reply(id)).content).toBe(contentText.ko.languageSet(contentText.ko.languageNames.both));
-});
-
 const guild = (setting: Setting): ClubGuild => club.guilds[setting];
 const member = (name: keyof Club['users']): User => club.users[name];
 
@@ -72,6 +58,17 @@ async function run(
 	const message = await club.fake.reply(used.id);
 	return { ...used, message };
 }
+
+/** `/her-settings language` as `user` in `where`: the answer they see. */
+async function setLanguage(where: ClubGuild, user: User, language: Setting) {
+	return (await run(where, user, 'her-settings', { language }, { subcommand: 'language' })).message;
+}
+
+beforeAll(async () => {
+	// The `both` server starts Korean (its preferred locale) and is switched the way an admin would.
+	const confirmation = await setLanguage(club.guilds.both, club.users.koAdmin, 'both');
+	expect(confirmation.content).toBe(contentText.ko.languageSet(contentText.ko.languageNames.both));
+});
 
 const buttons = (message: Json): Json[] => ((message.components as Json[])[0]?.components ?? []) as Json[];
 const quoteIn = (message: Json): Quote => {
@@ -410,13 +407,7 @@ describe('/her-settings language', () => {
 	test.each(MEMBERS)(
 		'Given a $member member without Manage Server, then they are told so in their language and nothing changes',
 		async ({ member: who, lang }) => {
-			const { message } = await run(
-				guild('en'),
-				member(who),
-				'her-settings',
-				{ language: 'ko' },
-				{ subcommand: 'language' },
-			);
+			const message = await setLanguage(guild('en'), member(who), 'ko');
 			expect(isEphemeral(message)).toBe(true);
 			expect(message.content).toBe(common[lang].needsManageGuild);
 			const after = await run(guild('en'), member('ko'), 'her-quote');
@@ -428,30 +419,13 @@ describe('/her-settings language', () => {
 	test('Given an English admin switches an English server to Korean and back, then public posts follow each time', async () => {
 		const where = guild('en');
 		const admin = member('enAdmin');
-		const switched = await use(club, {
-			kind: 'command',
-			name: 'her-settings',
-			subcommand: 'language',
-			options: { language: 'ko' },
-			guildId: where.id,
-			channelId: where.general,
-			user: admin,
-		});
-		const confirmation = await club.fake.reply(switched.id);
+		const confirmation = await setLanguage(where, admin, 'ko');
 		expect(isEphemeral(confirmation)).toBe(true);
 		expect(confirmation.content).toBe(contentText.en.languageSet(contentText.en.languageNames.ko));
 		expectQuoteIn((await run(where, member('en'), 'her-quote')).message, 'ko');
 
-		const back = await use(club, {
-			kind: 'command',
-			name: 'her-settings',
-			subcommand: 'language',
-			options: { language: 'en' },
-			guildId: where.id,
-			channelId: where.general,
-			user: admin,
-		});
-		expect((await club.fake.reply(back.id)).content).toBe(contentText.en.languageSet(contentText.en.languageNames.en));
+		const back = await setLanguage(where, admin, 'en');
+		expect(back.content).toBe(contentText.en.languageSet(contentText.en.languageNames.en));
 		expectQuoteIn((await run(where, member('ko'), 'her-quote')).message, 'en');
 		expectClean(club);
 	});
