@@ -218,9 +218,14 @@ async function applyControl(
 		case 'next': {
 			const target = nextTarget(party.timeline, plan);
 			changed((timeline) => next(timeline, plan, now));
+			// The wrap-up explains itself; a beat brought up early gets a line saying who and why.
+			const beatMs = target.kind === 'beat' ? target.beat.minute * MINUTE_MS : undefined;
 			return {
 				reply: (lang) =>
 					target.kind === 'beat' ? text(lang).nextBeatReply(target.beat.minute) : text(lang).nextWrapUpReply,
+				...(beatMs === undefined
+					? {}
+					: { notice: (langs: readonly Lang[]) => noticeContent('next', beatMs, userId, langs) }),
 				ended: false,
 			};
 		}

@@ -334,6 +334,64 @@ describe('the scheduled event follows the start', () => {
 	});
 });
 
+describe('a bilingual server', () => {
+	test('Given language both, then the countdown, a late beat and the wrap-up read Korean first, then English, without repeats', async () => {
+		const harness = setup({ language: 'both' });
+		const party = await startParty(harness, { in: 1 });
+		const countdown = posts(harness.discord, party.threadId!)[2]!.body.content as string;
+		const startUnix = Math.floor(party.timeline.startAt / 1000);
+		expect(countdown).toBe(
+			`⏳ <t:${startUnix}:R> 재생 (<t:${startUnix}:t>)\n⏳ Press play <t:${startUnix}:R> (<t:${startUnix}:t>)`,
+		);
+		await harness.run(MINUTE_MS);
+		expect(edits(harness.discord, party.threadId!, party.countdownMessageId).map((body) => body.content)).toEqual([
+			'**3…**',
+			'**2…**',
+			'**1…**',
+			'▶️ **지금 재생하세요!**\n▶️ **Press play now!**',
+		]);
+
+		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
+		harness.discord.client.guilds.cache.delete(GUILD_ID);
+		await harness.run(4 * MINUTE_MS, MINUTE_MS);
+		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
+		await harness.tick();
+		const beat = beatPosts(harness.discord, party.threadId!)[0]!.body.embeds[0];
+		const plan = harness.ctx.dataset.watchParty.beats.find((candidate) => candidate.id === 'beat-letters')!;
+		expect(beat.title).toBe('⏱ 2분 · Minute 2');
+		expect(beat.description.startsWith(`**||${plan.title.ko}||**`)).toBe(true);
+		expect(beat.description.indexOf(plan.title.ko)).toBeLessThan(beat.description.indexOf(plan.title.en));
+		expect(beat.description.split('\n').slice(-4)).toEqual([
+			'-# 늦게 올렸어요: 영화가 이 지점에 왔을 때 제가 오프라인이었어요.',
+			'-# Posted late: I was offline when the film got here.',
+			'-# 아직 이 장면에 오지 않은 분을 위해 가려 두었어요. 눌러서 보세요.',
+			'-# Hidden for anyone not at this scene yet: click or tap to reveal.',
+		]);
+
+		await control(harness, 'end');
+		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
+		expect(wrapUp.embeds.map((embed: { title: string }) => embed.title)).toEqual([
+			'영화가 끝난 뒤 · After the film',
+			'요약 · Summary',
+		]);
+		expect(wrapUp.embeds[0].description.startsWith('함께 봐 주셔서 고마워요.')).toBe(true);
+		expect(wrapUp.embeds[0].description).toContain('\n\nThank you for watching together.');
+		expect(wrapUp.embeds[1].description).toBe(
+			[
+				`참여: <@${HOST}>`,
+				'진행 시간: 4분',
+				'올린 지점: 8개 중 1개',
+				'호스트가 끝냈어요.',
+				'',
+				`Joined: <@${HOST}>`,
+				'Ran for 4 min',
+				'Beats posted: 1 of 8',
+				'Ended by the host.',
+			].join('\n'),
+		);
+	});
+});
+
 describe('where a party runs', () => {
 	test('Given a start inside a thread, then the party runs right there, without a thread of its own', async () => {
 		const harness = setup({ language: 'en' });
@@ -409,6 +467,9 @@ describe('controls', () => {
 		expect(lastReply(harness.discord).content).toBe(
 			'Posting the minute-12 beat now; the rest are re-timed from there.',
 		);
+		expect(posts(harness.discord, party.threadId!).at(-1)!.body.content).toBe(
+			`⏭ <@${HOST}> brought up the next beat (minute 12) early; the beats after it are timed from there.`,
+		);
 		await harness.tick();
 		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
 			'beat-meeting-samantha',
@@ -425,7 +486,7 @@ describe('controls', () => {
 		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
 		await control(harness, 'seek', { minute: 100 });
 		expect(posts(harness.discord, party.threadId!).at(-1)!.body.content).toBe(
-			`⏩ <@${HOST}> moved the party to 100:00.`,
+			`⏩ <@${HOST}> moved the party to 100:00. Move your player there too.`,
 		);
 		await harness.run(10 * MINUTE_MS, 30_000);
 		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([

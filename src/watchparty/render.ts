@@ -250,22 +250,14 @@ export function beatPayload(dataset: Dataset, beat: WatchPartyBeat, late: boolea
 		[`**${spoiler(beat.title[lang])}**`, ...questions.map((question) => `• ${spoiler(question.text[lang])}`)].join(
 			'\n',
 		);
-	const notes = [
-		late ? label(langs, (lang) => t(lang).lateNote) : undefined,
-		label(langs, (lang) => t(lang).revealHint),
-	];
+	// One small line per language: two sentences joined on one line read as a run-on.
+	const notes = [...(late ? langs.map((lang) => t(lang).lateNote) : []), ...langs.map((lang) => t(lang).revealHint)];
 	return {
 		embeds: [
 			{
 				color: EMBED_COLOR,
-				title: label(langs, (lang) => t(lang).beatTitle(beat.minute)),
-				description: cut(
-					`${inLangs(langs, body)}\n\n${notes
-						.filter(Boolean)
-						.map((note) => `-# ${note}`)
-						.join('\n')}`,
-					4096,
-				),
+				title: `⏱ ${label(langs, (lang) => t(lang).beatTitle(beat.minute))}`,
+				description: cut(`${inLangs(langs, body)}\n\n${notes.map((note) => `-# ${note}`).join('\n')}`, 4096),
 				footer: { text: beat.id },
 			},
 		] satisfies APIEmbed[],
@@ -324,22 +316,29 @@ export function wrapUpPayload(
 	};
 }
 
-/** A short public line in the thread when the host pauses, resumes or seeks, so everyone's player follows. */
+/**
+ * A short public line in the thread when the host pauses, resumes, seeks or brings a beat up early,
+ * so everyone's player follows and nobody wonders why a beat came early.
+ */
 export function noticeContent(
-	kind: 'paused' | 'resumed' | 'seek',
+	kind: 'paused' | 'resumed' | 'seek' | 'next',
 	positionMs: number,
 	userId: string,
 	langs: readonly Lang[],
 ): string {
 	const position = formatPosition(positionMs);
 	const user = `<@${userId}>`;
-	return langs
-		.map((lang) =>
-			kind === 'paused'
-				? t(lang).pausedNotice(position, user)
-				: kind === 'resumed'
-					? t(lang).resumedNotice(position)
-					: t(lang).seekNotice(position, user),
-		)
-		.join('\n');
+	const line = (lang: Lang): string => {
+		switch (kind) {
+			case 'paused':
+				return t(lang).pausedNotice(position, user);
+			case 'resumed':
+				return t(lang).resumedNotice(position);
+			case 'seek':
+				return t(lang).seekNotice(position, user);
+			case 'next':
+				return t(lang).nextNotice(Math.round(positionMs / MINUTE_MS), user);
+		}
+	};
+	return langs.map(line).join('\n');
 }
