@@ -10,10 +10,9 @@ import { COMMANDS } from '../commands/index.js';
 import { ReflectionStore } from '../src/reflection/store.js';
 import { createRouter } from '../src/router.js';
 import { createTestContext } from './support/context.js';
-import { CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER_ID } from './support/discord.js';
+import { CHANNEL_ID, CLUB_ROLE_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER_ID } from './support/discord.js';
 
 const ADMIN = { memberPermissions: PermissionFlagsBits.ManageGuild };
-const ROLE_ID = '500000000000000009';
 const HANGUL = /[\uac00-\ud7a3]/;
 
 function setup(options: { language?: 'ko' | 'en' | 'both'; start?: string } = {}) {
@@ -23,21 +22,6 @@ function setup(options: { language?: 'ko' | 'en' | 'both'; start?: string } = {}
 	const route = createRouter(COMMANDS, ctx);
 	const store = new ReflectionStore(ctx.db);
 	return { ctx, clock, discord, route, store };
-}
-
-function addRole(discord: TestDiscord, options: { id?: string; mentionable: boolean }) {
-	const roles = discord.guild.roles as unknown as { _add(data: unknown): unknown };
-	roles._add({
-		id: options.id ?? ROLE_ID,
-		name: 'Film Club',
-		permissions: '0',
-		position: 2,
-		color: 0,
-		hoist: false,
-		managed: false,
-		mentionable: options.mentionable,
-		flags: 0,
-	});
 }
 
 /** What the caller saw last: the interaction callback's message data. */
@@ -196,15 +180,15 @@ describe('/her-reflection schedule', () => {
 
 	test('Given a role the bot cannot mention, then the admin learns how to make it mentionable', async () => {
 		const { discord, route, store } = setup();
-		addRole(discord, { mentionable: false });
+		discord.addRole({ mentionable: false });
 		await route(
 			discord.chatInput(
 				herReflection,
-				{ subcommand: 'schedule', channel: CHANNEL_ID, time: '09:00', role: ROLE_ID },
+				{ subcommand: 'schedule', channel: CHANNEL_ID, time: '09:00', role: CLUB_ROLE_ID },
 				ADMIN,
 			),
 		);
-		expect(reply(discord).content).toMatch(new RegExp(`can’t mention <@&${ROLE_ID}>.*Allow anyone to @mention`));
+		expect(reply(discord).content).toMatch(new RegExp(`can’t mention <@&${CLUB_ROLE_ID}>.*Allow anyone to @mention`));
 		expect(store.get(GUILD_ID)).toBeUndefined();
 	});
 
@@ -222,18 +206,18 @@ describe('/her-reflection schedule', () => {
 
 	test('Given a mentionable role and thread on, then both are kept and the answer says so without pinging', async () => {
 		const { discord, route, store } = setup();
-		addRole(discord, { mentionable: true });
+		discord.addRole({ mentionable: true });
 		await route(
 			discord.chatInput(
 				herReflection,
-				{ subcommand: 'schedule', channel: CHANNEL_ID, time: '09:00', role: ROLE_ID, thread: true },
+				{ subcommand: 'schedule', channel: CHANNEL_ID, time: '09:00', role: CLUB_ROLE_ID, thread: true },
 				ADMIN,
 			),
 		);
 		const answer = reply(discord);
-		expect(answer.content).toContain(`<@&${ROLE_ID}>`);
+		expect(answer.content).toContain(`<@&${CLUB_ROLE_ID}>`);
 		expect(answer.allowed_mentions).toEqual({ parse: [] });
-		expect(store.get(GUILD_ID)).toMatchObject({ roleId: ROLE_ID, thread: true });
+		expect(store.get(GUILD_ID)).toMatchObject({ roleId: CLUB_ROLE_ID, thread: true });
 	});
 });
 

@@ -11,9 +11,8 @@ import { reflectionNonce } from '../src/reflection/schedule.js';
 import { ReflectionStore, type ScheduleInput } from '../src/reflection/store.js';
 import { createRouter } from '../src/router.js';
 import { createTestContext } from './support/context.js';
-import { CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER_ID } from './support/discord.js';
+import { CHANNEL_ID, CLUB_ROLE_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER_ID } from './support/discord.js';
 
-const ROLE_ID = '500000000000000009';
 const LEASE = DEFAULT_REFLECTION_JOB.leaseMs;
 // 2025-05-14 09:00 in Seoul.
 const DUE = '2025-05-14T00:00:00Z';
@@ -166,22 +165,15 @@ describe('posting at the time', () => {
 
 	test('Given a role and threads, then the role is the only mention allowed and a thread is named after the prompt', async () => {
 		const bot = botProcess();
-		(bot.discord.guild.roles as unknown as { _add(data: unknown): unknown })._add({
-			id: ROLE_ID,
-			name: 'Film Club',
-			permissions: '0',
-			position: 2,
-			color: 0,
-			hoist: false,
-			managed: false,
-			mentionable: true,
-			flags: 0,
-		});
-		bot.store.save({ ...seoulNine, roleId: ROLE_ID, thread: true }, bot.ctx.now());
+		bot.discord.addRole({ mentionable: true });
+		bot.store.save({ ...seoulNine, roleId: CLUB_ROLE_ID, thread: true }, bot.ctx.now());
 		bot.clock.set(DUE);
 		await bot.tick();
 		const [post] = bot.postRequests();
-		expect(post!.body).toMatchObject({ content: `<@&${ROLE_ID}>`, allowed_mentions: { parse: [], roles: [ROLE_ID] } });
+		expect(post!.body).toMatchObject({
+			content: `<@&${CLUB_ROLE_ID}>`,
+			allowed_mentions: { parse: [], roles: [CLUB_ROLE_ID] },
+		});
 		const reflection = bot.ctx.dataset.reflections.find((item) => post!.body.embeds[0].footer.text.endsWith(item.id))!;
 		const [thread] = bot.discord.sent(/\/messages\/\d+\/threads$/, 'POST');
 		expect(thread!.body.name.length).toBeLessThanOrEqual(100);

@@ -33,6 +33,8 @@ export const CHANNEL_ID = '300000000000000001';
 export const OTHER_CHANNEL_ID = '300000000000000002';
 export const USER_ID = '400000000000000001';
 export const BOT_ROLE_ID = '500000000000000001';
+/** A member role the server could ask the daily reflection to mention. */
+export const CLUB_ROLE_ID = '500000000000000009';
 
 export interface RecordedRequest {
 	readonly method: string;
@@ -169,6 +171,21 @@ export class TestDiscord {
 		};
 		const payload = this.basePayload(InteractionType.ModalSubmit, data, options);
 		return Reflect.construct(ModalSubmitInteraction, [this.client, payload]) as ModalSubmitInteraction<'cached'>;
+	}
+
+	/** Adds the server's "Film Club" role, mentionable by anyone or not. */
+	public addRole(options: { mentionable: boolean }) {
+		(this.guild.roles as unknown as { _add(data: unknown): unknown })._add({
+			id: CLUB_ROLE_ID,
+			name: 'Film Club',
+			permissions: '0',
+			position: 2,
+			color: 0,
+			hoist: false,
+			managed: false,
+			mentionable: options.mentionable,
+			flags: 0,
+		});
 	}
 
 	/** Replaces the bot's permissions in a channel, as an admin editing its overwrites would. */
