@@ -3,24 +3,28 @@ import { COMMANDS } from '../commands/index.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { commandBodies, DeployError, deployCommands, type DeployScope } from '../src/deploy.js';
 
-// `npm run deploy:guild` / `deploy:global`, with `-- --dry-run` to print the JSON and touch nothing.
+// `npm run deploy:guild` / `deploy:global`, with `-- --dry-run` to print the JSON and touch nothing, or
+// `-- --clear` to remove every command of this bot from that scope (e.g. guild copies left from testing).
 dotenv.config({ quiet: true });
 
 const scope = process.argv[2] as DeployScope;
 const dryRun = process.argv.includes('--dry-run');
+const commands = process.argv.includes('--clear') ? [] : COMMANDS;
 
 if (dryRun) {
-	process.stdout.write(`${JSON.stringify(commandBodies(COMMANDS), null, 2)}\n`);
+	process.stdout.write(`${JSON.stringify(commandBodies(commands), null, 2)}\n`);
 	process.exit(0);
 }
 
 try {
 	const config = loadConfig(process.env);
-	const names = await deployCommands(config, scope, COMMANDS);
+	const names = await deployCommands(config, scope, commands);
 	const where =
 		scope === 'guild' ? `server ${config.guildId}` : 'every server (global; may take a few minutes to show)';
 	process.stdout.write(
-		`Registered ${names.length} commands in ${where}: ${names.map((name) => `/${name}`).join(', ')}\n`,
+		names.length === 0
+			? `Removed every command of this bot from ${where}.\n`
+			: `Registered ${names.length} commands in ${where}: ${names.map((name) => `/${name}`).join(', ')}\n`,
 	);
 } catch (error) {
 	if (error instanceof ConfigError || error instanceof DeployError) {

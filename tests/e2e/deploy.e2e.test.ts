@@ -65,6 +65,19 @@ describe('deploying the commands', () => {
 	});
 });
 
+describe('removing the commands', () => {
+	test('Given guild copies left from testing, then deploy:guild --clear removes them and leaves the global ones', async () => {
+		await deploy('global');
+		await deploy('guild', { DISCORD_GUILD_ID: club.guilds.ko.id });
+		const result = await deploy('guild', { DISCORD_GUILD_ID: club.guilds.ko.id }, ['--clear']);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toBe(`Removed every command of this bot from server ${club.guilds.ko.id}.\n`);
+		expect(club.fake.registeredCommands(club.guilds.ko.id)).toEqual([]);
+		expect(club.fake.registeredCommands('global').map((command) => command.name)).toEqual(NAMES);
+		expectClean(club);
+	});
+});
+
 // Each of these starts its own process and changes nothing, so they run side by side.
 describe('deploying the commands, without changing anything', () => {
 	test.concurrent(
