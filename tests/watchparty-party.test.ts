@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChannelType, DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
+import {
+	ChannelType,
+	DiscordAPIError,
+	HTTPError,
+	MessageFlags,
+	PermissionFlagsBits,
+	RESTJSONErrorCodes,
+} from 'discord.js';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
@@ -9,7 +16,7 @@ import { encodeCustomId } from '../src/custom-id.js';
 import { createRouter } from '../src/router.js';
 import { MAX_FAILURES, partyStore, runWatchParties } from '../src/watchparty/engine.js';
 import { WRAP_UP_KEY, beatKey, postNonce } from '../src/watchparty/store.js';
-import { MINUTE_MS } from '../src/watchparty/timeline.js';
+import { MINUTE_MS, PAUSE_LIMIT_MS } from '../src/watchparty/timeline.js';
 import { createTestContext } from './support/context.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, USER_ID, type RecordedRequest } from './support/discord.js';
 
@@ -30,6 +37,10 @@ function apiError(code: number, status: number, method: string, url: string) {
 	});
 }
 
+/** Discord's 500, as discord.js throws it once its own retries are used up. */
+const serverError = () =>
+	new HTTPError(500, 'Internal Server Error', 'POST', '/channels/thread/messages', { files: undefined, body: {} });
+
 /**
  * The lead's TestDiscord plus the few routes a party needs beyond it: fetching its thread, editing the
  * scheduled event, and Discord answering "that channel is gone", "you may not" or a 500.
@@ -47,6 +58,8 @@ function setup(
 	const archived = new Set<string>();
 	/** Discord refuses the next edits of the scheduled event. */
 	const eventEdits = { failures: 0 };
+	/** Errors Discord answers, one per try, to message POSTs carrying a given nonce (e.g. the wrap-up's). */
+	const sendFaults = new Map<string, Error[]>();
 	const answer = discord.client.rest.request.bind(discord.client.rest);
 	discord.client.rest.request = async (request) => {
 		const method: string = request.method;
@@ -60,6 +73,12 @@ function setup(
 		if (channelId && forbidden.has(channelId) && method === 'POST') {
 			record();
 			throw apiError(RESTJSONErrorCodes.MissingPermissions, 403, method, path);
+		}
+		const nonce = (request.body as { nonce?: string } | undefined)?.nonce;
+		const fault = method === 'POST' && nonce !== undefined ? sendFaults.get(nonce)?.shift() : undefined;
+		if (fault) {
+			record();
+			throw fault;
 		}
 		if (transient.failures > 0 && method === 'POST' && /\/messages$/.test(path)) {
 			transient.failures -= 1;
@@ -109,7 +128,7 @@ function setup(
 			await tick();
 		}
 	};
-	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient, archived, eventEdits };
+	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient, archived, eventEdits, sendFaults };
 }
 
 type Harness = ReturnType<typeof setup>;
@@ -828,5 +847,158 @@ describe('the engine', () => {
 		await harness.run(10 * MINUTE_MS, 60_000);
 		expect(harness.discord.requests.length).toBe(before);
 		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
+	});
+});
+
+describe('a pause nobody resumes', () => {
+	const LONG_PAUSE_EN =
+		'Ended after a long pause: nobody resumed it for 6 hours. Start a new one any time with `/her-watchparty start`.';
+
+	test('Given the host pauses at minute 20 and never comes back, then six hours later one wrap-up says so, the buttons go, the event completes and the channel is free', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { in: 1 });
+		await harness.run(21 * MINUTE_MS, 30_000);
+		await control(harness, 'pause');
+		const postsWhenPaused = posts(harness.discord, party.threadId!).length;
+
+		await harness.run(PAUSE_LIMIT_MS - 1000, 10 * MINUTE_MS);
+		expect(posts(harness.discord, party.threadId!)).toHaveLength(postsWhenPaused);
+		await control(harness, 'start');
+		expect(lastReply(harness.discord).content).toContain(`already running here: <#${party.threadId}>`);
+
+		await harness.run(1000);
+		const threadPosts = posts(harness.discord, party.threadId!);
+		expect(threadPosts).toHaveLength(postsWhenPaused + 1);
+		const wrapUp = threadPosts.at(-1)!.body;
+		expect(wrapUp.embeds[0].title).toBe('After the film');
+		expect(wrapUp.embeds[1].description).toBe(
+			[`Joined: <@${HOST}>`, 'Ran for 20 min', 'Beats posted: 2 of 8', LONG_PAUSE_EN].join('\n'),
+		);
+		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
+		expect(harness.discord.sent(/\/scheduled-events\/\d+$/, 'PATCH').at(-1)!.body).toEqual({ status: 3 });
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
+
+		await harness.run(60 * MINUTE_MS, 60_000);
+		expect(posts(harness.discord, party.threadId!)).toHaveLength(postsWhenPaused + 1);
+		await control(harness, 'start');
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)?.id).not.toBe(party.id);
+	});
+
+	test('Given a Korean server whose party was paused before the start, then the wrap-up says in Korean why it ended, the event is deleted, and Resume says it has ended', async () => {
+		const harness = setup({ language: 'ko' });
+		const party = await startParty(harness, { in: 30 });
+		await harness.run(5 * MINUTE_MS, 60_000);
+		await control(harness, 'pause');
+		await harness.run(PAUSE_LIMIT_MS, 10 * MINUTE_MS);
+
+		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
+		expect(wrapUp.embeds[1].description).toBe(
+			[
+				`참여: <@${HOST}>`,
+				'진행 시간: 0분',
+				'올린 지점: 8개 중 0개',
+				'오래 멈춰 있어서 끝냈어요: 6시간 동안 아무도 다시 재생하지 않았어요. 언제든 `/her-watchparty start`로 새로 시작할 수 있어요.',
+			].join('\n'),
+		);
+		expect(harness.discord.sent(/\/scheduled-events\/\d+$/, 'DELETE')).toHaveLength(1);
+		await harness.route(
+			harness.discord.button(encodeCustomId('her-watchparty', 'resume', party.id), {
+				channelId: party.threadId!,
+				locale: 'ko',
+			}),
+		);
+		expect(lastReply(harness.discord)).toMatchObject({
+			content: '이미 끝난 같이 보기예요.',
+			flags: MessageFlags.Ephemeral,
+		});
+	});
+
+	test('Given a party paused before pauses had a limit (nothing due stored), then after a restart it still closes six hours after the pause', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
+		temporaryDirs.push(dir);
+		const databasePath = join(dir, 'bot.sqlite');
+		const first = setup({ language: 'en', databasePath });
+		const party = await startParty(first);
+		await first.run(10_000 + 5 * MINUTE_MS, 30_000);
+		await control(first, 'pause');
+		const pausedAt = first.clock.now().getTime();
+		first.db.prepare('UPDATE watch_parties SET next_due_at = NULL WHERE id = ?').run(party.id);
+		first.db.close();
+
+		const second = setup({ language: 'en', databasePath, start: new Date(pausedAt + MINUTE_MS).toISOString() });
+		await second.run(PAUSE_LIMIT_MS - 2 * MINUTE_MS, 10 * MINUTE_MS);
+		expect(partyStore(second.ctx).get(party.id)!.status).toBe('running');
+		await second.run(MINUTE_MS, 1000);
+		expect(partyStore(second.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
+		expect(posts(second.discord, party.threadId!).at(-1)!.body.embeds[1].description).toContain(LONG_PAUSE_EN);
+	});
+});
+
+describe('the wrap-up when Discord fails', () => {
+	const wrapUpTries = (harness: Harness, partyId: number, threadId: string) =>
+		posts(harness.discord, threadId).filter((request) => request.body.nonce === postNonce(partyId, WRAP_UP_KEY));
+
+	test('Given the wrap-up post hits a network error, then the next tick posts it with the same enforced nonce, once, and the buttons go', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+		harness.sendFaults.set(postNonce(party.id, WRAP_UP_KEY), [new Error('socket hang up')]);
+		await control(harness, 'end');
+		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(1);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+
+		await harness.run(2000);
+		const tries = wrapUpTries(harness, party.id, party.threadId!);
+		expect(tries).toHaveLength(2);
+		expect(tries[1]!.body).toMatchObject({ enforce_nonce: true, embeds: [{ title: 'After the film' }, {}] });
+		expect(tries[1]!.body.embeds[1].description).toContain('Ended by the host.');
+		expect(
+			partyStore(harness.ctx)
+				.posts(party.id)
+				.find((post) => post.key === WRAP_UP_KEY)?.messageId,
+		).toEqual(expect.any(String));
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		await harness.run(10 * MINUTE_MS, 1000);
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
+	});
+
+	test('Given Discord answers 500 to every try of the wrap-up at the end of the film, then the bot stops after a few tries and still turns the buttons off', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness, { at: 100 });
+		harness.sendFaults.set(
+			postNonce(party.id, WRAP_UP_KEY),
+			Array.from({ length: 20 }, () => serverError()),
+		);
+		await harness.run(10_000 + 25 * MINUTE_MS, 30_000);
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished' });
+		await harness.run(5 * MINUTE_MS, 1000);
+		const tries = wrapUpTries(harness, party.id, party.threadId!);
+		expect(tries).toHaveLength(MAX_FAILURES);
+		expect(tries.every((request) => request.body.enforce_nonce === true)).toBe(true);
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
+		await harness.run(30 * MINUTE_MS, 60_000);
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(MAX_FAILURES);
+	});
+
+	test.each([
+		{
+			answer: '403 Missing Permissions',
+			error: () => apiError(RESTJSONErrorCodes.MissingPermissions, 403, 'POST', '/'),
+		},
+		{ answer: '404 Unknown Channel', error: () => apiError(RESTJSONErrorCodes.UnknownChannel, 404, 'POST', '/') },
+	])('Given Discord answers $answer to the wrap-up, then it is not tried again', async ({ error }) => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+		harness.sendFaults.set(postNonce(party.id, WRAP_UP_KEY), [error(), error(), error()]);
+		await control(harness, 'end');
+		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
+		await harness.run(10 * MINUTE_MS, 1000);
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(1);
+		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
 	});
 });

@@ -13,7 +13,9 @@ import {
 	markPosted,
 	next,
 	nextDueAt,
+	PAUSE_LIMIT_MS,
 	pause,
+	pausedTooLongSince,
 	phaseAt,
 	resume,
 	seek,
@@ -116,7 +118,7 @@ describe('countdown', () => {
 		let timeline = markCountdown(startTimeline(plan, { now: T0, inMinutes: 1 }), 2);
 		timeline = pause(timeline, at(0, 58));
 		expect(phaseAt(timeline, at(3))).toBe('paused');
-		expect(nextDueAt(timeline, plan, at(3))).toBeNull();
+		expect(nextDueAt(timeline, plan, at(3))).toBe(at(0, 58) + PAUSE_LIMIT_MS);
 		expect(countdownStepAt(timeline, at(3))).toBe(2);
 		timeline = resume(timeline, at(4));
 		expect(effectiveStartAt(timeline, at(4))).toBe(at(4, 2));
@@ -265,7 +267,7 @@ describe('restart', () => {
 		const timeline = pause(markCountdown(startTimeline(plan, { now: T0 }), 0), at(30));
 		const restored: Timeline = JSON.parse(JSON.stringify(timeline));
 		expect(filmPositionMs(restored, at(90))).toBe(filmPositionMs(timeline, at(30)));
-		expect(nextDueAt(restored, plan, at(90))).toBeNull();
+		expect(nextDueAt(restored, plan, at(90))).toBe(at(30) + PAUSE_LIMIT_MS);
 	});
 });
 
@@ -313,9 +315,41 @@ describe('a party the bot comes back to long after', () => {
 		expect(staleSince(timeline, plan, at(600))).toBe(filmEnd);
 	});
 
-	test('Given a party paused for hours, or ended, then it is never stale: the host decides', () => {
+	test('Given a party paused for hours, or ended, then it is never stale: the pause limit decides', () => {
 		const timeline = startTimeline(plan, { now: T0 });
 		expect(staleSince(pause(timeline, at(20)), plan, at(600))).toBeNull();
 		expect(staleSince(end(timeline, at(20)), plan, at(600))).toBeNull();
+	});
+});
+
+describe('a pause nobody resumes', () => {
+	const playing = () => markCountdown(startTimeline(plan, { now: T0 }), 0);
+
+	test('Given a pause at minute 20, then the party is due to close exactly six hours later, not a moment before', () => {
+		const timeline = pause(playing(), at(20));
+		expect(PAUSE_LIMIT_MS).toBe(6 * 60 * MINUTE_MS);
+		expect(nextDueAt(timeline, plan, at(21))).toBe(at(20) + PAUSE_LIMIT_MS);
+		expect(pausedTooLongSince(timeline, at(20) + PAUSE_LIMIT_MS - 1)).toBeNull();
+		expect(pausedTooLongSince(timeline, at(20) + PAUSE_LIMIT_MS)).toBe(at(20));
+		expect(pausedTooLongSince(timeline, at(20) + 3 * PAUSE_LIMIT_MS)).toBe(at(20));
+	});
+
+	test('Given a pause during the countdown, then the limit counts from the pause as well', () => {
+		const timeline = pause(startTimeline(plan, { now: T0, inMinutes: 30 }), at(5));
+		expect(pausedTooLongSince(timeline, at(5) + PAUSE_LIMIT_MS)).toBe(at(5));
+	});
+
+	test('Given earlier pauses that were resumed, then only the current pause counts', () => {
+		let timeline = resume(pause(playing(), at(10)), at(10) + PAUSE_LIMIT_MS - MINUTE_MS);
+		expect(pausedTooLongSince(timeline, at(10) + 2 * PAUSE_LIMIT_MS)).toBeNull();
+		timeline = pause(timeline, at(500));
+		expect(pausedTooLongSince(timeline, at(500) + PAUSE_LIMIT_MS - 1)).toBeNull();
+		expect(pausedTooLongSince(timeline, at(500) + PAUSE_LIMIT_MS)).toBe(at(500));
+	});
+
+	test('Given a playing or ended party, then the pause limit never applies', () => {
+		expect(pausedTooLongSince(playing(), at(1000))).toBeNull();
+		expect(pausedTooLongSince(end(pause(playing(), at(20)), at(30)), at(1000))).toBeNull();
+		expect(nextDueAt(end(pause(playing(), at(20)), at(30)), plan, at(31))).toBeNull();
 	});
 });

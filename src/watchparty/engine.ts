@@ -12,8 +12,16 @@ import { isForbidden } from '../errors.js';
 import type { Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
 import { beatPayload, controlPayload, countdownContent, welcomePayload, wrapUpPayload } from './render.js';
-import { WRAP_UP_KEY, beatKey, watchPartyStore, type EndReason, type Party, type WatchPartyStore } from './store.js';
-import { countdownStepAt, dueBeats, eventWindow, staleSince, wrapUpDue } from './timeline.js';
+import {
+	WRAP_UP_KEY,
+	beatKey,
+	watchPartyStore,
+	type EndReason,
+	type Party,
+	type PostClaim,
+	type WatchPartyStore,
+} from './store.js';
+import { countdownStepAt, dueBeats, eventWindow, pausedTooLongSince, staleSince, wrapUpDue } from './timeline.js';
 
 export const WATCH_PARTY_JOB = 'watch-party';
 /** A setup that never finished (the process died mid-way) releases its channel after this long. */
@@ -166,29 +174,103 @@ async function sendClaimed(
 	store.recordSent(partyId, claim.key, message.id);
 }
 
-/** Posts the wrap-up (once) and tidies up: buttons off, event completed. The party is already ended. */
-async function postWrapUp(ctx: BotContext, channel: SendableChannels, guild: Guild, partyId: number): Promise<void> {
+/** How long to wait before the next try after `failures` transient failures in a row. */
+const retryDelayMs = (failures: number) => Math.min(60_000, 1000 * 2 ** failures);
+
+/**
+ * Turns the buttons off and completes (or deletes) the event of an ended party; best effort. `channel`
+ * null: the thread is gone, only the event is left to close.
+ */
+async function tidyUp(
+	client: Client<true>,
+	ctx: BotContext,
+	guild: Guild,
+	party: Party,
+	channel: SendableChannels | undefined | null,
+): Promise<void> {
+	if (channel !== null) {
+		try {
+			await refreshMessages(ctx, channel ?? (await partyChannel(client, party)), party.id, guild, { welcome: true });
+		} catch (error) {
+			ctx.logger.warn(
+				{ partyId: party.id, guildId: party.guildId, err: error },
+				'could not refresh watch-party messages',
+			);
+		}
+	}
+	await updateEvent(ctx, guild, party, 'done');
+}
+
+/**
+ * The claim to send the wrap-up under now: a new one, or the one an earlier try left unconfirmed (same
+ * nonce). Undefined when there is nothing to send: it was posted, another try holds it, or it is too late.
+ */
+function wrapUpClaim(ctx: BotContext, store: WatchPartyStore, party: Party, now: number): PostClaim | undefined {
+	const previous = store.posts(party.id).find((claim) => claim.key === WRAP_UP_KEY);
+	if (!previous) return store.claim(party.id, WRAP_UP_KEY, now, false);
+	if (previous.messageId !== null) return undefined;
+	// Past the window Discord remembers a nonce, a resend could show a second wrap-up.
+	if (now - previous.claimedAt > NONCE_RETRY_WINDOW_MS) {
+		ctx.logger.warn(
+			{ partyId: party.id, guildId: party.guildId },
+			'gave up on the watch-party wrap-up: too late to retry',
+		);
+		return undefined;
+	}
+	return store.reclaim(party.id, previous, now) ? previous : undefined;
+}
+
+/**
+ * Posts the wrap-up of an ended party once, then tidies up: buttons off, event completed. A passing
+ * failure (5xx, network) leaves the claim unconfirmed and is tried again on a later tick with the same
+ * nonce, up to `MAX_FAILURES` tries in all; a thread gone or closed to the bot is not retried.
+ * `attempt` counts the tries, from 1.
+ */
+async function postWrapUp(
+	client: Client<true>,
+	ctx: BotContext,
+	guild: Guild,
+	partyId: number,
+	{ attempt = 1, channel }: { attempt?: number; channel?: SendableChannels } = {},
+): Promise<void> {
 	const store = partyStore(ctx);
 	const party = store.get(partyId);
 	if (!party) return;
 	const now = ctx.now().getTime();
-	const claim = store.claim(partyId, WRAP_UP_KEY, now, false);
-	if (claim) {
-		const members = store.members(partyId);
-		const posted = party.timeline.posted.length;
-		const payload = wrapUpPayload(
-			ctx.dataset,
-			ctx.dataset.watchParty,
-			party,
-			members,
-			posted,
-			now,
-			langsOf(ctx, guild),
-		);
-		await sendClaimed(channel, store, partyId, claim, payload);
+	const log = { partyId, guildId: party.guildId, attempt };
+	let target: SendableChannels | undefined | null = channel;
+	try {
+		target ??= await partyChannel(client, party);
+		const claim = wrapUpClaim(ctx, store, party, now);
+		if (claim) {
+			const members = store.members(partyId);
+			const posted = party.timeline.posted.length;
+			const payload = wrapUpPayload(
+				ctx.dataset,
+				ctx.dataset.watchParty,
+				party,
+				members,
+				posted,
+				now,
+				langsOf(ctx, guild),
+			);
+			await sendClaimed(target, store, partyId, claim, payload);
+		}
+	} catch (error) {
+		const reason = terminalReason(error);
+		if (reason) {
+			if (reason === 'channel-gone') target = null;
+			ctx.logger.warn({ ...log, err: error }, 'could not post the watch-party wrap-up: its thread is gone or closed');
+		} else if (attempt < MAX_FAILURES) {
+			store.scheduleWrapUpRetry(partyId, now + retryDelayMs(attempt), attempt);
+			ctx.logger.warn({ ...log, err: error }, 'could not post the watch-party wrap-up; will try again');
+			return;
+		} else {
+			ctx.logger.error({ ...log, err: error }, 'gave up on the watch-party wrap-up after repeated failures');
+		}
 	}
-	await refreshMessages(ctx, channel, partyId, guild, { welcome: true });
-	await updateEvent(ctx, guild, party, 'done');
+	store.clearWrapUpRetry(partyId);
+	await tidyUp(client, ctx, guild, party, target);
 }
 
 /**
@@ -201,11 +283,7 @@ export async function endParty(client: Client<true>, ctx: BotContext, partyId: n
 	const party = store.get(partyId);
 	const guild = party && client.guilds.cache.get(party.guildId);
 	if (!party || !guild) return true;
-	try {
-		await postWrapUp(ctx, await partyChannel(client, party), guild, partyId);
-	} catch (error) {
-		ctx.logger.warn({ partyId, guildId: party.guildId, err: error }, 'could not post the watch-party wrap-up');
-	}
+	await postWrapUp(client, ctx, guild, partyId);
 	return true;
 }
 
@@ -237,6 +315,13 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 	if (!initial || initial.status !== 'running' || !guild) return;
 	const now = ctx.now().getTime();
 	const log = { partyId, guildId: initial.guildId };
+	// Paused for hours: the host is not coming back, and the party must not hold its channel forever.
+	const pausedSince = pausedTooLongSince(initial.timeline, now);
+	if (pausedSince !== null) {
+		ctx.logger.info({ ...log, pausedSince }, 'watch party paused for too long; closing it');
+		if (store.end(partyId, 'paused-too-long', pausedSince)) await postWrapUp(client, ctx, guild, partyId);
+		return;
+	}
 	try {
 		const channel = await partyChannel(client, initial);
 		// Back long after the film ended (offline for hours, or out of the guild): a burst of stale beats
@@ -244,7 +329,8 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 		const filmEndedAt = staleSince(initial.timeline, plan, now);
 		if (filmEndedAt !== null) {
 			ctx.logger.info({ ...log, filmEndedAt }, 'watch party ended while the bot was away; closing it');
-			if (store.end(partyId, 'finished-while-away', filmEndedAt)) await postWrapUp(ctx, channel, guild, partyId);
+			if (store.end(partyId, 'finished-while-away', filmEndedAt))
+				await postWrapUp(client, ctx, guild, partyId, { channel });
 			return;
 		}
 		const langs = langsOf(ctx, guild);
@@ -284,7 +370,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 
 		const latest = store.get(partyId);
 		if (latest?.status === 'running' && wrapUpDue(latest.timeline, plan, now)) {
-			if (store.end(partyId, 'finished', now)) await postWrapUp(ctx, channel, guild, partyId);
+			if (store.end(partyId, 'finished', now)) await postWrapUp(client, ctx, guild, partyId, { channel });
 			return;
 		}
 		store.reindex(partyId, now);
@@ -305,7 +391,10 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 	}
 }
 
-/** Each tick: release stale setups, then advance every due party in a guild on this shard. */
+/**
+ * Each tick: release stale setups, advance every due party in a guild on this shard, then try again
+ * the wrap-ups that failed for a passing reason.
+ */
 export async function runWatchParties(client: Client<true>, ctx: BotContext): Promise<void> {
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
@@ -313,8 +402,13 @@ export async function runWatchParties(client: Client<true>, ctx: BotContext): Pr
 		ctx.logger.warn({ partyId: id }, 'watch-party setup never finished; released its channel');
 	}
 	// Only this shard's guilds: a party in a guild the bot left waits, untouched, until it comes back.
-	for (const party of store.due(now, [...client.guilds.cache.keys()])) {
+	const guildIds = [...client.guilds.cache.keys()];
+	for (const party of store.due(now, guildIds)) {
 		await advanceParty(client, ctx, party.id);
+	}
+	for (const party of store.wrapUpRetriesDue(now, guildIds)) {
+		const guild = client.guilds.cache.get(party.guildId);
+		if (guild) await postWrapUp(client, ctx, guild, party.id, { attempt: party.failures + 1 });
 	}
 }
 

@@ -49,6 +49,8 @@ const en = {
 	summaryBeats: (posted: number, total: number) => `Beats posted: ${posted} of ${total}`,
 	summaryEndedByHost: 'Ended by the host.',
 	summaryEndedWhileAway: 'I was offline when the film ended, so I did not post the beats I missed.',
+	summaryEndedAfterPause: (hours: number) =>
+		`Ended after a long pause: nobody resumed it for ${hours} hours. Start a new one any time with \`/her-watchparty start\`.`,
 	hoursMinutes: (hours: number, minutes: number) => (hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`),
 	eventDescription: 'A synchronized viewing of Her (2013) with questions at the story’s beats.',
 
@@ -122,6 +124,8 @@ const ko: typeof en = {
 	summaryBeats: (posted, total) => `올린 지점: ${total}개 중 ${posted}개`,
 	summaryEndedByHost: '호스트가 끝냈어요.',
 	summaryEndedWhileAway: '영화가 끝날 때 제가 오프라인이어서, 놓친 지점은 올리지 않았어요.',
+	summaryEndedAfterPause: (hours) =>
+		`오래 멈춰 있어서 끝냈어요: ${hours}시간 동안 아무도 다시 재생하지 않았어요. 언제든 \`/her-watchparty start\`로 새로 시작할 수 있어요.`,
 	hoursMinutes: (hours, minutes) => (hours > 0 ? `${hours}시간 ${minutes}분` : `${minutes}분`),
 	eventDescription: '〈그녀〉(2013)를 함께 보며 이야기의 지점마다 질문을 나누는 시간이에요.',
 

@@ -15,6 +15,7 @@ import { watchPartyText } from './messages.js';
 import type { Party } from './store.js';
 import {
 	MINUTE_MS,
+	PAUSE_LIMIT_MS,
 	effectiveStartAt,
 	filmPositionMs,
 	nextTarget,
@@ -38,6 +39,7 @@ const t = (lang: Lang) => watchPartyText[lang];
 /** Cuts multi-line text to a Discord limit, keeping its line breaks (`truncate` flattens them). */
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const unix = (ms: number) => Math.floor(ms / 1000);
+const HOUR_MS = 60 * MINUTE_MS;
 
 /** Film position as `m:ss` (minutes may pass 60: it's the film's clock). */
 export function formatPosition(ms: number): string {
@@ -289,6 +291,7 @@ export function wrapUpPayload(
 			t(lang).summaryBeats(postedBeats, plan.beats.length),
 			party.endReason === 'ended-by-host' ? t(lang).summaryEndedByHost : undefined,
 			party.endReason === 'finished-while-away' ? t(lang).summaryEndedWhileAway : undefined,
+			party.endReason === 'paused-too-long' ? t(lang).summaryEndedAfterPause(PAUSE_LIMIT_MS / HOUR_MS) : undefined,
 		]
 			.filter(Boolean)
 			.join('\n');

@@ -1,12 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { end as endTimeline, nextDueAt, type CountdownStep, type Timeline, type TimelinePlan } from './timeline.js';
+import {
+	PAUSE_LIMIT_MS,
+	end as endTimeline,
+	nextDueAt,
+	type CountdownStep,
+	type Timeline,
+	type TimelinePlan,
+} from './timeline.js';
 
 export type PartyStatus = 'setup' | 'running' | 'ended';
 
 /** Why a party ended; kept for operators and for the summary. */
 export type EndReason =
-	'finished' | 'finished-while-away' | 'ended-by-host' | 'channel-gone' | 'forbidden' | 'failed' | 'setup-failed';
+	| 'finished'
+	| 'finished-while-away'
+	| 'paused-too-long'
+	| 'ended-by-host'
+	| 'channel-gone'
+	| 'forbidden'
+	| 'failed'
+	| 'setup-failed';
 
 export interface Party {
 	readonly id: number;
@@ -24,6 +38,7 @@ export interface Party {
 	readonly controlMessageId: string | null;
 	readonly countdownMessageId: string | null;
 	readonly eventId: string | null;
+	/** Transient failures in a row; once ended, the failed tries to post the wrap-up. */
 	readonly failures: number;
 	readonly timeline: Timeline;
 }
@@ -102,6 +117,17 @@ export class WatchPartyStore {
 				`SELECT * FROM watch_parties WHERE status = 'running' AND next_due_at <= ?
 				 AND guild_id IN (SELECT value FROM json_each(?)) ORDER BY next_due_at, id`,
 			),
+			// An ended party keeps a next_due_at only while its wrap-up waits for another try.
+			wrapUpRetries: db.prepare<[number, string], PartyRow>(
+				`SELECT * FROM watch_parties WHERE status = 'ended' AND next_due_at <= ?
+				 AND guild_id IN (SELECT value FROM json_each(?)) ORDER BY next_due_at, id`,
+			),
+			scheduleWrapUpRetry: db.prepare<[number, number, number]>(
+				`UPDATE watch_parties SET next_due_at = ?, failures = ? WHERE id = ? AND status = 'ended'`,
+			),
+			clearWrapUpRetry: db.prepare<[number]>(
+				`UPDATE watch_parties SET next_due_at = NULL WHERE id = ? AND status = 'ended'`,
+			),
 			staleSetups: db.prepare<[number], { id: number }>(
 				`SELECT id FROM watch_parties WHERE status = 'setup' AND created_at < ?`,
 			),
@@ -148,6 +174,11 @@ export class WatchPartyStore {
 				'SELECT user_id FROM watch_party_members WHERE party_id = ? ORDER BY joined_at, rowid',
 			),
 		};
+		// A party paused before pauses had a time limit has nothing due stored; it closes at the limit too.
+		db.prepare<[number]>(
+			`UPDATE watch_parties SET next_due_at = paused_at + ? WHERE status = 'running' AND next_due_at IS NULL
+			 AND paused_at IS NOT NULL`,
+		).run(PAUSE_LIMIT_MS);
 	}
 
 	/**
@@ -228,6 +259,22 @@ export class WatchPartyStore {
 	public due(now: number, guildIds: readonly string[]): Party[] {
 		if (guildIds.length === 0) return [];
 		return this.statements.due.all(now, JSON.stringify(guildIds)).map((row) => this.toParty(row));
+	}
+
+	/** Ended parties whose wrap-up failed for a passing reason and is due for another try, among `guildIds`. */
+	public wrapUpRetriesDue(now: number, guildIds: readonly string[]): Party[] {
+		if (guildIds.length === 0) return [];
+		return this.statements.wrapUpRetries.all(now, JSON.stringify(guildIds)).map((row) => this.toParty(row));
+	}
+
+	/** The ended party's wrap-up failed its `attempts`-th try; try again at `retryAt`. */
+	public scheduleWrapUpRetry(id: number, retryAt: number, attempts: number): void {
+		this.statements.scheduleWrapUpRetry.run(retryAt, attempts, id);
+	}
+
+	/** The wrap-up was posted, or will not be: no more tries. */
+	public clearWrapUpRetry(id: number): void {
+		this.statements.clearWrapUpRetry.run(id);
 	}
 
 	/** Setups interrupted by a crash must not hold their channel forever. */

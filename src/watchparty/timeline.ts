@@ -54,6 +54,12 @@ export const MIN_EVENT_MS = 10 * MINUTE_MS;
  * (the bot was offline, or out of the guild) is closed at once instead of replaying its missed beats.
  */
 export const STALE_AFTER_MS = 30 * MINUTE_MS;
+/**
+ * A party paused this long is ended: nobody is coming back to it, and it would hold its channel
+ * forever. Generous on purpose: a break mid-film (dinner, a walk) lasts an hour or two; after six
+ * hours the evening is over.
+ */
+export const PAUSE_LIMIT_MS = 6 * 60 * MINUTE_MS;
 
 export interface StartOptions {
 	readonly now: number;
@@ -169,11 +175,13 @@ export function wrapUpDue(timeline: Timeline, plan: TimelinePlan, now: number): 
 }
 
 /**
- * The earliest wall time at which something changes (a countdown step, a beat, the wrap-up), so the
- * engine only looks at a party when it has work; null while paused or after the end. May be <= now.
+ * The earliest wall time at which something changes (a countdown step, a beat, the wrap-up; while
+ * paused, the end of `PAUSE_LIMIT_MS`), so the engine only looks at a party when it has work; null
+ * after the end. May be <= now.
  */
 export function nextDueAt(timeline: Timeline, plan: TimelinePlan, now: number): number | null {
-	if (timeline.endedAt !== null || timeline.pausedAt !== null) return null;
+	if (timeline.endedAt !== null) return null;
+	if (timeline.pausedAt !== null) return timeline.pausedAt + PAUSE_LIMIT_MS;
 	const start = effectiveStartAt(timeline, now);
 	const candidates: number[] = [];
 	if (timeline.countdownShown !== 0) {
@@ -202,6 +210,15 @@ export function staleSince(timeline: Timeline, plan: TimelinePlan, now: number):
 	if (timeline.endedAt !== null || timeline.pausedAt !== null) return null;
 	const endsAt = filmEndsAt(timeline, plan, now);
 	return now - endsAt > STALE_AFTER_MS ? endsAt : null;
+}
+
+/**
+ * When the pause began, if the party has been paused for `PAUSE_LIMIT_MS` or longer at `now`: the host
+ * never came back, so the party ends (dated when the pause began). Null otherwise.
+ */
+export function pausedTooLongSince(timeline: Timeline, now: number): number | null {
+	if (timeline.endedAt !== null || timeline.pausedAt === null) return null;
+	return now - timeline.pausedAt >= PAUSE_LIMIT_MS ? timeline.pausedAt : null;
 }
 
 /** When the party's Scheduled Event starts and ends. */

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { encodeCustomId } from '../../src/custom-id.js';
 import { partyStore } from '../../src/watchparty/engine.js';
 import { WRAP_UP_KEY, beatKey, postNonce, type Party } from '../../src/watchparty/store.js';
-import { MINUTE_MS } from '../../src/watchparty/timeline.js';
+import { MINUTE_MS, PAUSE_LIMIT_MS } from '../../src/watchparty/timeline.js';
 import { TestClock as Clock } from '../support/context.js';
 import {
 	embedText,
@@ -246,6 +246,77 @@ describe('watch party', () => {
 		});
 		const again = await startParty(fake, herBot);
 		expect(again.party.id).not.toBe(party.id);
+		expectClean(fake);
+	});
+
+	test('Given the host pauses and never resumes, then six hours later the party closes with one wrap-up saying so, its buttons go, and a new one can start', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		const { party } = await startParty(fake, herBot, { in: 1 });
+		const [, controls] = fromBot(fake, party.threadId);
+		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS));
+		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+		const host = { guildId: guild.id, channelId: party.threadId, user: fake.users.en };
+		await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
+
+		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS + PAUSE_LIMIT_MS));
+		const wrapUp = await fake.fake.waitUntil(() =>
+			fromBot(fake, party.threadId).find((message) => message.embeds?.[0]?.title === 'After the film'),
+		);
+		expect(embedText(wrapUp.embeds[1])).toContain('Ran for 5 min');
+		expect(embedText(wrapUp.embeds[1])).toContain('Ended after a long pause: nobody resumed it for 6 hours.');
+		await fake.fake.waitUntil(() => fake.fake.message(controls!.id)?.components?.length === 0);
+		await fake.fake.waitUntil(() => fake.fake.scheduledEvents(guild.id)[0]?.status === 3);
+		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
+		const again = await startParty(fake, herBot);
+		expect(again.party.id).not.toBe(party.id);
+		expect(
+			fromBot(fake, party.threadId).filter((message) => message.embeds?.[0]?.title === 'After the film'),
+		).toHaveLength(1);
+		expectClean(fake);
+	});
+
+	test('Given Discord answers 500 to the wrap-up (past discord.js’s own retries), then the bot posts it on a later tick, once', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		const { party } = await startParty(fake, herBot);
+		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS));
+		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+
+		const threadPosts = `/channels/${party.threadId}/messages`;
+		const from = fake.fake.requests.length;
+		fake.fake.failNext({ method: 'POST', path: threadPosts, status: 500, count: 4 });
+		const ended = await use(fake, {
+			kind: 'command',
+			name: 'her-watchparty',
+			subcommand: 'end',
+			guildId: guild.id,
+			channelId: party.threadId,
+			user: fake.users.en,
+		});
+		expect(isEphemeral(ended.response.data)).toBe(true);
+		await herBot.waitForLog((record) => record.msg === 'could not post the watch-party wrap-up; will try again');
+		expect(fromBot(fake, party.threadId).filter((message) => message.embeds?.[0]?.title === 'After the film')).toEqual(
+			[],
+		);
+
+		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS + 10_000));
+		const wrapUp = await fake.fake.waitUntil(() =>
+			fromBot(fake, party.threadId).find((message) => message.embeds?.[0]?.title === 'After the film'),
+		);
+		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
+		expect(embedText(wrapUp.embeds[1])).toContain('Ended by the host.');
+		const tries = fake.fake.requests
+			.slice(from)
+			.filter((request) => request.method === 'POST' && request.path === threadPosts);
+		expect(tries.map((request) => request.status)).toEqual([500, 500, 500, 500, 200]);
+		expect(
+			fromBot(fake, party.threadId).filter((message) => message.embeds?.[0]?.title === 'After the film'),
+		).toHaveLength(1);
 		expectClean(fake);
 	});
 
