@@ -119,4 +119,12 @@ export const MIGRATIONS: readonly Migration[] = [
 			);
 		`,
 	},
+	{
+		version: 4,
+		name: 'index for wrap-ups waiting to be retried',
+		sql: `
+			CREATE INDEX watch_parties_wrap_up_retry ON watch_parties (next_due_at)
+				WHERE status = 'ended' AND next_due_at IS NOT NULL;
+		`,
+	},
 ];
