@@ -44,6 +44,7 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 			apiUrl: apiUrl!,
 			databasePath,
 			logLevel: 'silent',
+			autoShard: true,
 		};
 		const bot = await startBot({
 			config,

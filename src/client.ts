@@ -47,6 +47,7 @@ export function createClient(config: Config): Client {
 	return new Client({
 		intents: [GatewayIntentBits.Guilds],
 		rest: { api: config.apiUrl },
+		...(config.autoShard ? { shards: 'auto' as const } : {}),
 		allowedMentions: { parse: [], repliedUser: false },
 		makeCache: makeCache(),
 	});

@@ -27,6 +27,11 @@ export interface Config {
 	readonly apiUrl: string;
 	readonly databasePath: string;
 	readonly logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+	/**
+	 * Let discord.js open as many gateway shards as Discord recommends (needed past 2,500 servers), unless
+	 * a discord.js ShardingManager started this process and assigned its shards (it sets `SHARDS`).
+	 */
+	readonly autoShard: boolean;
 }
 
 export class ConfigError extends Error {
@@ -56,5 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 		apiUrl: parsed.DISCORD_API_URL.replace(/\/+$/, ''),
 		databasePath: parsed.DATABASE_PATH,
 		logLevel: parsed.LOG_LEVEL,
+		autoShard: env.SHARDS === undefined,
 	});
 }

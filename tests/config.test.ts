@@ -13,6 +13,7 @@ describe('loadConfig', () => {
 			apiUrl: 'https://discord.com/api',
 			databasePath: 'var/her-film-club.sqlite',
 			logLevel: 'info',
+			autoShard: true,
 		});
 		expect(Object.isFrozen(config)).toBe(true);
 	});
@@ -47,6 +48,10 @@ describe('loadConfig', () => {
 		expect(loadConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_URL: 'http://127.0.0.1:8080/api/' }).apiUrl).toBe(
 			'http://127.0.0.1:8080/api',
 		);
+	});
+
+	test('Given a discord.js ShardingManager started the process, then its shard assignment is kept', () => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARDS: '[0]', SHARD_COUNT: '2' }).autoShard).toBe(false);
 	});
 
 	test('Given a dry run that needs no token, then a missing token is fine', () => {

@@ -130,6 +130,7 @@ export async function startClub(options: FakeDiscordOptions = {}): Promise<Club>
 		guildId: undefined,
 		apiUrl: fake.api,
 		logLevel: 'debug' as const,
+		autoShard: true,
 	};
 	await deployCommands({ ...config, databasePath: ':memory:' }, 'global', COMMANDS);
 	return { fake, guilds, users, config };

@@ -43,6 +43,7 @@ export const testConfig: Config = Object.freeze({
 	apiUrl: 'http://127.0.0.1:1/api',
 	databasePath: ':memory:',
 	logLevel: 'silent',
+	autoShard: true,
 });
 
 /** A BotContext on an in-memory database with the real schema and dataset, a movable clock and seeded random. */
