@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ShardingManager } from 'discord.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ReflectionStore } from '../../src/reflection/store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { startFakeDiscord, type FakeDiscord } from '../fake-discord/index.js';
+import { ROOT, TOKEN, tempDatabase } from './harness.js';
+
+const GUILDS = 6;
+
+/** A zone and its HH:MM for `now`, away from local midnight, so a schedule saved for it is due today, at once. */
+function dueNow(now: Date): { time: string; timeZone: string } {
+	const local = (timeZone: string) =>
+		new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+	const seoul = local('Asia/Seoul');
+	const timeZone = seoul.startsWith('23') || seoul.startsWith('00') ? 'Europe/London' : 'Asia/Seoul';
+	return { time: local(timeZone), timeZone };
+}
+
+let fake: FakeDiscord | undefined;
+let manager: ShardingManager | undefined;
+afterAll(async () => {
+	for (const shard of manager?.shards.values() ?? []) shard.kill();
+	await fake?.close();
+});
+
+describe('two processes under a discord.js ShardingManager, sharing one database', () => {
+	test('Given daily prompts due in servers on both shards, then each server is served by one shard and gets exactly one post', async () => {
+		fake = await startFakeDiscord();
+		const guilds = Array.from({ length: GUILDS }, (_, i) => fake!.addGuild({ name: `club ${i}` }));
+
+		// Every server's daily prompt is due right now (the bot was, say, down at the time).
+		const databasePath = tempDatabase();
+		const db = openDatabase(databasePath);
+		const store = new ReflectionStore(db);
+		const now = new Date();
+		for (const guild of guilds) {
+			const input = { guildId: guild.id, channelId: fake.general(guild.id), ...dueNow(now) };
+			store.save({ ...input, roleId: null, thread: false, updatedBy: '400000000000000001' }, now);
+		}
+		db.prepare('UPDATE reflection_schedules SET next_due_at = ?').run(now.getTime() - 1_000);
+		db.close();
+
+		// The manager passes its own environment on to each process, as an operator's would.
+		Object.assign(process.env, { DISCORD_API_URL: fake.api, DATABASE_PATH: databasePath, LOG_LEVEL: 'warn' });
+		manager = new ShardingManager(join(ROOT, 'src/index.ts'), {
+			token: TOKEN,
+			totalShards: 2,
+			mode: 'process',
+			execArgv: ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href],
+		});
+		await manager.spawn({ timeout: 30_000 });
+
+		const perShard = (await manager.fetchClientValues('guilds.cache.size')) as number[];
+		expect(perShard).toHaveLength(2);
+		expect(perShard.every((count) => count > 0)).toBe(true);
+		expect(perShard.reduce((sum, count) => sum + count, 0)).toBe(GUILDS);
+
+		const posts = () => guilds.map((guild) => fake!.messages(fake!.general(guild.id)).length);
+		await fake.waitUntil(() => (posts().every((count) => count >= 1) ? true : undefined), { timeoutMs: 20_000 });
+		expect(posts()).toEqual(Array.from({ length: GUILDS }, () => 1));
+		expect(fake.violations).toEqual([]);
+		expect(fake.unexpected).toEqual([]);
+	});
+});
