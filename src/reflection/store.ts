@@ -49,15 +49,11 @@ export type ClaimResult =
 	/** There is no prompt to post. */
 	| { readonly kind: 'empty' };
 
-export interface ScheduleInput {
-	readonly guildId: string;
-	readonly channelId: string;
-	readonly time: string;
-	readonly timeZone: string;
-	readonly roleId: string | null;
-	readonly thread: boolean;
-	readonly updatedBy: string;
-}
+/** What an admin sets with `/her-reflection schedule`; the rest of a schedule is derived or kept by the bot. */
+export type ScheduleInput = Pick<
+	ReflectionSchedule,
+	'guildId' | 'channelId' | 'time' | 'timeZone' | 'roleId' | 'thread' | 'updatedBy'
+>;
 
 export interface ClaimInput {
 	readonly guildId: string;
