@@ -34,7 +34,7 @@ export interface ReflectionJobOptions {
 }
 
 export const DEFAULT_REFLECTION_JOB: ReflectionJobOptions = {
-	intervalMs: 15_000,
+	intervalMs: 5_000,
 	leaseMs: 90_000,
 	maxAttempts: 5,
 	concurrency: 10,

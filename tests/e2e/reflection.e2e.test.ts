@@ -1,7 +1,7 @@
 /**
  * The daily reflection end to end: the real bot against the fake Discord. Time for the bot is a clock the
  * test moves; at each moment the scenario runs the reflection job's tick (`runDueReflections`, the same
- * function the bot's job runs every 15 s) instead of waiting for the timer. The restart scenarios rely
+ * function the bot's job runs every 5 s) instead of waiting for the timer. The restart scenarios rely
  * on the job's own first tick, which runs as soon as the bot is ready.
  */
 import type { Client } from 'discord.js';
