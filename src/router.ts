@@ -41,11 +41,10 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 	}
 
 	return async function route(interaction: Interaction): Promise<void> {
-		const context = describe(interaction);
 		try {
 			await dispatch(interaction);
 		} catch (error) {
-			await report(interaction, error, ctx, context);
+			await report(interaction, error, ctx);
 		}
 	};
 }
@@ -65,12 +64,8 @@ function describe(interaction: Interaction) {
 	};
 }
 
-async function report(
-	interaction: Interaction,
-	error: unknown,
-	ctx: BotContext,
-	context: ReturnType<typeof describe>,
-): Promise<void> {
+async function report(interaction: Interaction, error: unknown, ctx: BotContext): Promise<void> {
+	const context = describe(interaction);
 	const lang = langOf(interaction.locale);
 	if (error instanceof UserError) {
 		ctx.logger.debug({ ...context, reason: error.message }, 'user error');
