@@ -4,7 +4,7 @@ import type { BotContext } from './context.js';
 import { decodeCustomId } from './custom-id.js';
 import { UserError, isGone } from './errors.js';
 import { common } from './i18n/common.js';
-import { langOf } from './i18n/index.js';
+import { langOf, localize } from './i18n/index.js';
 
 /**
  * The one `interactionCreate` handler: finds the command an interaction belongs to and runs it inside
@@ -16,13 +16,13 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 
 	async function dispatch(interaction: Interaction): Promise<void> {
 		if (!interaction.inCachedGuild()) {
-			if (interaction.isRepliable()) throw new UserError({ ko: common.ko.guildOnly, en: common.en.guildOnly });
+			if (interaction.isRepliable()) throw new UserError(localize(common, (m) => m.guildOnly));
 			if (interaction.isAutocomplete()) await interaction.respond([]);
 			return;
 		}
 		if (interaction.isChatInputCommand()) {
 			const command = byName.get(interaction.commandName);
-			if (!command) throw new UserError({ ko: common.ko.unknownCommand, en: common.en.unknownCommand });
+			if (!command) throw new UserError(localize(common, (m) => m.unknownCommand));
 			await command.execute(interaction, ctx);
 		} else if (interaction.isAutocomplete()) {
 			const command = byName.get(interaction.commandName);
@@ -50,7 +50,7 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 }
 
 export function expired(): UserError {
-	return new UserError({ ko: common.ko.expiredButton, en: common.en.expiredButton });
+	return new UserError(localize(common, (m) => m.expiredButton));
 }
 
 function describe(interaction: Interaction) {
