@@ -13,7 +13,7 @@ import type { BotContext } from '../src/context.js';
 import { UserError } from '../src/errors.js';
 import { common } from '../src/i18n/common.js';
 import { langOf, localize, type Lang } from '../src/i18n/index.js';
-import { missing, missingPermissionsError } from '../src/permissions.js';
+import { assertManageGuild, missing, missingPermissionsError } from '../src/permissions.js';
 import { REFLECTION_POOL, neededPermissions } from '../src/reflection/job.js';
 import { reflectionText } from '../src/reflection/messages.js';
 import { reflectionEmbed } from '../src/reflection/render.js';
@@ -100,12 +100,6 @@ const data = {
 
 type Interaction = ChatInputCommandInteraction<'cached'>;
 
-function assertManageGuild(interaction: Interaction): void {
-	if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-		throw new UserError(localize(common, (m) => m.needsManageGuild));
-	}
-}
-
 const timestamp = (date: Date) => {
 	const seconds = Math.floor(date.getTime() / 1000);
 	return `<t:${seconds}:F> (<t:${seconds}:R>)`;
@@ -122,7 +116,7 @@ async function postNow(interaction: Interaction, ctx: BotContext): Promise<void>
 }
 
 async function schedule(interaction: Interaction, ctx: BotContext): Promise<void> {
-	assertManageGuild(interaction);
+	assertManageGuild(interaction.memberPermissions);
 	const { guild } = interaction;
 	const picked = interaction.options.getChannel('channel', true);
 	const channel = guild.channels.cache.get(picked.id);
@@ -181,7 +175,7 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 }
 
 async function stop(interaction: Interaction, ctx: BotContext): Promise<void> {
-	assertManageGuild(interaction);
+	assertManageGuild(interaction.memberPermissions);
 	const removed = new ReflectionStore(ctx.db).remove(interaction.guildId);
 	const t = reflectionText[langOf(interaction.locale)];
 	if (removed)

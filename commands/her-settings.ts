@@ -8,8 +8,8 @@ import {
 } from 'discord.js';
 import type { Command } from '../src/command.js';
 import { UserError } from '../src/errors.js';
-import { common } from '../src/i18n/common.js';
 import { contentText } from '../src/i18n/content.js';
+import { assertManageGuild } from '../src/permissions.js';
 import { langOf, localize, SERVER_LANGUAGES, type ServerLanguage } from '../src/i18n/index.js';
 
 const data = {
@@ -47,10 +47,7 @@ export default {
 	data,
 
 	async execute(interaction, ctx) {
-		// default_member_permissions can be overridden per server, so the permission is checked here too.
-		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-			throw new UserError(localize(common, (m) => m.needsManageGuild));
-		}
+		assertManageGuild(interaction.memberPermissions);
 		const language = interaction.options.getString('language', true);
 		if (!SERVER_LANGUAGES.includes(language as ServerLanguage)) {
 			throw new UserError(localize(contentText, (m) => m.unknownLanguage));

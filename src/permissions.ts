@@ -1,7 +1,7 @@
 import { PermissionFlagsBits, PermissionsBitField, type PermissionsString } from 'discord.js';
 import { UserError } from './errors.js';
 import { common } from './i18n/common.js';
-import type { Lang } from './i18n/index.js';
+import { localize, type Lang } from './i18n/index.js';
 
 /** Exactly what the bot asks for in its invite URL. */
 export const BOT_PERMISSIONS = new PermissionsBitField([
@@ -45,4 +45,13 @@ export function assertBotCan(
 ): void {
 	const lacking = missing(granted, needed);
 	if (lacking.length > 0) throw missingPermissionsError(lacking, channel);
+}
+
+/**
+ * Server-wide settings need Manage Server. `default_member_permissions` hides a command by default, but a
+ * server can override it, so the handler checks the member again.
+ */
+export function assertManageGuild(memberPermissions: Readonly<PermissionsBitField>): void {
+	if (!memberPermissions.has(PermissionFlagsBits.ManageGuild))
+		throw new UserError(localize(common, (m) => m.needsManageGuild));
 }
