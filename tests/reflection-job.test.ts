@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod, SnowflakeUtil } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import herReflection from '../commands/her-reflection.js';
 import { COMMANDS } from '../commands/index.js';
@@ -81,7 +81,9 @@ function botProcess(
 		const body = request.body as { nonce?: string; enforce_nonce?: boolean } | undefined;
 		if (request.method === RequestMethod.Get && POSTS.test(request.fullRoute)) {
 			if (options.readHistory === false) throw apiError(RESTJSONErrorCodes.MissingAccess, 403);
-			return [...memory.messages].reverse();
+			// As Discord does: only messages newer than `after`, newest first.
+			const after = BigInt(request.query?.get('after') ?? '0');
+			return memory.messages.filter((message) => BigInt((message as { id: string }).id) > after).reverse();
 		}
 		if (request.method !== RequestMethod.Post || !POSTS.test(request.fullRoute)) return answer(request);
 		attempts.push({ route: request.fullRoute, body });
@@ -89,7 +91,13 @@ function botProcess(
 		const failure = failures.shift();
 		if (failure && !failure.afterDiscordGotIt) throw failure.error;
 		const remembered = memory.byNonce.get(body.nonce);
-		const created = remembered ?? (await answer(request));
+		// The message id carries the time Discord took it, on this process's clock, as a real snowflake does.
+		const created =
+			remembered ??
+			({
+				...((await answer(request)) as object),
+				id: SnowflakeUtil.generate({ timestamp: ctx.now().getTime() }).toString(),
+			});
 		memory.byNonce.set(body.nonce, created);
 		if (!remembered) memory.messages.push(created);
 		if (failure) throw failure.error;

@@ -181,7 +181,7 @@ async function send(
 	// A deleted role is simply not mentioned; the prompt still goes out.
 	const roleId = schedule.roleId && guild.roles.cache.has(schedule.roleId) ? schedule.roleId : null;
 	const message =
-		(retry ? await findEarlierPost(channel, post) : undefined) ??
+		(retry ? await findEarlierPost(channel, post, schedule.nextDueAt) : undefined) ??
 		(await channel.send({
 			...reflectionPost(ctx.dataset, reflection, langs, roleId),
 			// The same nonce on every attempt: if an earlier attempt did reach Discord, it returns that message.
@@ -196,10 +196,11 @@ async function send(
 
 /**
  * Discord remembers a nonce for a few minutes only, so a retry after a longer crash first looks for the
- * earlier attempt's message itself: the bot's own post since the claim, whose footer names the prompt.
+ * earlier attempt's message itself: the bot's own post since the day fell due, whose footer names the prompt.
+ * (Not since the claim: a retry re-claims, and the lost attempt was sent before that.)
  */
-async function findEarlierPost(channel: PostChannel, post: ReflectionPost): Promise<Message | undefined> {
-	const after = SnowflakeUtil.generate({ timestamp: post.claimedAt.getTime() - 60_000 }).toString();
+async function findEarlierPost(channel: PostChannel, post: ReflectionPost, dueAt: Date): Promise<Message | undefined> {
+	const after = SnowflakeUtil.generate({ timestamp: dueAt.getTime() - 60_000 }).toString();
 	try {
 		const recent = await channel.messages.fetch({ after, limit: 50, cache: false });
 		return recent.find(

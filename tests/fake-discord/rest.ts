@@ -644,9 +644,11 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			if (!canView(ch)) return missingAccess();
 			if (!has(ch, P.ReadMessageHistory)) return ok([]);
 			const limit = Math.min(100, Number(ctx.query.limit ?? 50));
+			// `after`: only messages newer than that snowflake, as Discord filters them.
+			const after = BigInt(ctx.query.after ?? '0');
 			const list = f
 				.messages(ch.id)
-				.filter((m) => !((m.flags as number) & EPHEMERAL))
+				.filter((m) => !((m.flags as number) & EPHEMERAL) && BigInt(m.id as string) > after)
 				.reverse();
 			return ok(list.slice(0, limit));
 		}),
