@@ -11,7 +11,8 @@ import { UserError } from '../src/errors.js';
 import { contentText } from '../src/i18n/content.js';
 import { langOf, localize } from '../src/i18n/index.js';
 import { assertBotCan } from '../src/permissions.js';
-import { questionEmbed, threadName } from '../src/render/items.js';
+import { isHiddenQuestion, questionEmbed, threadName } from '../src/render/items.js';
+import { canOpenThreads } from '../src/channels.js';
 
 const data = {
 	name: 'her-question',
@@ -51,6 +52,7 @@ export default {
 		const phase = interaction.options.getString('phase');
 		const withThread = interaction.options.getBoolean('thread') ?? false;
 		if (withThread) {
+			if (!canOpenThreads(interaction.channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
 			assertBotCan(
 				interaction.appPermissions,
 				['CreatePublicThreads', 'SendMessagesInThreads'],
@@ -79,9 +81,8 @@ export default {
 		const message = (await interaction.reply({ embeds, withResponse: true })).resource?.message;
 		if (!message) return;
 		// The name is public and cannot hide spoilers, so after-watching questions get a neutral name.
-		const hidden = question.spoiler || question.phase === 'after';
 		const lang = langs[0] ?? 'en';
-		const name = hidden ? contentText[lang].spoilerThreadName : question.text[lang];
+		const name = isHiddenQuestion(question) ? contentText[lang].spoilerThreadName : question.text[lang];
 		try {
 			await message.startThread({ name: threadName('💬 ', name), autoArchiveDuration: 1440 });
 		} catch (error) {

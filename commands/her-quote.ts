@@ -16,8 +16,9 @@ import type { Quote } from '../src/dataset/schema.js';
 import { UserError } from '../src/errors.js';
 import { langOf, localize, type Lang } from '../src/i18n/index.js';
 import { assertBotCan } from '../src/permissions.js';
-import { truncate } from '../src/render/common.js';
-import { button, buttonRow, questionEmbed, quoteEmbed, threadName } from '../src/render/items.js';
+import { label, truncate } from '../src/render/common.js';
+import { canOpenThreads } from '../src/channels.js';
+import { button, buttonRow, isHiddenQuestion, questionEmbed, quoteEmbed, threadName } from '../src/render/items.js';
 import { renderText } from '../src/render/messages.js';
 import { expired } from '../src/router.js';
 import { contentText } from '../src/i18n/content.js';
@@ -50,18 +51,17 @@ const data = {
 	],
 } satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
-function quoteButtons(quote: Quote, theme: string, langs: readonly Lang[]) {
-	const text = (pick: (lang: Lang) => string) => langs.map(pick).join(' · ');
-	return buttonRow(
-		button(
-			encodeCustomId(NAME, 'another', theme),
-			text((lang) => renderText[lang].anotherButton),
-		),
-		button(
-			encodeCustomId(NAME, 'discuss', quote.id),
-			text((lang) => renderText[lang].discussButton),
-		),
+/** Another, and Discuss where a thread can be opened on the message. Public, so in the server's languages. */
+function quoteButtons(quote: Quote, theme: string, langs: readonly Lang[], discussable: boolean) {
+	const another = button(
+		encodeCustomId(NAME, 'another', theme),
+		label(langs, (lang) => renderText[lang].anotherButton),
 	);
+	const discuss = button(
+		encodeCustomId(NAME, 'discuss', quote.id),
+		label(langs, (lang) => renderText[lang].discussButton),
+	);
+	return buttonRow(...(discussable ? [another, discuss] : [another]));
 }
 
 /** The next quote for this channel: no repeat until every quote in the pool (per theme) was shown. */
@@ -104,6 +104,7 @@ function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
 }
 
 async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, ctx: BotContext): Promise<void> {
+	if (!canOpenThreads(interaction.channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
 	assertBotCan(
 		interaction.appPermissions,
 		// The question goes into the thread as an embed, which Discord drops without Embed Links.
@@ -121,9 +122,11 @@ async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, c
 	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const langs = ctx.settings.publicLangs(interaction.guild);
 	const question = relatedQuestion(ctx, quote, interaction.channelId);
+	const lang0 = langs[0] ?? 'en';
 	try {
 		const thread = await interaction.message.startThread({
-			name: threadName('💬 ', question.text[langs[0] ?? 'en']),
+			// A thread name is public and can't hide a spoiler, so a spoiler question gets a neutral one.
+			name: threadName('💬 ', isHiddenQuestion(question) ? contentText[lang0].spoilerThreadName : question.text[lang0]),
 			autoArchiveDuration: 1440,
 		});
 		await thread.send({ embeds: [questionEmbed(ctx.dataset, question, langs)] });
@@ -149,7 +152,7 @@ export default {
 		const langs = ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-			components: [quoteButtons(quote, theme, langs)],
+			components: [quoteButtons(quote, theme, langs, canOpenThreads(interaction.channel))],
 		});
 	},
 
@@ -165,8 +168,8 @@ export default {
 		);
 		await interaction.respond(
 			matches.slice(0, 25).map((quote) => ({
-				// Spoiler quotes are marked so a name in the list doesn't give the ending away unasked.
-				name: truncate(`${quote.spoiler ? '⚠ ' : ''}${quote.text[lang]}`, 100),
+				// A spoiler quote is listed by a neutral name, so browsing the list doesn't give the ending away.
+				name: truncate(quote.spoiler ? contentText[lang].spoilerQuote(quote.id) : quote.text[lang], 100),
 				value: quote.id,
 			})),
 		);
@@ -179,7 +182,7 @@ export default {
 			const langs = ctx.settings.publicLangs(interaction.guild);
 			await interaction.reply({
 				embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-				components: [quoteButtons(quote, arg, langs)],
+				components: [quoteButtons(quote, arg, langs, canOpenThreads(interaction.channel))],
 			});
 			return;
 		}

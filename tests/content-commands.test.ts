@@ -9,7 +9,7 @@ import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
 import { createRouter } from '../src/router.js';
 import { createTestContext } from './support/context.js';
-import { GUILD_ID, TestDiscord } from './support/discord.js';
+import { GUILD_ID, TestDiscord, THREAD_ID } from './support/discord.js';
 
 const HANGUL = /[\uac00-\ud7a3]/;
 
@@ -134,6 +134,38 @@ describe('/her-quote', () => {
 		expect(edit.body.content).toMatch(/스레드를 열었어요: <#\d+>/);
 	});
 
+	test('Given a spoiler quote, then Discuss names its public thread without giving the ending away', async () => {
+		const { ctx, discord, route } = setup({ language: 'en' });
+		for (const quote of ctx.dataset.quotes.filter((item) => item.spoiler)) {
+			await route(discord.chatInput(herQuote, { id: quote.id }));
+			const discussId = reply(discord).components[0].components[1].custom_id;
+			await route(discord.button(discussId));
+			const name: string = discord.sent(/\/messages\/\d+\/threads$/, 'POST').at(-1)!.body.name;
+			const posted = discord.sent(/\/channels\/\d+\/messages$/, 'POST').at(-1)!;
+			const questionId = posted.body.embeds[0].footer.text.split(' · ').at(-1);
+			const question = ctx.dataset.questions.find((item) => item.id === questionId)!;
+			if (question.spoiler || question.phase === 'after')
+				expect(name).toBe('💬 After watching: a question with spoilers');
+			else expect(name).toContain(question.text.en.slice(0, 20));
+		}
+	});
+
+	test('Given a quote asked for inside a thread, then it has no Discuss button, and an old one says threads can’t open there', async () => {
+		const { discord, route } = setup({ language: 'en' });
+		await route(discord.chatInput(herQuote, {}, { channelId: THREAD_ID }));
+		const buttons = reply(discord).components[0].components.map((b: { label: string }) => b.label);
+		expect(buttons).toEqual(['Another']);
+
+		await route(
+			discord.button(encodeCustomId('her-quote', 'discuss', 'quote-all-real'), { channelId: THREAD_ID, locale: 'ko' }),
+		);
+		expect(reply(discord)).toMatchObject({
+			content: expect.stringContaining('스레드를 열 수 없어요'),
+			flags: MessageFlags.Ephemeral,
+		});
+		expect(discord.sent('/threads')).toHaveLength(0);
+	});
+
 	test('Given the bot may not create threads here, then Discuss names the missing permission', async () => {
 		const { discord, route } = setup();
 		await route(discord.chatInput(herQuote));
@@ -196,6 +228,16 @@ describe('/her-question', () => {
 		await route(discord.chatInput(herQuestion, { phase: 'after', thread: true }));
 		const [thread] = discord.sent(/\/threads$/, 'POST');
 		expect(thread?.body.name).toBe('💬 After watching: a question with spoilers');
+	});
+
+	test('Given thread:true inside a thread, then nothing is posted and the caller is told threads can’t open there', async () => {
+		const { discord, route } = setup();
+		await route(discord.chatInput(herQuestion, { thread: true }, { channelId: THREAD_ID }));
+		expect(reply(discord)).toMatchObject({
+			content: expect.stringContaining('Threads can’t be opened here'),
+			flags: MessageFlags.Ephemeral,
+		});
+		expect(reply(discord).embeds).toBeUndefined();
 	});
 
 	test('Given thread:true where the bot cannot create threads, then nothing is posted and the caller is told why', async () => {

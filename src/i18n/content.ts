@@ -12,6 +12,9 @@ const en = {
 	languageNames: { ko: 'Korean', en: 'English', both: 'Korean and English' },
 	unknownLanguage: 'Choose one of the listed languages: Korean, English, or both.',
 	spoilerThreadName: 'After watching: a question with spoilers',
+	spoilerQuote: (id: string) => `⚠ Spoiler, about the ending · ${id}`,
+	threadsNotHere:
+		'Threads can’t be opened here (inside a thread, a forum post or a voice channel’s chat). Try it in a text channel.',
 	threadFailed:
 		'The question is posted, but I could not open a thread on it. Check that I may create public threads here.',
 	aboutTitle: 'Her Film Club',
@@ -45,6 +48,8 @@ const ko: typeof en = {
 	languageNames: { ko: '한국어', en: '영어', both: '한국어와 영어' },
 	unknownLanguage: '목록의 언어 중 하나를 골라 주세요: 한국어, 영어, 또는 둘 다.',
 	spoilerThreadName: '본 후에: 스포일러가 있는 질문',
+	spoilerQuote: (id) => `⚠ 스포일러, 결말에 관한 구절 · ${id}`,
+	threadsNotHere: '여기서는 스레드를 열 수 없어요 (스레드, 포럼 게시물, 음성 채널 채팅 안). 텍스트 채널에서 해 보세요.',
 	threadFailed: '질문은 올렸지만 스레드를 열지 못했어요. 이 채널에서 봇이 공개 스레드를 만들 수 있는지 확인해 주세요.',
 	aboutTitle: 'Her Film Club',
 	aboutIntro:

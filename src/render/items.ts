@@ -51,9 +51,14 @@ export function quoteEmbed(dataset: Dataset, quote: Quote, langs: readonly Lang[
 	};
 }
 
-/** A discussion question; after-watching and spoiler questions are hidden behind spoiler tags. */
+/** After-watching and spoiler questions are hidden behind spoiler tags, and never name a thread. */
+export function isHiddenQuestion(question: Question): boolean {
+	return question.spoiler || question.phase === 'after';
+}
+
+/** A discussion question, hidden behind spoiler tags where `isHiddenQuestion`. */
 export function questionEmbed(dataset: Dataset, question: Question, langs: readonly Lang[]): APIEmbed {
-	const hidden = question.spoiler || question.phase === 'after';
+	const hidden = isHiddenQuestion(question);
 	const origin = (lang: Lang) =>
 		`${question.origin === 'verbatim' ? t(lang).askedByReview : t(lang).inspiredBy}: ${sourceLine(dataset, question.source, lang)}`;
 	return {

@@ -31,6 +31,8 @@ export const BOT_ID = '100000000000000001';
 export const GUILD_ID = '200000000000000001';
 export const CHANNEL_ID = '300000000000000001';
 export const OTHER_CHANNEL_ID = '300000000000000002';
+/** A public thread in #general, e.g. a watch party's. */
+export const THREAD_ID = '300000000000000003';
 export const USER_ID = '400000000000000001';
 export const BOT_ROLE_ID = '500000000000000001';
 /** A member role the server could ask the daily reflection to mention. */
@@ -208,7 +210,12 @@ export class TestDiscord {
 			type,
 			data,
 			guild_id: GUILD_ID,
-			channel: { id: channelId, type: ChannelType.GuildText, guild_id: GUILD_ID, name: 'general' },
+			channel: {
+				id: channelId,
+				type: this.client.channels.cache.get(channelId)?.type ?? ChannelType.GuildText,
+				guild_id: GUILD_ID,
+				name: 'general',
+			},
 			channel_id: channelId,
 			member: {
 				user: {
@@ -316,6 +323,22 @@ export class TestDiscord {
 			preferred_locale: options.preferredLocale ?? 'en-US',
 			roles: [everyone, botRole],
 			channels: [channel(CHANNEL_ID, 'general'), channel(OTHER_CHANNEL_ID, 'her-club')],
+			threads: [
+				{
+					id: THREAD_ID,
+					name: 'Her watch party',
+					type: ChannelType.PublicThread,
+					guild_id: GUILD_ID,
+					parent_id: CHANNEL_ID,
+					owner_id: BOT_ID,
+					thread_metadata: {
+						archived: false,
+						auto_archive_duration: 1440,
+						locked: false,
+						archive_timestamp: new Date(0).toISOString(),
+					},
+				},
+			],
 			members: [
 				{
 					user: {
