@@ -9,6 +9,7 @@ import { contentText } from '../src/i18n/content.js';
 import { langOf } from '../src/i18n/index.js';
 import { EMBED_COLOR } from '../src/render/common.js';
 import { filmCardEmbed } from '../src/render/film.js';
+import { renderText } from '../src/render/messages.js';
 
 const data = {
 	name: 'her-about',
@@ -30,7 +31,7 @@ export default {
 			.map((source) =>
 				t.sourceCredit(
 					lang === 'ko' ? source.title : source.titleEn,
-					source.author ?? t.unnamedAuthor,
+					source.author ?? renderText[lang].unnamedAuthor,
 					source.published,
 				),
 			)

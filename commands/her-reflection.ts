@@ -28,7 +28,7 @@ const POST_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement
 const data = {
 	name: 'her-reflection',
 	description: 'A daily reflection prompt about Her for this server',
-	description_localizations: { ko: '〈그녀〉를 곱씹는 서버의 매일 질문' },
+	description_localizations: { ko: '〈그녀〉를 곱씹는 서버의 매일 성찰 질문' },
 	contexts: [InteractionContextType.Guild],
 	integration_types: [ApplicationIntegrationType.GuildInstall],
 	options: [
@@ -36,13 +36,13 @@ const data = {
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'now',
 			description: 'Post one reflection prompt here, now',
-			description_localizations: { ko: '지금 여기에 질문을 하나 올려요' },
+			description_localizations: { ko: '지금 여기에 성찰 질문을 하나 올려요' },
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'schedule',
 			description: 'Post one prompt every day at a set local time (Manage Server)',
-			description_localizations: { ko: '매일 정한 시각에 질문을 하나씩 올려요 (서버 관리하기 권한)' },
+			description_localizations: { ko: '매일 정한 시각에 성찰 질문을 하나씩 올려요 (서버 관리하기 권한)' },
 			options: [
 				{
 					type: ApplicationCommandOptionType.Channel,
@@ -87,13 +87,13 @@ const data = {
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'stop',
 			description: 'Stop the daily prompt (Manage Server)',
-			description_localizations: { ko: '매일 질문을 멈춰요 (서버 관리하기 권한)' },
+			description_localizations: { ko: '매일 성찰 질문을 멈춰요 (서버 관리하기 권한)' },
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'status',
 			description: 'Show when and where the daily prompt is posted',
-			description_localizations: { ko: '매일 질문이 언제 어디에 올라오는지 보여 줘요' },
+			description_localizations: { ko: '매일 성찰 질문이 언제 어디에 올라오는지 보여 줘요' },
 		},
 	],
 } satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -68,7 +68,7 @@ describe('/her-reflection now', () => {
 		const message = reply(discord);
 		expect(message.flags ?? 0).not.toBe(MessageFlags.Ephemeral);
 		const embed = message.embeds[0];
-		expect(embed.title).toBe('오늘의 질문 · Today’s reflection');
+		expect(embed.title).toBe('오늘의 성찰 질문 · Today’s reflection');
 		const reflection = ctx.dataset.reflections.find((item) => embed.footer.text.endsWith(item.id))!;
 		expect(embed.description.indexOf(reflection.text.ko.slice(0, 8))).toBeLessThan(
 			embed.description.indexOf(reflection.text.en.slice(0, 8)),
@@ -316,7 +316,7 @@ describe('/her-reflection status and stop', () => {
 		store.pause(GUILD_ID, 'missing-permissions', 'SendMessages,EmbedLinks', ctx.now());
 		await route(discord.chatInput(herReflection, { subcommand: 'status' }, { locale: 'ko' }));
 		const content: string = reply(discord).content;
-		expect(content).toContain('일시 중지됨');
+		expect(content).toContain('일시정지됨');
 		expect(content).toContain('**메시지 보내기, 링크 첨부**');
 		expect(content).not.toContain('다음 질문:');
 	});

@@ -92,12 +92,10 @@ function botProcess(
 		if (failure && !failure.afterDiscordGotIt) throw failure.error;
 		const remembered = memory.byNonce.get(body.nonce);
 		// The message id carries the time Discord took it, on this process's clock, as a real snowflake does.
-		const created =
-			remembered ??
-			({
-				...((await answer(request)) as object),
-				id: SnowflakeUtil.generate({ timestamp: ctx.now().getTime() }).toString(),
-			});
+		const created = remembered ?? {
+			...((await answer(request)) as object),
+			id: SnowflakeUtil.generate({ timestamp: ctx.now().getTime() }).toString(),
+		};
 		memory.byNonce.set(body.nonce, created);
 		if (!remembered) memory.messages.push(created);
 		if (failure) throw failure.error;

@@ -35,7 +35,6 @@ const en = {
 		`Every quote, question and prompt comes from these two Korean reviews (${counts}). Film lines are quoted as the reviews quote them.`,
 	counts: (quotes: number, questions: number, reflections: number) =>
 		`${quotes} quotes, ${questions} questions, ${reflections} reflection prompts`,
-	unnamedAuthor: 'author not named',
 };
 
 const ko: typeof en = {
@@ -68,7 +67,6 @@ const ko: typeof en = {
 	aboutDataset: (counts) =>
 		`모든 구절과 질문은 이 두 편의 한국어 리뷰에서 나왔어요 (${counts}). 영화 대사는 리뷰가 인용한 그대로 옮겼어요.`,
 	counts: (quotes, questions, reflections) => `구절 ${quotes}개, 질문 ${questions}개, 성찰 질문 ${reflections}개`,
-	unnamedAuthor: '작성자 미상',
 };
 
 export const contentText: Messages<typeof en> = { en, ko };

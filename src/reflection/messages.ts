@@ -55,37 +55,37 @@ const en = {
 };
 
 const ko: typeof en = {
-	embedTitle: '오늘의 질문',
+	embedTitle: '오늘의 성찰 질문',
 	source: '출처',
 	badTime: (input) =>
 		`“${input}”은(는) 사용할 수 없는 시각이에요. 24시간 형식 **HH:MM**으로 적어 주세요. 예: \`09:00\`, \`9:00\`, \`21:30\``,
 	badTimeZone: (input) =>
 		`“${input}”은(는) 알 수 없는 시간대예요. 목록에서 고르거나 \`Asia/Seoul\`, \`America/New_York\` 같은 IANA 이름을 적어 주세요.`,
-	badChannel: (channel) => `${channel}에는 매일 질문을 올릴 수 없어요. 텍스트 채널이나 공지 채널을 골라 주세요.`,
-	everyoneRole: '매일 질문에서 @everyone은 멘션할 수 없어요. 다른 역할을 고르거나 `role`을 비워 두세요.',
+	badChannel: (channel) => `${channel}에는 매일 성찰 질문을 올릴 수 없어요. 텍스트 채널이나 공지 채널을 골라 주세요.`,
+	everyoneRole: '매일 성찰 질문에서 @everyone은 멘션할 수 없어요. 다른 역할을 고르거나 `role`을 비워 두세요.',
 	roleNotMentionable: (role) =>
 		`${role} 역할을 멘션할 수 없어요. 서버 설정 → 역할에서 “누구나 이 역할을 @멘션하도록 허용”을 켜거나, 봇에 **@everyone, @here, 모든 역할 멘션하기** 권한을 주거나, \`role\`을 비워 두세요.`,
 	scheduled: (info) =>
 		[
-			`매일 질문을 설정했어요: ${info.channel}, 매일 **${info.time}** (${info.timeZone}).`,
+			`매일 성찰 질문을 설정했어요: ${info.channel}, 매일 **${info.time}** (${info.timeZone}).`,
 			info.role ? `질문마다 ${info.role} 역할을 멘션해요.` : null,
 			info.thread ? '질문마다 공개 스레드를 열어요.' : null,
 			`다음 질문: ${info.next}`,
 		]
 			.filter((line) => line !== null)
 			.join('\n'),
-	stopped: '매일 질문을 멈췄어요. 지난 질문은 그대로 남아 있어요.',
-	nothingToStop: '이 서버에는 멈출 매일 질문이 없어요.',
+	stopped: '매일 성찰 질문을 멈췄어요. 지난 질문은 그대로 남아 있어요.',
+	nothingToStop: '이 서버에는 멈출 매일 성찰 질문이 없어요.',
 	notScheduled:
-		'이 서버에는 아직 매일 질문이 없어요. **서버 관리하기** 권한이 있는 분이 `/her-reflection schedule`로 시작할 수 있어요.',
-	statusTitle: '매일 질문',
+		'이 서버에는 아직 매일 성찰 질문이 없어요. **서버 관리하기** 권한이 있는 분이 `/her-reflection schedule`로 시작할 수 있어요.',
+	statusTitle: '매일 성찰 질문',
 	statusChannel: '채널',
 	statusTime: '시각',
 	statusRole: '멘션',
 	statusThread: '질문마다 스레드',
 	statusNext: '다음 질문',
 	statusLast: '지난 질문',
-	statusPaused: '일시 중지됨',
+	statusPaused: '일시정지됨',
 	yes: '예',
 	no: '아니요',
 	noneYet: '아직 없음',
@@ -96,7 +96,7 @@ const ko: typeof en = {
 		'missing-permissions': (permissions) => `채널에서 **${permissions}** 권한이 없어졌어요.`,
 		forbidden: 'Discord가 채널에 올리는 것을 거부했어요 (접근 또는 권한 없음).',
 	},
-	noPrompts: '아직 올릴 질문이 없어요.',
+	noPrompts: '아직 올릴 성찰 질문이 없어요.',
 };
 
 export const reflectionText: Messages<typeof en> = { en, ko };

@@ -379,7 +379,7 @@ describe('/her-recommend', () => {
 			}
 			if (setting === 'ko') {
 				expect(blurb!.description).not.toContain(item.text.en);
-				expect(embedText(card)).not.toContain(renderText.en.runtime);
+				expect(embedText(card)).not.toContain(renderText.en.writtenAndDirected);
 			}
 			expectClean(club);
 		},

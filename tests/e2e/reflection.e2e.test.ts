@@ -87,7 +87,7 @@ describe('daily reflection', () => {
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
 		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, '2025-05-14'));
-		expect(embedText(posts[0]!.embeds[0])).toMatch(/^오늘의 질문\n/);
+		expect(embedText(posts[0]!.embeds[0])).toMatch(/^오늘의 성찰 질문\n/);
 
 		const after = await reflection(fake, guild, fake.users.en, 'status');
 		expect(after.content).toContain(`/channels/${guild.id}/${guild.general}/${posts[0]!.id}`);
