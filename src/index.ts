@@ -4,6 +4,7 @@ import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatasetError } from './dataset/load.js';
 import { createLogger } from './logger.js';
+import { DatabaseOpenError } from './store/database.js';
 
 // The entry behind `npm start`. Problems an operator can fix end in one line on stderr, never a stack trace.
 dotenv.config({ quiet: true });
@@ -42,6 +43,8 @@ try {
 	process.on('SIGTERM', shutdown);
 } catch (error) {
 	if (error instanceof DatasetError) fail(`the dataset is broken, so the bot did not start.\n${error.message}`);
+	if (error instanceof DatabaseOpenError)
+		fail(`${error.message}. Point DATABASE_PATH at a writable file (see README.md).`);
 	if (error instanceof Error && 'code' in error && error.code === DiscordjsErrorCodes.TokenInvalid) {
 		fail(
 			'Discord rejected DISCORD_TOKEN. Reset it in the Developer Portal and put the new one in .env (see README.md).',

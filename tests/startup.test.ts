@@ -48,6 +48,20 @@ describe('npm start with a bad configuration', () => {
 	});
 });
 
+describe('npm start with a database path it cannot use', () => {
+	test('Given DATABASE_PATH under a file, then it exits non-zero with one line naming the path and how to fix it', async () => {
+		const { code, stderr } = await start({
+			DISCORD_TOKEN: 'MTAwMDAwMDAwMDAwMDAwMDAx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB',
+			DISCORD_API_URL: 'http://127.0.0.1:9/api',
+			DATABASE_PATH: '/dev/null/her.sqlite',
+		});
+		expect(code).toBe(1);
+		expect(stderr.trim().split('\n')).toHaveLength(1);
+		expect(stderr).toContain('cannot open the database at DATABASE_PATH=/dev/null/her.sqlite');
+		expect(stderr).toContain('writable');
+	});
+});
+
 describe('npm start with a broken dataset', () => {
 	test('Given a quote whose excerpt is not in its review, then it stops before connecting, naming the file, the id and the problem', async () => {
 		// A copy of the project whose data an operator edited by hand.
