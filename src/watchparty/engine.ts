@@ -217,7 +217,7 @@ function wrapUpClaim(ctx: BotContext, store: WatchPartyStore, party: Party, now:
 		);
 		return undefined;
 	}
-	return store.reclaim(party.id, previous, now) ? previous : undefined;
+	return store.reclaim(party.id, previous) ? previous : undefined;
 }
 
 /**
@@ -353,7 +353,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 			if (claim.messageId !== null || !claim.key.startsWith('beat:')) continue;
 			if (now - claim.claimedAt > NONCE_RETRY_WINDOW_MS) continue;
 			const beat = plan.beats.find((candidate) => beatKey(candidate.id) === claim.key);
-			if (!beat || !store.reclaim(partyId, claim, now)) continue;
+			if (!beat || !store.reclaim(partyId, claim)) continue;
 			await sendClaimed(channel, store, partyId, claim, beatPayload(ctx.dataset, beat, claim.late, langs));
 			changed = true;
 		}
@@ -382,7 +382,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 			if (store.end(partyId, reason, now)) await updateEvent(ctx, guild, initial, 'done');
 			return;
 		}
-		const failures = store.recordFailure(partyId, now + Math.min(60_000, 1000 * 2 ** (initial.failures + 1)));
+		const failures = store.recordFailure(partyId, now + retryDelayMs(initial.failures + 1));
 		ctx.logger.error({ ...log, failures, err: error }, 'watch party step failed');
 		if (failures >= MAX_FAILURES) {
 			store.end(partyId, 'failed', now);
