@@ -800,6 +800,26 @@ describe('the engine', () => {
 		]);
 	});
 
+	test('Given a beat fails, is retried, and the bot is away until two minutes after its FIRST try, then it is not sent again', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		const nonce = postNonce(party.id, beatKey('beat-letters'));
+		harness.sendFaults.set(nonce, [new Error('socket hang up'), new Error('socket hang up')]);
+		await harness.run(10_000 + 2 * MINUTE_MS);
+		const firstTry = harness.clock.now().getTime();
+		await harness.run(2000);
+		expect(beatPosts(harness.discord, party.threadId!).map((request) => request.body.nonce)).toEqual([nonce, nonce]);
+
+		// The second try was 2 s after the first: 119 s from it, but 121 s from the first send.
+		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
+		harness.discord.client.guilds.cache.delete(GUILD_ID);
+		await harness.run(firstTry + 2 * MINUTE_MS + 1000 - harness.clock.now().getTime(), 10_000);
+		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
+		await harness.run(5000);
+		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(2);
+		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
+	});
+
 	test('Given the thread is deleted mid-party, then the party ends as such and is never retried', async () => {
 		const harness = setup({ language: 'en' });
 		const party = await startParty(harness);
@@ -982,6 +1002,36 @@ describe('the wrap-up when Discord fails', () => {
 		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
 		await harness.run(30 * MINUTE_MS, 60_000);
 		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(MAX_FAILURES);
+	});
+
+	test('Given the wrap-up fails, is retried, and the bot is away until two minutes after the FIRST try, then it is not sent again (a copy could show) and the buttons still go', async () => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+		harness.sendFaults.set(postNonce(party.id, WRAP_UP_KEY), [
+			new Error('socket hang up'),
+			new Error('socket hang up'),
+		]);
+		const warn = vi.spyOn(harness.ctx.logger, 'warn');
+		await control(harness, 'end');
+		const firstTry = harness.clock.now().getTime();
+		await harness.run(2000);
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
+
+		// The second try was 2 s after the first: 119 s from it, but 121 s from the first send.
+		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
+		harness.discord.client.guilds.cache.delete(GUILD_ID);
+		await harness.run(firstTry + 2 * MINUTE_MS + 1000 - harness.clock.now().getTime(), 10_000);
+		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
+		await harness.tick();
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
+		expect(warn).toHaveBeenCalledWith(
+			expect.objectContaining({ partyId: party.id }),
+			'gave up on the watch-party wrap-up: too late to retry',
+		);
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		await harness.run(10 * MINUTE_MS, 60_000);
+		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
 	});
 
 	test.each([

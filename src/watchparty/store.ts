@@ -159,9 +159,8 @@ export class WatchPartyStore {
 			claim: db.prepare<[number, string, string, number, number]>(
 				'INSERT OR IGNORE INTO watch_party_posts (party_id, post_key, nonce, claimed_at, late) VALUES (?, ?, ?, ?, ?)',
 			),
-			reclaim: db.prepare<[number, number, string, number]>(
-				`UPDATE watch_party_posts SET claimed_at = ? WHERE party_id = ? AND post_key = ? AND claimed_at = ?
-				 AND message_id IS NULL`,
+			unsent: db.prepare<[number, string], { found: number }>(
+				'SELECT 1 AS found FROM watch_party_posts WHERE party_id = ? AND post_key = ? AND message_id IS NULL',
 			),
 			sent: db.prepare<[string, number, string]>(
 				'UPDATE watch_party_posts SET message_id = ? WHERE party_id = ? AND post_key = ?',
@@ -361,9 +360,13 @@ export class WatchPartyStore {
 		return changes === 1 ? { key, nonce, claimedAt: now, late, messageId: null } : undefined;
 	}
 
-	/** Takes over a claim whose send never confirmed (the process died mid-send); false if someone else did. */
-	public reclaim(id: number, claim: PostClaim, now: number): boolean {
-		return this.statements.reclaim.run(now, id, claim.key, claim.claimedAt).changes === 1;
+	/**
+	 * Whether a claim whose send never confirmed (the process died, or Discord failed) may be sent again:
+	 * false once it was confirmed. `claimed_at` stays the time of the first send, since Discord's nonce
+	 * window runs from there; a resend inside it carries the same enforced nonce, so Discord drops a copy.
+	 */
+	public reclaim(id: number, claim: PostClaim): boolean {
+		return this.statements.unsent.get(id, claim.key) !== undefined;
 	}
 
 	public recordSent(id: number, key: string, messageId: string): void {
