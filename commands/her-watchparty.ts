@@ -7,14 +7,18 @@ import {
 	InteractionContextType,
 	MessageFlags,
 	PermissionFlagsBits,
+	type AnyThreadChannel,
 	type ButtonInteraction,
 	type ChatInputCommandInteraction,
+	type Message,
+	type MessageCreateOptions,
 	type PermissionsString,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command } from '../src/command.js';
 import type { BotContext } from '../src/context.js';
 import { UserError } from '../src/errors.js';
+import { common } from '../src/i18n/common.js';
 import { langOf, localize, type Lang } from '../src/i18n/index.js';
 import { assertBotCan } from '../src/permissions.js';
 import { expired } from '../src/router.js';
@@ -127,8 +131,11 @@ const userError = (pick: (messages: (typeof watchPartyText)['en']) => string) =>
 const messageLink = (guildId: string, channelId: string, messageId?: string | null) =>
 	`https://discord.com/channels/${guildId}/${channelId}${messageId ? `/${messageId}` : ''}`;
 
+/** A party in a thread of its own links the thread; one posting in place links its announcement. */
+const hasOwnThread = (party: Party) => party.threadId !== null && party.threadId !== party.channelId;
+
 function partyLink(party: Party): string {
-	if (party.threadId) return `<#${party.threadId}>`;
+	if (hasOwnThread(party)) return `<#${party.threadId}>`;
 	return messageLink(party.guildId, party.channelId, party.announceMessageId);
 }
 
@@ -167,7 +174,10 @@ interface ControlOutcome {
 	readonly ended: boolean;
 }
 
-/** One control, shared by the subcommands and the buttons: checked, applied to the stored clock atomically. */
+/**
+ * One control, shared by the subcommands and the buttons, applied to the stored clock atomically. The
+ * caller checks who may use it. Only `end` calls Discord (the wrap-up), so only it needs a deferred answer.
+ */
 async function applyControl(
 	interaction: AnyInteraction,
 	ctx: BotContext,
@@ -175,7 +185,6 @@ async function applyControl(
 	action: ControlAction,
 	minute?: number,
 ): Promise<ControlOutcome> {
-	assertCanControl(interaction, party);
 	const store = partyStore(ctx);
 	const plan = ctx.dataset.watchParty;
 	const now = ctx.now().getTime();
@@ -247,7 +256,8 @@ function statusText(ctx: BotContext, party: Party, lang: Lang): string {
 				? text(lang).statusCountdown(Math.floor(effectiveStartAt(party.timeline, now) / 1000), position)
 				: text(lang).statusPlaying(position);
 	const members = partyStore(ctx).members(party.id).length;
-	return text(lang).statusLine(state, partyLink(party), `<@${party.hostId}>`, members);
+	const where = hasOwnThread(party) ? text(lang).statusThread : text(lang).statusParty;
+	return text(lang).statusLine(state, `${where}: ${partyLink(party)}`, `<@${party.hostId}>`, members);
 }
 
 function neededPermissions(threaded: boolean, inThread: boolean): PermissionsString[] {
@@ -255,7 +265,41 @@ function neededPermissions(threaded: boolean, inThread: boolean): PermissionsStr
 	return ['ViewChannel', inThread ? 'SendMessagesInThreads' : 'SendMessages', 'EmbedLinks'];
 }
 
+type SetupStep = 'announcement' | 'thread' | 'posts' | 'timeout';
+
+/** What a setup has posted so far, so a failed one can take it down again. */
+interface SetupPosts {
+	announcement?: Message;
+	thread?: AnyThreadChannel;
+	readonly posts: Message[];
+}
+
+/**
+ * Takes down what a failed setup posted: its thread (with everything in it), or the posts it made in
+ * place, and the announcement. Best effort: what cannot be removed is logged.
+ */
+async function removeFailedSetup(ctx: BotContext, party: Party, made: SetupPosts): Promise<void> {
+	const { thread, announcement: announced } = made;
+	const removals: (() => Promise<unknown>)[] = [
+		...(thread ? [() => thread.delete()] : made.posts.map((post) => () => post.delete())),
+		...(announced ? [() => announced.delete()] : []),
+	];
+	for (const remove of removals) {
+		try {
+			await remove();
+		} catch (error) {
+			ctx.logger.warn(
+				{ partyId: party.id, guildId: party.guildId, err: error },
+				'could not remove a failed watch-party setup',
+			);
+		}
+	}
+}
+
 async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: BotContext): Promise<void> {
+	// Answered at once, and only to the host: the public announcement is a post of its own, so a setup
+	// that fails half-way can take it down and tell the host privately, and Discord's 3 s never pass.
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const store = partyStore(ctx);
 	const plan = ctx.dataset.watchParty;
 	const lang = langOf(interaction.locale);
@@ -272,6 +316,7 @@ async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: Bo
 		neededPermissions(threaded, channel?.isThread() ?? false),
 		`<#${interaction.channelId}>`,
 	);
+	if (!channel?.isSendable()) throw new Error('watch-party channel is not sendable');
 
 	const now = ctx.now().getTime();
 	const timeline = startTimeline(plan, { now, inMinutes, atMinute });
@@ -287,29 +332,43 @@ async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: Bo
 	const party = reserved.party;
 	const langs = ctx.settings.publicLangs(interaction.guild);
 
+	const made: SetupPosts = { posts: [] };
+	let step: SetupStep = 'announcement';
+	let running: Party;
+	let announced: Message;
 	try {
-		await interaction.deferReply();
-		const reply = await interaction.editReply({
+		announced = await channel.send({
 			content: announcement(party, `<#${interaction.channelId}>`, now, langs),
 			allowedMentions: { parse: [] },
 		});
+		made.announcement = announced;
+		step = 'thread';
 		// The thread hangs off the announcement, so the channel shows one message for the party, not two.
-		const thread = threaded
-			? await reply.startThread({ name: partyName(title, langs, timeline.startAt), autoArchiveDuration: 1440 })
-			: undefined;
-		const target = thread ?? channel;
-		if (!target?.isSendable()) throw new Error('watch-party channel is not sendable');
-		const welcome = await target.send(welcomePayload(ctx.dataset, plan, party, [party.hostId], now, langs));
-		const control = await target.send(controlPayload(plan, party, now, langs));
-		const countdown = await target.send({
+		if (threaded) {
+			made.thread = await announced.startThread({
+				name: partyName(title, langs, timeline.startAt),
+				autoArchiveDuration: 1440,
+			});
+		}
+		step = 'posts';
+		const target = made.thread ?? channel;
+		const send = async (payload: MessageCreateOptions) => {
+			const message = await target.send(payload);
+			made.posts.push(message);
+			return message;
+		};
+		const welcome = await send(welcomePayload(ctx.dataset, plan, party, [party.hostId], now, langs));
+		const control = await send(controlPayload(plan, party, now, langs));
+		const countdown = await send({
 			content: countdownContent(timeline, null, now, langs),
 			allowedMentions: { parse: [] },
 		});
-		const running = store.activate(
+		step = 'timeout';
+		running = store.activate(
 			party.id,
 			{
 				threadId: target.id,
-				announceMessageId: reply.id,
+				announceMessageId: announced.id,
 				welcomeMessageId: welcome.id,
 				controlMessageId: control.id,
 				countdownMessageId: countdown.id,
@@ -318,15 +377,29 @@ async function start(interaction: ChatInputCommandInteraction<'cached'>, ctx: Bo
 		);
 		// Released as stale while Discord was slow: the messages exist but the party does not run.
 		if (running.status !== 'running') throw new Error(`watch party ${party.id} setup was abandoned`);
-		await interaction.editReply({
-			content: announcement(running, `<#${target.id}>`, now, langs),
-			allowedMentions: { parse: [] },
-		});
-		if (inMinutes > 0) await scheduleEvent(interaction, ctx, running, lang);
 	} catch (error) {
 		store.end(party.id, 'setup-failed', ctx.now().getTime());
-		throw error;
+		ctx.logger.error(
+			{ partyId: party.id, guildId: party.guildId, step, err: error },
+			'watch-party setup failed; removing what it posted',
+		);
+		await removeFailedSetup(ctx, party, made);
+		throw new UserError(localize(watchPartyText, (m) => m.setupFailed(m.setupStep[step])));
 	}
+	const where = `<#${running.threadId}>`;
+	await interaction.editReply({ content: text(lang).startedReply(where), allowedMentions: { parse: [] } });
+	if (hasOwnThread(running)) {
+		try {
+			// Now that the thread exists, the announcement points at it.
+			await announced.edit({ content: announcement(running, where, now, langs), allowedMentions: { parse: [] } });
+		} catch (error) {
+			ctx.logger.warn(
+				{ partyId: party.id, guildId: party.guildId, err: error },
+				'could not link the watch-party thread',
+			);
+		}
+	}
+	if (inMinutes > 0) await scheduleEvent(interaction, ctx, running, lang);
 }
 
 /** A Discord Scheduled Event for a start in the future, when the bot may manage events; said so otherwise. */
@@ -367,9 +440,14 @@ async function control(
 	action: ControlAction,
 ): Promise<void> {
 	const party = partyHere(interaction, ctx);
+	assertCanControl(interaction, party);
 	const minute = action === 'seek' ? interaction.options.getInteger('minute', true) : undefined;
+	// Ending posts the wrap-up and edits several messages: answered first, or Discord's 3 s may pass.
+	if (action === 'end') await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const outcome = await applyControl(interaction, ctx, party, action, minute);
-	await interaction.reply({ content: outcome.reply(langOf(interaction.locale)), flags: MessageFlags.Ephemeral });
+	const content = outcome.reply(langOf(interaction.locale));
+	if (interaction.deferred) await interaction.editReply({ content });
+	else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
 	if (outcome.ended) return;
 	await announceInParty(interaction.client, ctx, party.id, outcome.notice);
 	await keepEventInStep(interaction.client, ctx, party);
@@ -393,7 +471,7 @@ export default {
 			return;
 		}
 		if (sub === 'seek' || CONTROL_ACTIONS.has(sub)) return control(interaction, ctx, sub as ControlAction);
-		throw expired();
+		throw new UserError(localize(common, (m) => m.unknownCommand));
 	},
 
 	async button(interaction, id, ctx) {
@@ -409,12 +487,16 @@ export default {
 			return;
 		}
 		if (!CONTROL_ACTIONS.has(id.action)) throw expired();
-		const outcome = await applyControl(interaction, ctx, party, id.action as ControlAction);
-		if (outcome.ended) {
-			// endParty already turned the buttons off and posted the wrap-up.
-			await interaction.reply({ content: outcome.reply(langOf(interaction.locale)), flags: MessageFlags.Ephemeral });
+		assertCanControl(interaction, party);
+		if (id.action === 'end') {
+			// Ending posts the wrap-up and turns these buttons off itself, in several calls: answered first,
+			// privately (not deferUpdate: an error would then replace the control message).
+			await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+			const outcome = await applyControl(interaction, ctx, party, 'end');
+			await interaction.editReply({ content: outcome.reply(langOf(interaction.locale)) });
 			return;
 		}
+		const outcome = await applyControl(interaction, ctx, party, id.action as ControlAction);
 		const after = store.get(party.id) ?? party;
 		await interaction.update(controlPayload(ctx.dataset.watchParty, after, now, langs));
 		if (outcome.notice) await interaction.followUp({ content: outcome.notice(langs), allowedMentions: { parse: [] } });

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
+import { common } from '../src/i18n/common.js';
 import { createRouter } from '../src/router.js';
 import { MAX_FAILURES, partyStore, runWatchParties } from '../src/watchparty/engine.js';
 import { WRAP_UP_KEY, beatKey, postNonce } from '../src/watchparty/store.js';
@@ -60,12 +61,30 @@ function setup(
 	const eventEdits = { failures: 0 };
 	/** Errors Discord answers, one per try, to message POSTs carrying a given nonce (e.g. the wrap-up's). */
 	const sendFaults = new Map<string, Error[]>();
+	/** Discord fails one request matching `method` and `route`, after letting `skip` such requests through. */
+	const routeFaults: { method: string; route: RegExp; skip: number; error: () => Error }[] = [];
 	const answer = discord.client.rest.request.bind(discord.client.rest);
 	discord.client.rest.request = async (request) => {
 		const method: string = request.method;
 		const path = request.fullRoute;
 		const channelId = path.match(/^\/channels\/(\d+)/)?.[1];
 		const record = () => discord.requests.push({ method, route: path, body: request.body, query: request.query });
+		const routeFault = routeFaults.find((candidate) => candidate.method === method && candidate.route.test(path));
+		if (routeFault && routeFault.skip-- === 0) {
+			routeFaults.splice(routeFaults.indexOf(routeFault), 1);
+			record();
+			throw routeFault.error();
+		}
+		if (method === 'DELETE' && /^\/channels\/\d+$/.test(path)) {
+			record();
+			return {
+				id: channelId,
+				type: ChannelType.PublicThread,
+				guild_id: GUILD_ID,
+				parent_id: CHANNEL_ID,
+				name: 'party',
+			};
+		}
 		if (channelId && gone.has(channelId)) {
 			record();
 			throw apiError(RESTJSONErrorCodes.UnknownChannel, 404, method, path);
@@ -128,17 +147,38 @@ function setup(
 			await tick();
 		}
 	};
-	return { ctx, clock, db, discord, route, tick, run, gone, forbidden, transient, archived, eventEdits, sendFaults };
+	return {
+		ctx,
+		clock,
+		db,
+		discord,
+		route,
+		tick,
+		run,
+		gone,
+		forbidden,
+		transient,
+		archived,
+		eventEdits,
+		sendFaults,
+		routeFaults,
+	};
 }
 
 type Harness = ReturnType<typeof setup>;
 
-/** The last interaction callback's message data: what the caller (or the channel) saw. */
+/** The last answer to an interaction (its callback, an edit of it or a follow-up): what the caller saw last. */
 function lastReply(discord: TestDiscord) {
-	const callback = discord.sent('/callback').at(-1);
-	if (!callback) throw new Error('no interaction callback was sent');
-	return callback.body.data;
+	const answer = discord.requests
+		.filter((request) => /\/interactions\/|\/webhooks\//.test(request.route) && request.method !== 'GET')
+		.at(-1);
+	if (!answer) throw new Error('no interaction was answered');
+	return answer.route.endsWith('/callback') ? answer.body.data : answer.body;
 }
+
+/** Whether the interaction's first answer was private to the caller (a reply or a deferral). */
+const firstAnswerEphemeral = (discord: TestDiscord) =>
+	(discord.sent('/callback').at(-1)!.body.data?.flags & MessageFlags.Ephemeral) !== 0;
 
 function posts(discord: TestDiscord, channelId: string): RecordedRequest[] {
 	return discord.requests.filter(
@@ -173,8 +213,12 @@ describe('/her-watchparty start', () => {
 
 		const threadRequest = discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!;
 		expect(threadRequest.body).toMatchObject({ name: 'Her watch party · Friday film', auto_archive_duration: 1440 });
-		const announcement = discord.sent('/messages/@original', 'PATCH').at(-1)!.body;
+		const [posted] = posts(discord, CHANNEL_ID);
+		expect(posted!.body.content).toContain('Her watch party');
+		const announcement = edits(discord, CHANNEL_ID, party.announceMessageId).at(-1);
 		expect(announcement.content).toContain(`<#${party.threadId}>`);
+		expect(firstAnswerEphemeral(discord)).toBe(true);
+		expect(lastReply(discord).content).toBe(`Your watch party is set up in <#${party.threadId}>.`);
 		expect(announcement.content).toContain('Friday film');
 		expect(announcement.allowed_mentions).toEqual({ parse: [] });
 
@@ -239,7 +283,7 @@ describe('/her-watchparty start', () => {
 		const harness = setup();
 		const party = await startParty(harness);
 		await control(harness, 'start');
-		expect(lastReply(harness.discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
+		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
 		expect(lastReply(harness.discord).content).toContain(`already running here: <#${party.threadId}>`);
 		await control(harness, 'start', {}, { channelId: party.threadId });
 		expect(lastReply(harness.discord).content).toContain(`<#${party.threadId}>`);
@@ -266,7 +310,7 @@ describe('/her-watchparty start', () => {
 			PermissionFlagsBits.EmbedLinks,
 		];
 		await control(harness, 'start', {}, { appPermissions: permissions, locale: 'ko' });
-		expect(lastReply(harness.discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
+		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
 		expect(lastReply(harness.discord).content).toContain('공개 스레드 만들기');
 		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
 	});
@@ -279,6 +323,72 @@ describe('/her-watchparty start', () => {
 		);
 		const welcome = posts(harness.discord, party.threadId!)[0]!.body;
 		expect(welcome.components[0].components[0].label).toBe('참여 · Join');
+	});
+});
+
+describe('a start that fails half-way', () => {
+	const threadPosts = /^\/channels\/(?!300000000000000001\/)\d+\/messages$/;
+
+	test('Given Discord fails the host controls in the new thread, then the thread and the announcement are deleted, the host is told in Korean, only to them, and the channel is free', async () => {
+		const harness = setup({ language: 'en' });
+		harness.routeFaults.push({ method: 'POST', route: threadPosts, skip: 1, error: serverError });
+		await control(harness, 'start', {}, { locale: 'ko' });
+
+		const [thread] = harness.discord.sent(/\/messages\/\d+\/threads$/, 'POST');
+		expect(thread).toBeDefined();
+		const [announced] = posts(harness.discord, CHANNEL_ID);
+		expect(announced!.body.content).toContain('Her watch party');
+		const deleted = harness.discord.requests.filter((request) => request.method === 'DELETE').map((r) => r.route);
+		expect(deleted).toHaveLength(2);
+		expect(deleted[0]).toMatch(/^\/channels\/\d+$/);
+		expect(deleted[1]).toMatch(new RegExp(`^/channels/${CHANNEL_ID}/messages/\\d+$`));
+		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
+		expect(harness.discord.sent('/callback')).toHaveLength(1);
+		expect(lastReply(harness.discord).content).toBe(
+			'같이 보기를 시작하지 못했어요: Discord가 환영 카드와 호스트 컨트롤을 받아 주지 않았어요. 올렸던 메시지는 지웠어요. 잠시 후 다시 해 보세요.',
+		);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+
+		await startParty(harness);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)?.status).toBe('running');
+	});
+
+	test('Given Discord refuses to open the thread, then the announcement is deleted and the host is told what failed', async () => {
+		const harness = setup({ language: 'en' });
+		harness.routeFaults.push({
+			method: 'POST',
+			route: /\/messages\/\d+\/threads$/,
+			skip: 0,
+			error: () => apiError(RESTJSONErrorCodes.MissingPermissions, 403, 'POST', '/threads'),
+		});
+		await control(harness, 'start');
+		const [announced] = posts(harness.discord, CHANNEL_ID);
+		expect(harness.discord.requests.filter((request) => request.method === 'DELETE').map((r) => r.route)).toEqual([
+			expect.stringMatching(new RegExp(`^/channels/${CHANNEL_ID}/messages/\\d+$`)),
+		]);
+		expect(announced).toBeDefined();
+		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
+		expect(lastReply(harness.discord).content).toBe(
+			'I could not start the watch party: Discord did not let me open its thread. I removed what I had posted; please try again in a moment.',
+		);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+	});
+
+	test('Given a start inside a thread whose countdown post fails, then the posts are deleted one by one and the thread itself is left alone', async () => {
+		const harness = setup({ language: 'en' });
+		const inThread = '300000000000000099';
+		harness.routeFaults.push({
+			method: 'POST',
+			route: new RegExp(`^/channels/${inThread}/messages$`),
+			skip: 3,
+			error: serverError,
+		});
+		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
+		const deleted = harness.discord.requests.filter((request) => request.method === 'DELETE').map((r) => r.route);
+		expect(deleted).toHaveLength(3);
+		expect(deleted.every((route) => route.startsWith(`/channels/${inThread}/messages/`))).toBe(true);
+		expect(lastReply(harness.discord).content).toContain('Discord did not accept the welcome card and host controls');
+		expect(partyStore(harness.ctx).activeFor(inThread)).toBeUndefined();
 	});
 });
 
@@ -420,10 +530,23 @@ describe('where a party runs', () => {
 		expect(party).toMatchObject({ status: 'running', threadId: inThread, channelId: inThread });
 		expect(harness.discord.sent(/\/threads$/, 'POST')).toEqual([]);
 		expect(posts(harness.discord, inThread).map((request) => request.body.embeds?.[0]?.title)).toEqual([
+			undefined,
 			'Welcome to the watch party',
 			undefined,
 			undefined,
 		]);
+	});
+
+	test('Given a party running inside a thread, then status links its announcement there and calls it the party, not a thread', async () => {
+		const harness = setup({ language: 'en' });
+		const inThread = '300000000000000099';
+		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
+		const party = partyStore(harness.ctx).activeFor(inThread)!;
+		await control(harness, 'status', {}, { channelId: inThread, locale: 'ko' });
+		expect(lastReply(harness.discord).content).toContain(
+			`같이 보기: https://discord.com/channels/${GUILD_ID}/${inThread}/${party.announceMessageId} · 호스트 <@${HOST}>`,
+		);
+		expect(lastReply(harness.discord).content).not.toContain('스레드');
 	});
 
 	test('Given the thread auto-archived before a start a day away, then the bot reopens it and the countdown goes on', async () => {
@@ -520,7 +643,7 @@ describe('controls', () => {
 		await harness.route(
 			harness.discord.button(encodeCustomId('her-watchparty', 'pause', party.id), { channelId: party.threadId! }),
 		);
-		const update = lastReply(harness.discord);
+		const update = harness.discord.sent('/callback').at(-1)!.body.data;
 		expect(update.components[0].components.map((button: { label: string }) => button.label)).toEqual([
 			'Next',
 			'Resume',
@@ -530,15 +653,72 @@ describe('controls', () => {
 		expect(harness.discord.responses().at(-1).content).toContain('paused the party at 0:00');
 	});
 
+	test.each([
+		{ how: '/her-watchparty end', press: false },
+		{ how: 'the End button', press: true },
+	])(
+		'Given the host ends the party with $how, then Discord is answered (privately, deferred) before any of the wrap-up work, and the host then reads that it ended, in Korean',
+		async ({ press }) => {
+			const harness = setup({ language: 'en' });
+			const party = await startParty(harness);
+			await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+			const from = harness.discord.requests.length;
+			const options = { channelId: party.threadId!, locale: 'ko' };
+			await harness.route(
+				press
+					? harness.discord.button(encodeCustomId('her-watchparty', 'end', party.id), options)
+					: harness.discord.chatInput(herWatchparty, { subcommand: 'end' }, options),
+			);
+			const [first, ...work] = harness.discord.requests.slice(from);
+			expect(first!.route).toMatch(/\/callback$/);
+			expect(first!.body).toEqual({ type: 5, data: { flags: MessageFlags.Ephemeral } });
+			expect(work.some((request) => request.route === `/channels/${party.threadId}/messages`)).toBe(true);
+			expect(work.at(-1)!.route).toMatch(/\/messages\/@original$/);
+			expect(lastReply(harness.discord).content).toBe('같이 보기를 끝냈어요. 마무리는 스레드에 있어요.');
+			expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
+		},
+	);
+
+	test.each([
+		{ how: '/her-watchparty pause', press: false },
+		{ how: 'the Pause button', press: true },
+	])('Given the host pauses with $how, then Discord is answered before the notice is posted', async ({ press }) => {
+		const harness = setup({ language: 'en' });
+		const party = await startParty(harness);
+		const from = harness.discord.requests.length;
+		const options = { channelId: party.threadId! };
+		await harness.route(
+			press
+				? harness.discord.button(encodeCustomId('her-watchparty', 'pause', party.id), options)
+				: harness.discord.chatInput(herWatchparty, { subcommand: 'pause' }, options),
+		);
+		const [first, ...rest] = harness.discord.requests.slice(from);
+		expect(first!.route).toMatch(/\/callback$/);
+		expect(rest.map((request) => request.body?.content).filter(Boolean)).toContainEqual(
+			expect.stringContaining('paused the party at 0:00'),
+		);
+	});
+
+	test('Given a subcommand this bot no longer has (stale command registration), then the caller is told the command is unknown, not that a button expired', async () => {
+		const harness = setup();
+		const interaction = harness.discord.chatInput(herWatchparty, { subcommand: 'status' }, { locale: 'ko' });
+		vi.spyOn(interaction.options, 'getSubcommand').mockReturnValue('rewind');
+		await harness.route(interaction);
+		expect(lastReply(harness.discord)).toMatchObject({
+			content: common.ko.unknownCommand,
+			flags: MessageFlags.Ephemeral,
+		});
+	});
+
 	test('Given status, then anyone sees where the party is, only to themselves', async () => {
 		const harness = setup({ language: 'en' });
-		await startParty(harness);
+		const party = await startParty(harness);
 		await harness.run(10_000 + 42 * MINUTE_MS + 10_000, 60_000);
 		await control(harness, 'status', {}, { userId: GUEST });
 		const reply = lastReply(harness.discord);
 		expect(reply.flags).toBe(MessageFlags.Ephemeral);
 		expect(reply.content).toContain('Playing, at 42:10 now.');
-		expect(reply.content).toContain('1 joined');
+		expect(reply.content).toContain(`Thread: <#${party.threadId}> · host <@${HOST}> · 1 joined`);
 	});
 
 	test('Given no party in the channel, then a control says how to start one', async () => {

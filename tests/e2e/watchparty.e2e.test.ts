@@ -62,17 +62,17 @@ async function startParty(fake: Club, herBot: InProcessBot, options: Record<stri
 		channelId: guild.general,
 		user: fake.users.en,
 	});
-	const first = await fake.fake.reply(id);
-	// The announcement is edited once more with the thread's link when the setup is done.
+	// The host is answered privately; the announcement is the bot's own post, edited with the thread's link.
+	const seen = await fake.fake.reply(id);
 	const party = await eventually(() => {
 		const active = partyStore(herBot.bot.ctx).activeFor(guild.general);
 		return active?.status === 'running' && active.threadId ? active : undefined;
 	}, 'the party to be running');
-	const announcement = await eventually(() => {
-		const message = fake.fake.message(String(first?.id));
-		return String(message?.content).includes(`<#${party.threadId}>`) && message;
-	}, 'the announcement to link the thread');
-	return { response, announcement, party: party as Party & { threadId: string } };
+	const announcement = await eventually(
+		() => fromBot(fake, guild.general).find((message) => String(message.content).includes(`<#${party.threadId}>`)),
+		'the announcement to link the thread',
+	);
+	return { response, seen, announcement, party: party as Party & { threadId: string } };
 }
 
 describe('watch party', () => {
@@ -82,9 +82,10 @@ describe('watch party', () => {
 		const herBot = await bot(fake, clock);
 		const guild = fake.guilds.en;
 
-		const { response, announcement, party } = await startParty(fake, herBot, { in: 1, title: 'Friday film' });
-		expect(isEphemeral(response.data)).toBe(false);
-		expect(announcement?.content).toContain(`<#${party.threadId}>`);
+		const { response, seen, announcement, party } = await startParty(fake, herBot, { in: 1, title: 'Friday film' });
+		expect(isEphemeral(response.data)).toBe(true);
+		expect(seen.content).toBe(`Your watch party is set up in <#${party.threadId}>.`);
+		expect(announcement.content).toContain('Friday film');
 		const [thread] = fake.fake.threads(guild.general);
 		expect(thread).toMatchObject({ id: party.threadId, name: 'Her watch party · Friday film' });
 		const [welcome, controls, countdown] = fromBot(fake, party.threadId);
@@ -156,7 +157,9 @@ describe('watch party', () => {
 			channelId: party.threadId,
 			user: fake.users.en,
 		});
+		expect(ended.response.type).toBe(5);
 		expect(isEphemeral(ended.response.data)).toBe(true);
+		expect((await fake.fake.reply(ended.id)).content).toBe('The watch party has ended; the wrap-up is in the thread.');
 		const wrapUp = fromBot(fake, party.threadId).at(-1)!;
 		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
 		expect(embedText(wrapUp.embeds[1])).toContain(`Joined: <@${fake.users.en.id}> <@${fake.users.ko.id}>`);
