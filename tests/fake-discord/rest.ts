@@ -25,7 +25,7 @@ import {
 } from './limits.js';
 import type { FieldError } from './limits.js';
 import type { FakeDiscord, RecordedRequest } from './server.js';
-import { channelPayload, isThread, snowflakeTime, userPayload } from './world.js';
+import { channelPayload, isThread, memberPayload, snowflakeTime, userPayload } from './world.js';
 import type { Channel, Json, Message } from './world.js';
 
 export interface RouteContext {
@@ -754,19 +754,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			if (!g) return unknownGuild();
 			const u = w.users.get(ctx.params.user!);
 			if (!u) return error(404, 10007, 'Unknown Member');
-			return ok({
-				user: userPayload(u),
-				nick: null,
-				avatar: null,
-				roles: w.memberRoleIds(g, u.id),
-				joined_at: g.joinedAt,
-				premium_since: null,
-				deaf: false,
-				mute: false,
-				flags: 0,
-				pending: false,
-				communication_disabled_until: null,
-			});
+			return ok(memberPayload(w, g, u));
 		}),
 		route('GET', '/guilds/:guild/scheduled-events', (ctx) => {
 			const r = guildEvent(ctx);
