@@ -51,6 +51,23 @@ const fromBot = (club: Club, channelId: string) =>
 const beats = (club: Club, threadId: string) =>
 	fromBot(club, threadId).filter((message) => String(message.embeds?.[0]?.footer?.text ?? '').startsWith('beat-'));
 
+const wrapUps = (club: Club, threadId: string) =>
+	fromBot(club, threadId).filter((message) => message.embeds?.[0]?.title === 'After the film');
+
+/** Starts a party, moves the bot's clock `minutes` past press play and waits for the minute-2 beat. */
+async function playToFirstBeat(
+	fake: Club,
+	herBot: InProcessBot,
+	clock: Clock,
+	minutes: number,
+	options: Record<string, string | number> = {},
+) {
+	const started = await startParty(fake, herBot, options);
+	clock.set(new Date(started.party.timeline.startAt + minutes * MINUTE_MS));
+	await eventually(() => beats(fake, started.party.threadId).length === 1, 'the minute-2 beat');
+	return started;
+}
+
 async function startParty(fake: Club, herBot: InProcessBot, options: Record<string, string | number> = {}) {
 	const guild = fake.guilds.en;
 	const { id, response } = await use(fake, {
@@ -175,9 +192,7 @@ describe('watch party', () => {
 		const clock = new Clock(START);
 		const databasePath = tempDatabase();
 		const first = await bot(fake, clock, databasePath);
-		const { party } = await startParty(fake, first);
-		clock.set(new Date(party.timeline.startAt + 10 * MINUTE_MS));
-		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+		const { party } = await playToFirstBeat(fake, first, clock, 10);
 		await first.stop();
 		running.bots.splice(running.bots.indexOf(first), 1);
 
@@ -227,9 +242,7 @@ describe('watch party', () => {
 		const clock = new Clock(START);
 		const herBot = await bot(fake, clock);
 		const guild = fake.guilds.en;
-		const { party } = await startParty(fake, herBot);
-		clock.set(new Date(party.timeline.startAt + 10 * MINUTE_MS));
-		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+		const { party } = await playToFirstBeat(fake, herBot, clock, 10);
 
 		fake.fake.dispatch('GUILD_DELETE', { id: guild.id }, { guildId: guild.id });
 		await eventually(() => !herBot.bot.client.guilds.cache.has(guild.id), 'the bot to drop the guild');
@@ -237,9 +250,7 @@ describe('watch party', () => {
 		fake.fake.dispatch('GUILD_CREATE', fake.fake.guildPayload(fake.fake.world.guilds.get(guild.id)!), {
 			guildId: guild.id,
 		});
-		const wrapUp = await fake.fake.waitUntil(() =>
-			fromBot(fake, party.threadId).find((message) => message.embeds?.[0]?.title === 'After the film'),
-		);
+		const wrapUp = await fake.fake.waitUntil(() => wrapUps(fake, party.threadId)[0]);
 		expect(embedText(wrapUp.embeds[1])).toContain('Beats posted: 1 of 8');
 		expect(embedText(wrapUp.embeds[1])).toContain('I was offline when the film ended');
 		expect(beats(fake, party.threadId)).toHaveLength(1);
@@ -265,9 +276,7 @@ describe('watch party', () => {
 		await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
 
 		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS + PAUSE_LIMIT_MS));
-		const wrapUp = await fake.fake.waitUntil(() =>
-			fromBot(fake, party.threadId).find((message) => message.embeds?.[0]?.title === 'After the film'),
-		);
+		const wrapUp = await fake.fake.waitUntil(() => wrapUps(fake, party.threadId)[0]);
 		expect(embedText(wrapUp.embeds[1])).toContain('Ran for 5 min');
 		expect(embedText(wrapUp.embeds[1])).toContain('Ended after a long pause: nobody resumed it for 6 hours.');
 		await fake.fake.waitUntil(() => fake.fake.message(controls!.id)?.components?.length === 0);
@@ -275,9 +284,7 @@ describe('watch party', () => {
 		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
 		const again = await startParty(fake, herBot);
 		expect(again.party.id).not.toBe(party.id);
-		expect(
-			fromBot(fake, party.threadId).filter((message) => message.embeds?.[0]?.title === 'After the film'),
-		).toHaveLength(1);
+		expect(wrapUps(fake, party.threadId)).toHaveLength(1);
 		expectClean(fake);
 	});
 
@@ -286,9 +293,7 @@ describe('watch party', () => {
 		const clock = new Clock(START);
 		const herBot = await bot(fake, clock);
 		const guild = fake.guilds.en;
-		const { party } = await startParty(fake, herBot);
-		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS));
-		await eventually(() => beats(fake, party.threadId).length === 1, 'the minute-2 beat');
+		const { party } = await playToFirstBeat(fake, herBot, clock, 5);
 
 		const threadPosts = `/channels/${party.threadId}/messages`;
 		const from = fake.fake.requests.length;
@@ -303,23 +308,17 @@ describe('watch party', () => {
 		});
 		expect(isEphemeral(ended.response.data)).toBe(true);
 		await herBot.waitForLog((record) => record.msg === 'could not post the watch-party wrap-up; will try again');
-		expect(fromBot(fake, party.threadId).filter((message) => message.embeds?.[0]?.title === 'After the film')).toEqual(
-			[],
-		);
+		expect(wrapUps(fake, party.threadId)).toEqual([]);
 
 		clock.set(new Date(party.timeline.startAt + 5 * MINUTE_MS + 10_000));
-		const wrapUp = await fake.fake.waitUntil(() =>
-			fromBot(fake, party.threadId).find((message) => message.embeds?.[0]?.title === 'After the film'),
-		);
+		const wrapUp = await fake.fake.waitUntil(() => wrapUps(fake, party.threadId)[0]);
 		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
 		expect(embedText(wrapUp.embeds[1])).toContain('Ended by the host.');
 		const tries = fake.fake.requests
 			.slice(from)
 			.filter((request) => request.method === 'POST' && request.path === threadPosts);
 		expect(tries.map((request) => request.status)).toEqual([500, 500, 500, 500, 200]);
-		expect(
-			fromBot(fake, party.threadId).filter((message) => message.embeds?.[0]?.title === 'After the film'),
-		).toHaveLength(1);
+		expect(wrapUps(fake, party.threadId)).toHaveLength(1);
 		expectClean(fake);
 	});
 
