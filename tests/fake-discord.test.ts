@@ -301,3 +301,24 @@ describe('fake discord', () => {
 		expect(Date.now() - started).toBeLessThan(15_000);
 	});
 });
+
+describe('fake discord: channel history pages as Discord pages it', () => {
+	it('Given 120 messages, then after/before/around give the closest ones, newest first, and limit is 1–100', async () => {
+		const c = await connect();
+		const member = fake.user({ username: 'chatty' });
+		const ids = fake.memberSays(general, member, 120);
+		const page = async (query: Record<string, string>) =>
+			(
+				(await c.rest.get(Routes.channelMessages(general), { query: new URLSearchParams(query) })) as { id: string }[]
+			).map((m) => ids.indexOf(m.id));
+		const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => to - i);
+
+		expect(await page({})).toEqual(range(70, 119));
+		expect(await page({ after: ids[9]!, limit: '5' })).toEqual(range(10, 14));
+		expect(await page({ before: ids[9]!, limit: '5' })).toEqual(range(4, 8));
+		expect(await page({ around: ids[60]!, limit: '4' })).toEqual(range(59, 62));
+		expect(await page({ after: ids[0]!, limit: '100' })).toEqual(range(1, 100));
+		await expect(page({ limit: '101' })).rejects.toThrow(DiscordAPIError);
+		await expect(page({ limit: '0' })).rejects.toThrow(DiscordAPIError);
+	});
+});

@@ -643,14 +643,13 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			if (!ch) return unknownChannel();
 			if (!canView(ch)) return missingAccess();
 			if (!has(ch, P.ReadMessageHistory)) return ok([]);
-			const limit = Math.min(100, Number(ctx.query.limit ?? 50));
-			// `after`: only messages newer than that snowflake, as Discord filters them.
-			const after = BigInt(ctx.query.after ?? '0');
-			const list = f
-				.messages(ch.id)
-				.filter((m) => !((m.flags as number) & EPHEMERAL) && BigInt(m.id as string) > after)
-				.reverse();
-			return ok(list.slice(0, limit));
+			const limit = Number(ctx.query.limit ?? 50);
+			if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+				const code = limit > 100 ? 'NUMBER_TYPE_MAX' : 'NUMBER_TYPE_MIN';
+				return invalid(ctx, [{ path: ['limit'], code, message: 'limit must be between 1 and 100.' }], 'history');
+			}
+			const visible = f.messages(ch.id).filter((m) => !((m.flags as number) & EPHEMERAL));
+			return ok(historyPage(visible, ctx.query, limit));
 		}),
 		route('POST', '/channels/:channel/messages', postMessage),
 		route('GET', '/channels/:channel/messages/:message', (ctx) => {
@@ -852,4 +851,33 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			return noContent();
 		}),
 	];
+}
+
+/**
+ * One page of channel history as Discord pages it: `after` gives the `limit` messages closest after that id
+ * (the oldest of those newer), `before` the closest before it, `around` half on each side; none gives the
+ * newest. Always newest first.
+ */
+export function historyPage<T extends { id: unknown }>(
+	oldestFirst: readonly T[],
+	query: { after?: string; before?: string; around?: string },
+	limit: number,
+): T[] {
+	const id = (m: T) => BigInt(m.id as string);
+	let page: readonly T[];
+	if (query.after !== undefined) {
+		const after = BigInt(query.after);
+		page = oldestFirst.filter((m) => id(m) > after).slice(0, limit);
+	} else if (query.before !== undefined) {
+		const before = BigInt(query.before);
+		page = oldestFirst.filter((m) => id(m) < before).slice(-limit);
+	} else if (query.around !== undefined) {
+		const around = BigInt(query.around);
+		const older = oldestFirst.filter((m) => id(m) <= around).slice(-Math.ceil(limit / 2));
+		const newer = oldestFirst.filter((m) => id(m) > around).slice(0, limit - older.length);
+		page = [...older, ...newer];
+	} else {
+		page = oldestFirst.slice(-limit);
+	}
+	return [...page].reverse();
 }

@@ -16,7 +16,16 @@ import type { InteractInit, InteractionState } from './interactions.js';
 import { buildRoutes } from './rest.js';
 import type { Route } from './rest.js';
 import type { FieldError } from './limits.js';
-import { Clock, World, channelPayload, guildCreatePayload, memberPayload, toBits } from './world.js';
+import {
+	Clock,
+	World,
+	channelPayload,
+	guildCreatePayload,
+	memberPayload,
+	snowflakeTime,
+	toBits,
+	userPayload,
+} from './world.js';
 import type { ChannelInit, Guild, GuildInit, Json, Message, PermissionsInput, User } from './world.js';
 
 export interface RecordedRequest {
@@ -214,6 +223,48 @@ export class FakeDiscord {
 		return [...this.world.messages.values()]
 			.filter((m) => m.channelId === channelId && !m.deleted)
 			.map((m) => m.payload);
+	}
+
+	/**
+	 * Members chatting: `count` plain messages by `user` in a channel, stored as Discord would store them
+	 * (ids from the fake clock). No MESSAGE_CREATE is dispatched: a Guilds-only bot never gets one.
+	 */
+	memberSays(channelId: string, user: User, count = 1): string[] {
+		const ch = this.world.channel(channelId);
+		if (!ch) throw new Error(`fake-discord: no channel ${channelId}`);
+		const ids: string[] = [];
+		for (let i = 0; i < count; i++) {
+			const id = this.world.ids.next();
+			const payload: Json = {
+				id,
+				type: 0,
+				content: `chatter ${i + 1}`,
+				channel_id: ch.id,
+				author: userPayload(user),
+				attachments: [],
+				embeds: [],
+				mentions: [],
+				mention_roles: [],
+				pinned: false,
+				mention_everyone: false,
+				tts: false,
+				timestamp: new Date(snowflakeTime(id)).toISOString(),
+				edited_timestamp: null,
+				flags: 0,
+				components: [],
+			};
+			this.world.messages.set(id, {
+				id,
+				channelId: ch.id,
+				guildId: ch.guildId,
+				authorId: user.id,
+				payload,
+				deleted: false,
+			});
+			ch.lastMessageId = id;
+			ids.push(id);
+		}
+		return ids;
 	}
 
 	message(id: string): Json | undefined {
