@@ -858,7 +858,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
  * (the oldest of those newer), `before` the closest before it, `around` half on each side; none gives the
  * newest. Always newest first.
  */
-export function historyPage<T extends { id: unknown }>(
+export function historyPage<T extends Json>(
 	oldestFirst: readonly T[],
 	query: { after?: string; before?: string; around?: string },
 	limit: number,
