@@ -127,4 +127,12 @@ export const MIGRATIONS: readonly Migration[] = [
 				WHERE status = 'ended' AND next_due_at IS NOT NULL;
 		`,
 	},
+	{
+		version: 5,
+		name: 'watch-party posts given up on',
+		sql: `
+			-- Set when an unconfirmed beat was past Discord's nonce window and could not be found in the thread.
+			ALTER TABLE watch_party_posts ADD COLUMN lost_at INTEGER;
+		`,
+	},
 ];

@@ -47,6 +47,10 @@ const en = {
 	summaryNobody: 'Joined: nobody pressed Join',
 	summaryRan: (duration: string) => `Ran for ${duration}`,
 	summaryBeats: (posted: number, total: number) => `Beats posted: ${posted} of ${total}`,
+	summaryLost: (lost: number) =>
+		lost === 1
+			? '1 beat was lost: Discord never confirmed it, and I could not find it in the thread.'
+			: `${lost} beats were lost: Discord never confirmed them, and I could not find them in the thread.`,
 	summaryEndedByHost: 'Ended by the host.',
 	summaryEndedWhileAway: 'I was offline when the film ended, so I did not post the beats I missed.',
 	summaryEndedAfterPause: (hours: number) =>
@@ -133,6 +137,7 @@ const ko: typeof en = {
 	summaryNobody: '참여: 참여 버튼을 누른 사람이 없어요',
 	summaryRan: (duration) => `진행 시간: ${duration}`,
 	summaryBeats: (posted, total) => `올린 지점: ${total}개 중 ${posted}개`,
+	summaryLost: (lost) => `놓친 지점: ${lost}개. Discord가 받았다고 확인해 주지 않았고, 스레드에서도 찾지 못했어요.`,
 	summaryEndedByHost: '호스트가 끝냈어요.',
 	summaryEndedWhileAway: '영화가 끝날 때 제가 오프라인이어서, 놓친 지점은 올리지 않았어요.',
 	summaryEndedAfterPause: (hours) =>
