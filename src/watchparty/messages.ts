@@ -65,6 +65,8 @@ const en = {
 	partyEnded: 'This watch party has ended.',
 	noEventPermission:
 		'I could not create a Scheduled Event for the start: I need **Manage Events**. The party goes on without it.',
+	noEventRight:
+		'The party starts without a Scheduled Event: creating one needs **Create Events** or **Manage Events** in this server, and you have neither.',
 	eventFailed: 'Discord did not accept the Scheduled Event for the start. The party goes on without it.',
 	pausedReply: (position: string) => `Paused at ${position}. Every later beat waits.`,
 	alreadyPaused: 'The party is already paused. Resume it with `/her-watchparty resume` or the Resume button.',
@@ -151,6 +153,8 @@ const ko: typeof en = {
 	partyEnded: '이미 끝난 같이 보기예요.',
 	noEventPermission:
 		'시작 시간에 맞춘 예약 이벤트를 만들지 못했어요: **이벤트 관리하기** 권한이 필요해요. 같이 보기는 그대로 진행돼요.',
+	noEventRight:
+		'예약 이벤트 없이 시작해요: 이벤트를 만들려면 이 서버에서 **이벤트 만들기**나 **이벤트 관리하기** 권한이 필요한데, 둘 다 없어요.',
 	eventFailed: 'Discord가 예약 이벤트를 받아 주지 않았어요. 같이 보기는 그대로 진행돼요.',
 	pausedReply: (position) => `${position}에서 일시정지했어요. 이후 지점은 모두 기다려요.`,
 	alreadyPaused: '이미 일시정지 상태예요. `/her-watchparty resume`이나 다시 재생 버튼으로 이어 가세요.',
