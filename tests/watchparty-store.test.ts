@@ -132,7 +132,7 @@ describe('WatchPartyStore', () => {
 		expect(lost).toMatchObject({ lostAt: NOW + 5 * MINUTE_MS, messageId: null });
 		expect(store.reclaim(party.id, lost)).toBe(false);
 		expect(store.restartClaim(party.id, beatKey('goodbye'), NOW + 6 * MINUTE_MS)).toBeUndefined();
-		expect(store.get(party.id)?.timeline.posted).toEqual(['meeting', 'goodbye']);
+		expect(store.get(party.id)?.timeline.posted.toSorted()).toEqual(['goodbye', 'meeting']);
 	});
 
 	test('Given a party paused before pauses had a limit (nothing due stored), then opening the store makes it due at the limit', () => {
