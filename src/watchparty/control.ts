@@ -183,9 +183,11 @@ export async function runControl(
 	await keepEventInStep(interaction.client, ctx, party);
 }
 
+/** The controls the control message has buttons for; `seek` needs a minute, so it is a subcommand only. */
 const CONTROL_ACTIONS = new Set<string>(['next', 'pause', 'resume', 'end']);
 
-export const isControlAction = (action: string): action is ControlAction => CONTROL_ACTIONS.has(action) || action === 'seek';
+export const isControlAction = (action: string): action is ControlAction =>
+	CONTROL_ACTIONS.has(action) || action === 'seek';
 
 /** A button of the party: Join and Leave for anyone, the controls for the host and event managers. */
 export async function pressButton(

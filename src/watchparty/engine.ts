@@ -24,7 +24,7 @@ import {
 	type PostClaim,
 	type WatchPartyStore,
 } from './store.js';
-import { NONCE_RETRY_WINDOW_MS, planParty, posts, type PartyAction } from './planner.js';
+import { NONCE_RETRY_WINDOW_MS, planParty, postsInThread, type PartyAction } from './planner.js';
 import { eventWindow } from './timeline.js';
 
 export const WATCH_PARTY_JOB = 'watch-party';
@@ -457,7 +457,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 			const party = playing(store, partyId);
 			if (!party || action.kind === 'close') return;
 			if (await act({ client, ctx, store, guild, channel, party, now, langs }, action)) return;
-			changed ||= posts(action) || (action.kind === 'countdown' && action.step === 0);
+			changed ||= postsInThread(action) || (action.kind === 'countdown' && action.step === 0);
 		}
 		store.reindex(partyId, now);
 		if (changed) await refreshMessages(ctx, channel, partyId, guild);

@@ -44,7 +44,7 @@ export type PartyAction =
 const BEAT_PREFIX = 'beat:';
 
 /** Whether an action puts something new in the thread (and so must not happen while paused or after End). */
-export const posts = (action: PartyAction): boolean =>
+export const postsInThread = (action: PartyAction): boolean =>
 	action.kind === 'resend' || action.kind === 'recover' || action.kind === 'beat';
 
 /**

@@ -22,14 +22,7 @@ import { assertBotCan, assertMemberMayOpenThread, memberMayCreateEvents } from '
 import { hasOwnThread, messageLink, partyLink, text, userError } from './control.js';
 import { partyStore } from './engine.js';
 import { watchPartyText } from './messages.js';
-import {
-	announcement,
-	controlPayload,
-	countdownContent,
-	partyName,
-	sanitizeTitle,
-	welcomePayload,
-} from './render.js';
+import { announcement, controlPayload, countdownContent, partyName, sanitizeTitle, welcomePayload } from './render.js';
 import type { Party } from './store.js';
 import { eventWindow, startTimeline } from './timeline.js';
 
