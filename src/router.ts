@@ -23,7 +23,7 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 	const byName = new Map(commands.map((command) => [command.data.name, command]));
 	// Abuse protection, so memory is enough: a restart forgetting the counts is harmless. A guild's interactions
 	// all reach the one shard (and process) that has the guild, so this count is the member's whole count there.
-	const perMinute = ctx.config.publicPostsPerMinute ?? 0;
+	const perMinute = ctx.config.floodLimit ?? 0;
 	const publicPosts = perMinute > 0 ? new SlidingWindow({ max: perMinute, windowMs: 60_000 }) : undefined;
 
 	function limitPublicPosts(interaction: ChatInputCommandInteraction<'cached'> | ButtonInteraction<'cached'>) {

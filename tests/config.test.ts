@@ -13,7 +13,7 @@ describe('loadConfig', () => {
 			apiUrl: 'https://discord.com/api',
 			databasePath: 'var/her-film-club.sqlite',
 			logLevel: 'info',
-			publicPostsPerMinute: 5,
+			floodLimit: 5,
 			autoShard: true,
 		});
 		expect(Object.isFrozen(config)).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * One member can't flood a channel through the bot: five public posts a minute per member and channel
- * (`PUBLIC_POSTS_PER_MINUTE`, default 5), whichever commands or buttons make them. The bot reads the fake
+ * (`FLOOD_LIMIT`, default 5), whichever commands or buttons make them. The bot reads the fake
  * Discord's clock, frozen here, so "a minute later" is a step of that clock, not a wait.
  */
 import { describe, expect, test } from 'vitest';
@@ -26,7 +26,7 @@ async function floodGuarded(): Promise<Club> {
 	const club = await running.startClub();
 	club.fake.clock.set(START);
 	await running.startInProcess(
-		{ ...club, config: { ...club.config, publicPostsPerMinute: 5 } },
+		{ ...club, config: { ...club.config, floodLimit: 5 } },
 		{ now: () => new Date(club.fake.clock.now()) },
 	);
 	return club;

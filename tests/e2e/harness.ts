@@ -343,7 +343,7 @@ export function spawnBot(club: Club, options: { databasePath: string; env?: Reco
 		DATABASE_PATH: options.databasePath,
 		LOG_LEVEL: 'info',
 		// Scenarios post faster than members may; the flood limit has its own scenario (tests/e2e/flood.e2e.test.ts).
-		PUBLIC_POSTS_PER_MINUTE: '0',
+		FLOOD_LIMIT: '0',
 		...options.env,
 	});
 	const logs = () => parseLogs(output().stdout);
