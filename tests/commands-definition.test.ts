@@ -1,4 +1,4 @@
-import type { APIApplicationCommandOption } from 'discord.js';
+import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord.js';
 import { describe, expect, test } from 'vitest';
 import { COMMANDS } from '../commands/index.js';
 import { AUDIENCE_CHOICES, THEME_CHOICES } from '../src/choices.js';
@@ -38,7 +38,9 @@ describe('the command list', () => {
 
 	test('Then the subcommands a command declares as public posts (for the flood limit) are its own', () => {
 		for (const { data, publicPost } of COMMANDS) {
-			const subcommands = (data.options ?? []).filter((option) => option.type === 1).map((option) => option.name);
+			const subcommands = (data.options ?? [])
+				.filter((option) => option.type === ApplicationCommandOptionType.Subcommand)
+				.map((option) => option.name);
 			if (Array.isArray(publicPost?.command))
 				expect(subcommands, data.name).toEqual(expect.arrayContaining(publicPost.command));
 		}
