@@ -13,7 +13,7 @@ export interface Command {
 	readonly data: RESTPostAPIChatInputApplicationCommandsJSONBody;
 	/**
 	 * What posts in the channel for everyone to see, and so counts against one member's limit there
-	 * (`PUBLIC_POST_LIMIT`, applied by the router): the command itself (`true`) or these subcommands of it,
+	 * (`FLOOD_LIMIT` a minute, applied by the router): the command itself (`true`) or these subcommands of it,
 	 * and these button actions.
 	 */
 	readonly publicPost?: { readonly command?: true | readonly string[]; readonly buttons?: readonly string[] };
