@@ -8,7 +8,7 @@ import { encodeCustomId } from '../../src/custom-id.js';
 import { loadDataset } from '../../src/dataset/load.js';
 import { common } from '../../src/i18n/common.js';
 import { openDatabase } from '../../src/store/database.js';
-import { partyStore } from '../../src/watchparty/engine.js';
+import { MAX_FAILURES, partyStore } from '../../src/watchparty/engine.js';
 import { watchPartyText } from '../../src/watchparty/messages.js';
 import { WRAP_UP_KEY, beatKey, postNonce, watchPartyStore, type Party } from '../../src/watchparty/store.js';
 import { MINUTE_MS, PAUSE_LIMIT_MS, sortedBeats } from '../../src/watchparty/timeline.js';
@@ -439,6 +439,46 @@ async function endAs(club: Club, party: Party & { threadId: string }, user: User
 	});
 	return { ...ended, reply: await club.fake.reply(ended.id) };
 }
+
+describe('a thread the bot can no longer post in', () => {
+	test('Given the bot loses Send Messages in Threads mid-party, then the next beat ends the party as forbidden, and nothing is retried', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const { party } = await playToFirstBeat(fake, herBot, clock, BEATS[0]!.minute + 1);
+		fake.fake.setBotOverwrite(party.channelId, [], ['SendMessagesInThreads']);
+		clock.set(new Date(wallTimeOf(party, BEATS[1]!.minute)));
+		await eventually(() => partyStore(herBot.bot.ctx).get(party.id)?.status === 'ended', 'the party to end');
+		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ endReason: 'forbidden' });
+		const tries = () =>
+			fake.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${party.threadId}/messages`));
+		const refused = tries().length;
+		clock.set(new Date(wallTimeOf(party, BEATS[2]!.minute)));
+		fake.fake.setBotOverwrite(party.channelId, [], []);
+		const again = await startParty(fake, herBot);
+		expect(again.party.id).not.toBe(party.id);
+		expect(tries()).toHaveLength(refused);
+		expectClean(fake);
+	});
+
+	test('Given Discord answers 500 to every try of a beat, then the engine backs off and ends the party after a few tries', async () => {
+		const fake = await club();
+		const clock = new Clock(START);
+		const herBot = await bot(fake, clock);
+		const { party } = await playToFirstBeat(fake, herBot, clock, BEATS[0]!.minute + 1);
+		const threadPosts = `/channels/${party.threadId}/messages`;
+		fake.fake.failNext({ method: 'POST', path: threadPosts, status: 500, count: 1_000 });
+		const dueAt = wallTimeOf(party, BEATS[1]!.minute);
+		// Each failed step is tried again after a longer wait (2, 4, 8, 16 s); the clock jumps past each.
+		for (let failures = 1; failures <= MAX_FAILURES; failures++) {
+			clock.set(new Date(dueAt + (failures - 1) * 20_000));
+			await herBot.waitForLog((record) => record.msg === 'watch party step failed' && record.failures === failures);
+		}
+		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'failed' });
+		expect(beats(fake, party.threadId)).toHaveLength(1);
+		expectClean(fake);
+	});
+});
 
 describe('a party that stops when told', () => {
 	test('Given a restart with late beats due, when the host presses End while the first of them is on its way, then it lands, the wrap-up comes last and counts it, and no beat follows', async () => {
