@@ -4,6 +4,7 @@ import type { Lang } from '../src/i18n/index.js';
 import { filmCardEmbed } from '../src/render/film.js';
 import { questionEmbed, quoteEmbed, recommendationEmbed, threadName } from '../src/render/items.js';
 import { renderText } from '../src/render/messages.js';
+import { beatPayload } from '../src/watchparty/render.js';
 import { checkMessage, checkThreadName } from './fake-discord/limits.js';
 
 const dataset = loadDataset();
@@ -26,6 +27,14 @@ describe.each(LANGUAGES)('Every item rendered for a %s server fits Discord', (_,
 		for (const question of dataset.questions) {
 			expect(checkMessage({ embeds: [questionEmbed(dataset, question, langs)] }), question.id).toEqual([]);
 			expect(checkThreadName(threadName('💬 ', question.text[langs[0]!])), question.id).toEqual([]);
+		}
+	});
+
+	test('watch-party beats, each with its cue for the host, hidden like its title', () => {
+		for (const beat of dataset.watchParty.beats) {
+			const payload = beatPayload(dataset, beat, true, langs);
+			expect(checkMessage(payload), beat.id).toEqual([]);
+			for (const lang of langs) expect(payload.embeds[0]!.description, beat.id).toContain(`||${beat.cue[lang]}||`);
 		}
 	});
 
