@@ -27,7 +27,8 @@ try {
 	const uses = passageUse(data.sources, items);
 	console.log(`\nPassages (sentences of the reviews; at most ${MAX_ITEMS_PER_PASSAGE} items each)`);
 	for (const source of data.sources) {
-		const mine = uses.filter((use) => use.review === source.id);
+		// Sentences without Korean (the blog's date line) are not passages anyone would draw on.
+		const mine = uses.filter((use) => use.review === source.id && /\p{Script=Hangul}/u.test(use.sentence));
 		const used = (n: number) => mine.filter((use) => use.items.length === n).length;
 		console.log(
 			`  ${source.id.padEnd(28)} ${String(mine.length).padStart(3)} sentences: ` +
