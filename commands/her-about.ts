@@ -50,7 +50,7 @@ export default {
 							value: [
 								credits,
 								t.aboutDataset(t.counts(dataset.quotes.length, dataset.questions.length, dataset.reflections.length)),
-								t.aboutGeneralKnowledge(dataset.film.generalKnowledge.map((fact) => fact[lang]).join(', ')),
+								t.aboutGeneralKnowledge,
 							].join('\n\n'),
 						},
 					],
