@@ -12,6 +12,7 @@ import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
 import { common } from '../src/i18n/common.js';
 import { createRouter } from '../src/router.js';
+import { loadDataset } from '../src/dataset/load.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
 import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
 import { MINUTE_MS } from '../src/watchparty/timeline.js';
@@ -22,6 +23,13 @@ const HOST = USER_ID;
 const GUEST = '400000000000000002';
 const MODERATOR = '400000000000000003';
 const START = '2025-05-14T11:00:00.000Z';
+
+// The beats are the dataset's (data/watch-party.json): their minutes and count are read, not hard-coded.
+const PLAN = loadDataset().watchParty;
+const BEATS = PLAN.beats.length;
+const minuteOf = (id: string) => PLAN.beats.find((beat) => beat.id === id)!.minute;
+const beatsBetween = (from: number, to: number) =>
+	PLAN.beats.filter((beat) => beat.minute >= from && beat.minute <= to).map((beat) => beat.id);
 
 function apiError(code: number, status: number, method: string, url: string) {
 	return new DiscordAPIError({ code, message: 'fake' }, code, status, method, url, {
@@ -505,12 +513,12 @@ describe('a bilingual server', () => {
 			[
 				`참여: <@${HOST}>`,
 				'진행 시간: 4분',
-				'올린 지점: 8개 중 1개',
+				`올린 지점: ${BEATS}개 중 1개`,
 				'호스트가 끝냈어요.',
 				'',
 				`Joined: <@${HOST}>`,
 				'Ran for 4 min',
-				'Beats posted: 1 of 8',
+				`Beats posted: 1 of ${BEATS}`,
 				'Ended by the host.',
 			].join('\n'),
 		);
@@ -571,7 +579,7 @@ describe('controls', () => {
 		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
 	});
 
-	test('Given the host pauses at minute 10 for 30 minutes, then the minute-12 beat waits and comes 2 minutes after resume', async () => {
+	test('Given the host pauses at minute 10 for 30 minutes, then the next beat waits and comes as long after resume as it had left', async () => {
 		const harness = setup({ language: 'en' });
 		const party = await startParty(harness);
 		await harness.run(10_000 + 10 * MINUTE_MS, 15_000);
@@ -589,7 +597,7 @@ describe('controls', () => {
 		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
 		await control(harness, 'resume', {}, { userId: MODERATOR, memberPermissions: PermissionFlagsBits.ManageEvents });
 		expect(lastReply(harness.discord).content).toBe('Resumed from 10:00.');
-		await harness.run(2 * MINUTE_MS - 1000);
+		await harness.run((minuteOf('beat-meeting-samantha') - 10) * MINUTE_MS - 1000);
 		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
 		await harness.run(1000);
 		expect(beatPosts(harness.discord, party.threadId!).at(-1)!.body.embeds[0].footer.text).toBe(
@@ -603,16 +611,16 @@ describe('controls', () => {
 		await harness.run(10_000);
 		await control(harness, 'next');
 		expect(lastReply(harness.discord).content).toBe(
-			'Posting the minute-12 beat now; the rest are re-timed from there.',
+			`Posting the minute-${minuteOf('beat-meeting-samantha')} beat now; the rest are re-timed from there.`,
 		);
 		expect(posts(harness.discord, party.threadId!).at(-1)!.body.content).toBe(
-			`⏭ <@${HOST}> brought up the next beat (minute 12) early; the beats after it are timed from there.`,
+			`⏭ <@${HOST}> brought up the next beat (minute ${minuteOf('beat-meeting-samantha')}) early; the beats after it are timed from there.`,
 		);
 		await harness.tick();
 		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
 			'beat-meeting-samantha',
 		]);
-		await harness.run(18 * MINUTE_MS - 1000, 60_000);
+		await harness.run((minuteOf('beat-growing-close') - minuteOf('beat-meeting-samantha')) * MINUTE_MS - 1000, 60_000);
 		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
 		await harness.run(1000);
 		expect(beatPosts(harness.discord, party.threadId!).at(-1)!.body.embeds[0].footer.text).toBe('beat-growing-close');
@@ -629,7 +637,7 @@ describe('controls', () => {
 		await harness.run(10 * MINUTE_MS, 30_000);
 		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
 			'beat-letters',
-			'beat-goodbye',
+			...beatsBetween(100, 110),
 		]);
 	});
 
