@@ -43,10 +43,24 @@ function makeCache(): CacheFactory {
 			: limited(managerType, holds, manager);
 }
 
+/**
+ * The shortest time we count on Discord to remember a message nonce. Discord says "a few minutes" and
+ * documents no number, so every retry that only the nonce guards happens within this much of the first try.
+ */
+export const NONCE_WINDOW_FLOOR_MS = 2 * 60_000;
+
+/**
+ * discord.js's defaults (15 s, 3 retries) let one request's tries run for a minute. Here they end within
+ * 20 s: a message post answers in well under a second, and every try of a send must land inside the nonce
+ * window above, with room for the jobs' own retries (see DEFAULT_REFLECTION_JOB). A 429 is not a try:
+ * Discord took nothing, and discord.js waits it out.
+ */
+export const REST_TIMING = { timeout: 10_000, retries: 1 } as const;
+
 export function createClient(config: Config): Client {
 	return new Client({
 		intents: [GatewayIntentBits.Guilds],
-		rest: { api: config.apiUrl },
+		rest: { api: config.apiUrl, ...REST_TIMING },
 		...(config.autoShard ? { shards: 'auto' as const } : {}),
 		allowedMentions: { parse: [], repliedUser: false },
 		makeCache: makeCache(),
