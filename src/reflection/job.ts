@@ -55,11 +55,6 @@ export const DEFAULT_REFLECTION_JOB: ReflectionJobOptions = {
 	processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
 };
 
-/** From the first try of a day's first attempt to the end of the last try of its last one, at worst. */
-export function worstCaseSendSpanMs(options: Pick<ReflectionJobOptions, 'intervalMs' | 'leaseMs' | 'maxAttempts'>) {
-	return (options.maxAttempts - 1) * (options.leaseMs + options.intervalMs) + SEND_TRIES_MS;
-}
-
 const BATCH_SIZE = 500;
 const MAX_BATCHES_PER_TICK = 20;
 
