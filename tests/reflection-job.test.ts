@@ -297,7 +297,10 @@ describe('exactly once across crashes and processes', () => {
 		};
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
-		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'claimed', failure: expect.any(String) });
+		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({
+			status: 'claimed',
+			failure: expect.any(String),
+		});
 
 		historyTimesOut = false;
 		restarted.clock.set(new Date(Date.parse('2025-05-14T03:00:00Z') + LEASE));

@@ -172,7 +172,10 @@ async function runSchedule(
 	});
 	if (claim.kind === 'gave-up') {
 		const { post } = claim;
-		log.warn({ localDate: post.localDate, attempts: post.attempts, failure: post.failure }, 'daily reflection given up');
+		log.warn(
+			{ localDate: post.localDate, attempts: post.attempts, failure: post.failure },
+			'daily reflection given up',
+		);
 		const next = store.get(schedule.guildId)?.nextDueAt ?? now;
 		await tellAdmin(client, ctx, store, guild, log, (lang) =>
 			reflectionText[lang].gaveUpNotice(

@@ -261,9 +261,7 @@ export class ReflectionStore {
 		return this.db
 			.transaction(() => {
 				const moved = this.db
-					.prepare(
-						`UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND next_due_at = ?`,
-					)
+					.prepare(`UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND next_due_at = ?`)
 					.run(nextDueAt.getTime(), schedule.guildId, schedule.nextDueAt.getTime()).changes;
 				this.db
 					.prepare(

@@ -425,7 +425,9 @@ describe('daily reflection', () => {
 
 		set('2025-05-14T03:30:00Z');
 		await tick(herBot);
-		const warning = await herBot.waitForLog((record) => record.msg === 'could not DM the admin about the daily reflection');
+		const warning = await herBot.waitForLog(
+			(record) => record.msg === 'could not DM the admin about the daily reflection',
+		);
 		expect(warning).toMatchObject({ level: 40, guildId: guild.id, userId: fake.users.enAdmin.id });
 		expect(warning.notice).toContain('is paused: the channel was deleted');
 		expect(dmsTo(fake, fake.users.enAdmin)).toEqual([]);
