@@ -42,10 +42,10 @@ const SEND_TRIES_MS = (REST_TIMING.retries + 1) * REST_TIMING.timeout;
 
 /**
  * Sized against Discord's nonce window, which is the only guard when the bot can't read the channel's
- * history. The lease (40 s) outlasts all tries of one send (20 s), so a live attempt is not retried while it
- * may still land; three attempts start within 2 × (lease + tick) = 90 s of the first, and their last try
- * ends within 110 s: inside the two minutes we count on Discord to remember a nonce (NONCE_WINDOW_FLOOR_MS).
- * A retry later than that (after a crash) finds the earlier post in the channel instead.
+ * history. The lease (40 s) is twice all tries of one send (20 s), so a live attempt is over before another
+ * takes it up; three attempts start within 2 × (lease + tick) = 90 s of the first, and their last try ends
+ * within 110 s: inside the two minutes we count on Discord to remember a nonce (NONCE_WINDOW_FLOOR_MS).
+ * A retry later than that (after a crash) looks for the earlier post in the channel instead.
  */
 export const DEFAULT_REFLECTION_JOB: ReflectionJobOptions = {
 	intervalMs: 5_000,
@@ -294,7 +294,7 @@ async function findEarlierPost(
 	post: ReflectionPost,
 	window: { from: Date; to: Date },
 ): Promise<Message | undefined> {
-	const end = BigInt(SnowflakeUtil.generate({ timestamp: window.to.getTime() + CLOCK_SKEW_MS }));
+	const end = SnowflakeUtil.generate({ timestamp: window.to.getTime() + CLOCK_SKEW_MS });
 	let after = SnowflakeUtil.generate({ timestamp: window.from.getTime() - CLOCK_SKEW_MS });
 	for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
 		let messages;
@@ -317,6 +317,7 @@ async function findEarlierPost(
 	}
 	throw new Error(`no earlier post among ${MAX_SEARCH_PAGES * PAGE_SIZE} messages since the first attempt`);
 }
+
 /** Opens the prompt's thread; a retried post may already have one. A failure here does not unsend the prompt. */
 async function openThread(ctx: BotContext, message: Message, name: string): Promise<string | null> {
 	if (message.thread) return message.thread.id;
