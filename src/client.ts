@@ -44,23 +44,21 @@ function makeCache(): CacheFactory {
 }
 
 /**
- * The shortest time we count on Discord to remember a message nonce. Discord says "a few minutes" and
- * documents no number, so every retry that only the nonce guards happens within this much of the first try.
+ * How long one request may take, and how often discord.js tries it again itself after a 5xx, a network
+ * error or a timeout (429s are waited out apart from this). Sized with the jobs' own retries: one send
+ * costs at most (1 + REST_RETRIES) × REST_TIMEOUT_MS = 20 s, so the watch party's engine (backing off 2,
+ * 4, 8 s between failed steps) gets four tries inside its 2-minute nonce window
+ * (src/watchparty/planner.ts) before a beat is only looked for in its thread, and the daily reflection's
+ * lease outlasts a send. discord.js's defaults (15 s, 3 retries: a minute per send) would use up half the
+ * window in one try.
  */
-export const NONCE_WINDOW_FLOOR_MS = 2 * 60_000;
-
-/**
- * discord.js's defaults (15 s, 3 retries) let one request's tries run for a minute. Here they end within
- * 20 s: a message post answers in well under a second, and every try of a send must land inside the nonce
- * window above, with room for the jobs' own retries (see DEFAULT_REFLECTION_JOB). A 429 is not a try:
- * Discord took nothing, and discord.js waits it out.
- */
-export const REST_TIMING = { timeout: 10_000, retries: 1 } as const;
+const REST_TIMEOUT_MS = 10_000;
+const REST_RETRIES = 1;
 
 export function createClient(config: Config): Client {
 	return new Client({
 		intents: [GatewayIntentBits.Guilds],
-		rest: { api: config.apiUrl, ...REST_TIMING },
+		rest: { api: config.apiUrl, timeout: REST_TIMEOUT_MS, retries: REST_RETRIES },
 		...(config.autoShard ? { shards: 'auto' as const } : {}),
 		allowedMentions: { parse: [], repliedUser: false },
 		makeCache: makeCache(),

@@ -12,7 +12,6 @@ import {
 	type PermissionsString,
 	type TextChannel,
 } from 'discord.js';
-import { REST_TIMING } from '../client.js';
 import type { BotContext } from '../context.js';
 import { isForbidden, isGone } from '../errors.js';
 import { langOf, type Lang } from '../i18n/index.js';
@@ -37,19 +36,22 @@ export interface ReflectionJobOptions {
 	readonly processId: string;
 }
 
-/** The longest one request's tries can take: discord.js tries it `retries + 1` times, each up to `timeout`. */
-const SEND_TRIES_MS = (REST_TIMING.retries + 1) * REST_TIMING.timeout;
+/**
+ * The shortest time we count on Discord to remember a message nonce. Discord says "a few minutes" and
+ * documents no number, so every retry that only the nonce guards happens within this much of the first try.
+ */
+export const NONCE_WINDOW_FLOOR_MS = 2 * 60_000;
 
 /**
- * Sized against Discord's nonce window, which is the only guard when the bot can't read the channel's
- * history. The lease (40 s) is twice all tries of one send (20 s), so a live attempt is over before another
- * takes it up; three attempts start within 2 × (lease + tick) = 90 s of the first, and their last try ends
- * within 110 s: inside the two minutes we count on Discord to remember a nonce (NONCE_WINDOW_FLOOR_MS).
- * A retry later than that (after a crash) looks for the earlier post in the channel instead.
+ * Sized against that window, the only guard when the bot can't read the channel's history. discord.js
+ * tries a request at most twice, 10 s each (src/client.ts), so all tries of a send end within 20 s; the lease
+ * (40 s) is twice that, so a live attempt is over before another takes it up. Three attempts start within
+ * 2 × (lease + tick) = 90 s of the first, and their last try ends within 110 s: inside the window. A retry
+ * later than that (after a crash) looks for the earlier post in the channel instead.
  */
 export const DEFAULT_REFLECTION_JOB: ReflectionJobOptions = {
 	intervalMs: 5_000,
-	leaseMs: 2 * SEND_TRIES_MS,
+	leaseMs: 40_000,
 	maxAttempts: 3,
 	concurrency: 10,
 	processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
