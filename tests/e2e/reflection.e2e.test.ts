@@ -37,6 +37,9 @@ const fromBot = (club: Club, channelId: string) =>
 	club.fake
 		.messages(channelId)
 		.filter((message) => message.author?.bot === true && message.interaction_metadata === undefined);
+/** Waits for the bot's prompt in a channel: the job's own timer may be the tick that posts it. */
+const promptIn = (club: Club, channelId: string) =>
+	club.fake.waitUntil(() => fromBot(club, channelId).length > 0, { what: 'the daily prompt' });
 
 /** Moves the bot's clock and the fake Discord's together, so message ids and nonces age as the bot sees time. */
 function clocks(club: Club, start: string) {
@@ -131,6 +134,7 @@ describe('daily reflection', () => {
 		clock.set('2025-05-14T03:30:00Z');
 		await tick(herBot);
 		await tick(herBot);
+		await promptIn(fake, guild.general);
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
 		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, '2025-05-14'));
@@ -203,6 +207,7 @@ describe('daily reflection', () => {
 		await schedule(guild.general);
 		clock.set('2025-05-15T03:30:00Z');
 		await tick(herBot);
+		await promptIn(fake, guild.general);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
 		expectClean(fake);
 	});
@@ -240,6 +245,7 @@ describe('daily reflection', () => {
 		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '12:30' });
 		clock.set('2025-05-14T03:30:00Z');
 		await Promise.all([tick(a), tick(b), tick(a), tick(b)]);
+		await promptIn(fake, guild.general);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
 		expectClean(fake);
 	});
@@ -268,6 +274,10 @@ describe('daily reflection', () => {
 		fake.fake.failNext({ method: 'POST', path: '/channels/:channel/messages', status: 429, count: 3 });
 		clock.set('2025-05-14T03:30:00Z');
 		await tick(herBot);
+		const generals = guilds.map((guild) => fake.fake.general(guild.id));
+		await fake.fake.waitUntil(() => generals.every((general) => fake.fake.threads(general).length > 0), {
+			what: 'every prompt and its thread',
+		});
 		for (const guild of guilds) {
 			const general = fake.fake.general(guild.id);
 			expect(fromBot(fake, general)).toHaveLength(1);
@@ -381,6 +391,7 @@ describe('daily reflection', () => {
 		await botSeesOverwrite(fake, herBot, guild.general, 0n);
 		set('2025-05-16T03:30:00Z');
 		await tick(herBot);
+		await promptIn(fake, guild.general);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
 		expect((await reflection(fake, guild, fake.users.en, 'status')).content).toContain('Next prompt:');
 		expect(dmsTo(fake, fake.users.koAdmin)).toHaveLength(1);
@@ -406,6 +417,7 @@ describe('daily reflection', () => {
 		fake.fake.clearFaults();
 		set('2025-05-15T03:30:00Z');
 		await tick(herBot);
+		await promptIn(fake, guild.general);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
 		expect(dmsTo(fake, fake.users.enAdmin)).toHaveLength(1);
 		expectClean(fake);
