@@ -138,14 +138,12 @@ async function runSchedule(
 			return;
 		}
 		log.warn({ reason, detail }, 'daily reflection paused');
-		await tellAdmin(client, ctx, store, guild, log, (lang) =>
-			reflectionText[lang].pausedNotice(
-				guild.name,
-				`<#${schedule.channelId}>`,
-				pausedText(lang, { reason, detail, at: now }),
-				discordTime(store.get(schedule.guildId)?.nextDueAt ?? now),
-			),
-		);
+		const next = discordTime(store.get(schedule.guildId)?.nextDueAt ?? now);
+		await tellAdmin(client, ctx, store, guild, log, (lang) => {
+			const t = reflectionText[lang];
+			const why = pausedText(lang, { reason, detail, at: now });
+			return `${t.pausedNotice(guild.name, `<#${schedule.channelId}>`, why)}\n${t.resumeHint(next)}`;
+		});
 	};
 	const channel = guild.channels.cache.get(schedule.channelId);
 	if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {

@@ -55,8 +55,8 @@ const en = {
 		forbidden: 'Discord refused my post in the channel (missing access or permission).',
 	},
 	/** A DM to the admin who set the schedule, sent once until it posts again. */
-	pausedNotice: (server: string, channel: string, reason: string, next: string) =>
-		`The daily reflection of **${server}** in ${channel} is paused: ${reason}\nOnce it is fixed, the next prompt (${next}) goes out by itself; \`/her-reflection schedule\` there resumes it at once.`,
+	pausedNotice: (server: string, channel: string, reason: string) =>
+		`The daily reflection of **${server}** in ${channel} is paused: ${reason}`,
 	gaveUpNotice: (server: string, channel: string, date: string, attempts: number, next: string) =>
 		`The daily reflection of **${server}** for ${date} did not go out in ${channel}: Discord failed all ${attempts} tries. The next prompt (${next}) is tried as usual; \`/her-reflection status\` there shows how it goes.`,
 	noPrompts: 'There are no reflection prompts to post yet.',
@@ -105,8 +105,7 @@ const ko: typeof en = {
 		'missing-permissions': (permissions) => `채널에서 **${permissions}** 권한이 없어졌어요.`,
 		forbidden: 'Discord가 채널에 올리는 것을 거부했어요 (접근 또는 권한 없음).',
 	},
-	pausedNotice: (server, channel, reason, next) =>
-		`**${server}**의 매일 성찰 질문(${channel})이 일시정지됐어요: ${reason}\n문제가 해결되면 다음 질문(${next})은 저절로 올라가요. 그 서버에서 \`/her-reflection schedule\`을 다시 실행하면 바로 재개돼요.`,
+	pausedNotice: (server, channel, reason) => `**${server}**의 매일 성찰 질문(${channel})이 일시정지됐어요: ${reason}`,
 	gaveUpNotice: (server, channel, date, attempts, next) =>
 		`**${server}**의 ${date} 매일 성찰 질문을 ${channel}에 올리지 못했어요: Discord가 ${attempts}번 모두 실패했어요. 다음 질문(${next})은 평소대로 올려 볼게요. 그 서버에서 \`/her-reflection status\`로 확인할 수 있어요.`,
 	noPrompts: '아직 올릴 성찰 질문이 없어요.',
