@@ -7,10 +7,10 @@
 import Database from 'better-sqlite3';
 import { PermissionFlagsBits, type Client, type TextChannel } from 'discord.js';
 import { describe, expect, test } from 'vitest';
-import { runDueReflections } from '../../src/reflection/job.js';
+import { NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
-import type { User } from '../fake-discord/index.js';
+import type { FakeDiscordOptions, User } from '../fake-discord/index.js';
 import { dms } from '../fake-discord/rest.js';
 import {
 	embedText,
@@ -27,7 +27,9 @@ import {
 import { TestClock as Clock } from '../support/context.js';
 
 const running = stopAfterEach();
-const club = () => running.startClub();
+const club = (options?: FakeDiscordOptions) => running.startClub(options);
+/** A Discord that remembers nonces only as long as the bot counts on, so a restart later is past it. */
+const forgetful = { nonceWindowMs: NONCE_WINDOW_FLOOR_MS };
 const bot = (club: Club, clock: Clock, databasePath = tempDatabase()) =>
 	running.startInProcess(club, { databasePath, now: clock.now });
 
@@ -288,7 +290,7 @@ describe('daily reflection', () => {
 	});
 
 	test('Given a late post lost in a crash in a busy channel, then the restart past the nonce window finds it and the day is posted once', async () => {
-		const fake = await club();
+		const fake = await club(forgetful);
 		const { clock, set } = clocks(fake, '2025-05-13T23:00:00Z'); // 08:00 in Seoul
 		const databasePath = tempDatabase();
 		const guild = fake.guilds.ko;
@@ -334,7 +336,7 @@ describe('daily reflection', () => {
 	});
 
 	test('Given the search for a lost post fails with 500s, then nothing is posted blind, and a later try finds the post', async () => {
-		const fake = await club();
+		const fake = await club(forgetful);
 		const { clock, set } = clocks(fake, '2025-05-14T03:00:00Z');
 		const databasePath = tempDatabase();
 		const guild = fake.guilds.en;
