@@ -18,6 +18,15 @@ const schema = z.object({
 		.default('https://discord.com/api'),
 	DATABASE_PATH: z.string().trim().min(1).default('var/her-film-club.sqlite'),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	COMMANDS_REGISTER: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+	// 0 picks a free port (the one taken is logged), for tests and for running several bots on one host.
+	HEALTH_PORT: z.coerce
+		.number({ error: 'must be a port number' })
+		.int('must be a port number')
+		.min(0, 'must be a port number (1–65535)')
+		.max(65_535, 'must be a port number (1–65535)')
+		.optional(),
+	HEALTH_HOST: z.string().trim().min(1).default('127.0.0.1'),
 });
 
 export interface Config {
@@ -32,6 +41,10 @@ export interface Config {
 	 * a discord.js ShardingManager started this process and assigned its shards (it sets `SHARDS`).
 	 */
 	readonly autoShard: boolean;
+	/** `npm start` registers the slash commands when Discord's differ (`COMMANDS_REGISTER`); unset means on. */
+	readonly registerCommands?: boolean;
+	/** Where `/healthz` and `/metrics` listen; unset (the default) means no HTTP server. */
+	readonly health?: { readonly host: string; readonly port: number };
 }
 
 export class ConfigError extends Error {
@@ -62,5 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 		databasePath: parsed.DATABASE_PATH,
 		logLevel: parsed.LOG_LEVEL,
 		autoShard: env.SHARDS === undefined,
+		registerCommands: parsed.COMMANDS_REGISTER === 'on',
+		health: parsed.HEALTH_PORT === undefined ? undefined : { host: parsed.HEALTH_HOST, port: parsed.HEALTH_PORT },
 	});
 }

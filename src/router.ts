@@ -5,6 +5,7 @@ import { decodeCustomId } from './custom-id.js';
 import { UserError, isGone } from './errors.js';
 import { common } from './i18n/common.js';
 import { langOf, localize } from './i18n/index.js';
+import type { InteractionOutcome } from './metrics.js';
 
 /**
  * The one `interactionCreate` handler: finds the command an interaction belongs to and runs it inside
@@ -41,11 +42,14 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 	}
 
 	return async function route(interaction: Interaction): Promise<void> {
+		const started = performance.now();
+		let outcome: InteractionOutcome = 'ok';
 		try {
 			await dispatch(interaction);
 		} catch (error) {
-			await report(interaction, error, ctx);
+			outcome = await report(interaction, error, ctx);
 		}
+		ctx.metrics?.interaction(interaction, outcome, (performance.now() - started) / 1000);
 	};
 }
 
@@ -64,14 +68,14 @@ function describe(interaction: Interaction) {
 	};
 }
 
-async function report(interaction: Interaction, error: unknown, ctx: BotContext): Promise<void> {
+async function report(interaction: Interaction, error: unknown, ctx: BotContext): Promise<InteractionOutcome> {
 	const context = describe(interaction);
 	const lang = langOf(interaction.locale);
 	if (error instanceof UserError) {
 		ctx.logger.debug({ ...context, reason: error.message }, 'user error');
 	} else if (isGone(error)) {
 		ctx.logger.info({ ...context, err: error }, 'interaction target is gone');
-		return;
+		return 'gone';
 	} else {
 		ctx.logger.error({ ...context, err: error }, 'interaction failed');
 	}
@@ -82,6 +86,7 @@ async function report(interaction: Interaction, error: unknown, ctx: BotContext)
 	} catch (replyError) {
 		ctx.logger.warn({ ...context, err: replyError }, 'could not tell the user about the failure');
 	}
+	return error instanceof UserError ? 'user-error' : 'error';
 }
 
 async function respondEmpty(interaction: AutocompleteInteraction): Promise<void> {

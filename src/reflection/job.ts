@@ -57,7 +57,7 @@ export function createReflectionJob(options: Partial<ReflectionJobOptions> = {})
 	return {
 		name: 'reflection',
 		intervalMs: settings.intervalMs,
-		run: (client, ctx) => runDueReflections(client, ctx, settings),
+		run: (client, ctx, stopping) => runDueReflections(client, ctx, settings, stopping),
 	};
 }
 
@@ -71,6 +71,7 @@ export async function runDueReflections(
 	client: Client<true>,
 	ctx: BotContext,
 	options: ReflectionJobOptions = DEFAULT_REFLECTION_JOB,
+	stopping?: AbortSignal,
 ): Promise<void> {
 	const store = new ReflectionStore(ctx.db);
 	const guildIds = [...client.guilds.cache.keys()];
@@ -80,7 +81,8 @@ export async function runDueReflections(
 		const due = store.due(ctx.now(), guildIds, BATCH_SIZE);
 		let next = 0;
 		const worker = async (): Promise<void> => {
-			while (next < due.length) {
+			// On a stop, what is in flight finishes and the rest stays due for the next start.
+			while (next < due.length && !stopping?.aborted) {
 				const schedule = due[next++]!;
 				try {
 					await runSchedule(client, ctx, store, schedule, options);
@@ -90,7 +92,7 @@ export async function runDueReflections(
 			}
 		};
 		await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
-		if (due.length < BATCH_SIZE) return;
+		if (due.length < BATCH_SIZE || stopping?.aborted) return;
 	}
 }
 
@@ -109,6 +111,7 @@ async function runSchedule(
 	if (decision.kind === 'wait') return;
 	if (decision.kind === 'skip') {
 		if (store.skip(schedule, decision.nextDueAt, now)) {
+			ctx.metrics?.dailyPost('skipped');
 			log.info({ missedDate: decision.missedDate, nextDueAt: decision.nextDueAt }, 'missed a day while down; skipped');
 		}
 		return;
@@ -118,6 +121,7 @@ async function runSchedule(
 	if (!guild?.available) return;
 	const pause = (reason: PauseReason, detail: string | null, localDate?: string) => {
 		store.pause(schedule.guildId, reason, detail, ctx.now(), localDate);
+		ctx.metrics?.dailyPost('paused');
 		log.warn({ reason, detail }, 'daily reflection paused');
 	};
 	const channel = guild.channels.cache.get(schedule.channelId);
@@ -152,6 +156,7 @@ async function runSchedule(
 	try {
 		const sent = await send(ctx, guild, channel, schedule, post, claim.retry);
 		store.markSent(post, sent, ctx.now());
+		ctx.metrics?.dailyPostSent(decision.lateByMs);
 		log.info(
 			{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
 			'daily reflection posted',

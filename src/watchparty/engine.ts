@@ -329,8 +329,11 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 		const filmEndedAt = staleSince(initial.timeline, plan, now);
 		if (filmEndedAt !== null) {
 			ctx.logger.info({ ...log, filmEndedAt }, 'watch party ended while the bot was away; closing it');
-			if (store.end(partyId, 'finished-while-away', filmEndedAt))
+			if (store.end(partyId, 'finished-while-away', filmEndedAt)) {
+				const { posted, skipped } = initial.timeline;
+				ctx.metrics?.beat('lost', plan.beats.length - posted.length - skipped.length);
 				await postWrapUp(client, ctx, guild, partyId, { channel });
+			}
 			return;
 		}
 		const langs = langsOf(ctx, guild);
@@ -365,6 +368,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 			if (!claim) continue;
 			if (due.late) ctx.logger.info({ ...log, beat: due.beat.id, dueAt: due.dueAt }, 'posting a missed beat late');
 			await sendClaimed(channel, store, partyId, claim, beatPayload(ctx.dataset, due.beat, due.late, langs));
+			ctx.metrics?.beat(due.late ? 'late' : 'posted');
 			changed = true;
 		}
 
@@ -395,7 +399,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
  * Each tick: release stale setups, advance every due party in a guild on this shard, then try again
  * the wrap-ups that failed for a passing reason.
  */
-export async function runWatchParties(client: Client<true>, ctx: BotContext): Promise<void> {
+export async function runWatchParties(client: Client<true>, ctx: BotContext, stopping?: AbortSignal): Promise<void> {
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
 	for (const id of store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
@@ -404,6 +408,7 @@ export async function runWatchParties(client: Client<true>, ctx: BotContext): Pr
 	// Only this shard's guilds: a party in a guild the bot left waits, untouched, until it comes back.
 	const guildIds = [...client.guilds.cache.keys()];
 	for (const party of store.due(now, guildIds)) {
+		if (stopping?.aborted) return;
 		await advanceParty(client, ctx, party.id);
 	}
 	for (const party of store.wrapUpRetriesDue(now, guildIds)) {
