@@ -893,7 +893,9 @@ export function historyPage<T extends Json>(
 function commandsAsListed(commands: Json[], query: Record<string, string>): Json[] {
 	if (query.with_localizations === 'true') return commands;
 	const strip = (item: Json): Json => {
-		const { name_localizations: _names, description_localizations: _descriptions, ...rest } = item;
+		const rest = { ...item };
+		delete rest.name_localizations;
+		delete rest.description_localizations;
 		return {
 			...rest,
 			...(item.name !== undefined ? { name_localized: item.name } : {}),
