@@ -13,6 +13,7 @@ describe('loadConfig', () => {
 			apiUrl: 'https://discord.com/api',
 			databasePath: 'var/her-film-club.sqlite',
 			logLevel: 'info',
+			floodLimit: 5,
 			autoShard: true,
 			registerCommands: true,
 			health: undefined,
@@ -73,6 +74,16 @@ describe('loadConfig', () => {
 			/COMMANDS_REGISTER must be on or off; HEALTH_PORT must be a port number/,
 		);
 		expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, HEALTH_PORT: '70000' })).toThrow(/HEALTH_PORT must be a port/);
+	});
+
+	test('Given FLOOD_LIMIT, then 0 turns the flood limit off and anything but a whole number is reported', () => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, FLOOD_LIMIT: '0' }).floodLimit).toBe(0);
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, FLOOD_LIMIT: '12' }).floodLimit).toBe(12);
+		for (const bad of ['lots', '2.5', '-1']) {
+			expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, FLOOD_LIMIT: bad })).toThrow(
+				'FLOOD_LIMIT must be a whole number (0 turns the limit off)',
+			);
+		}
 	});
 
 	test('Given a dry run that needs no token, then a missing token is fine', () => {
