@@ -9,8 +9,10 @@ export function unhealthyReason(client: Client, db: Database, stopping: boolean)
 	if (stopping) return 'shutting down';
 	const shards = [...client.ws.shards.values()];
 	if (shards.length === 0) return 'gateway not connected yet';
-	const down = shards.filter((shard) => shard.status !== Status.Ready).map((shard) => shard.id);
-	if (down.length > 0) return `gateway shard ${down.join(', ')} not connected (${Status[shards[0]!.status]})`;
+	const down = shards.filter((shard) => shard.status !== Status.Ready);
+	if (down.length > 0) {
+		return `gateway not connected: ${down.map((shard) => `shard ${shard.id} ${Status[shard.status]}`).join(', ')}`;
+	}
 	try {
 		db.prepare('SELECT 1').get();
 	} catch {
