@@ -68,9 +68,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const commands = options.commands ?? COMMANDS;
 	const client = createClient(config);
 	metrics.watchClient(client);
-	const gate = new InteractionGate(createRouter(commands, ctx), logger, (interaction) =>
-		metrics.interaction(interaction, 'restarting', 0),
-	);
+	const gate = new InteractionGate(createRouter(commands, ctx), logger, metrics);
 	let jobs: RunningJobs | undefined;
 	let stopping: Promise<void> | undefined;
 	let health: HealthServer | undefined;
@@ -120,10 +118,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const stop = ({ drainMs = DRAIN_MS } = {}): Promise<void> =>
 		(stopping ??= (async () => {
 			const deadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), drainMs).unref());
-			const drained = await Promise.race([
-				Promise.all([gate.close(drainMs), jobs?.stop()]).then(([interactions]) => interactions),
-				deadline,
-			]);
+			const drained = await Promise.race([Promise.all([gate.close(), jobs?.stop()]).then(() => true), deadline]);
 			if (!drained)
 				logger.warn({ drainMs }, 'stopped before everything in flight finished; the next start picks it up');
 			await client.destroy();

@@ -83,11 +83,10 @@ export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
  * The channels the bot posts in by itself: the daily reflection's, and those with a watch party running
  * or being set up (in the channel or in its thread's parent).
  */
-export function configuredChannels(db: Database, guildId: string): Map<string, ChannelUse[]> {
+function configuredChannels(db: Database, guildId: string, reflectionChannelId?: string): Map<string, ChannelUse[]> {
 	const uses = new Map<string, ChannelUse[]>();
 	const add = (channelId: string, use: ChannelUse) => uses.set(channelId, [...(uses.get(channelId) ?? []), use]);
-	const schedule = new ReflectionStore(db).get(guildId);
-	if (schedule) add(schedule.channelId, 'reflection');
+	if (reflectionChannelId) add(reflectionChannelId, 'reflection');
 	const parties = db
 		.prepare<[string], { channel_id: string }>(
 			"SELECT DISTINCT channel_id FROM watch_parties WHERE guild_id = ? AND status <> 'ended' ORDER BY channel_id",
@@ -108,7 +107,7 @@ export async function checkChannels(
 	const me = guild.members.me ?? (await guild.members.fetchMe());
 	const botRole = me.roles.botRole?.name ?? me.displayName;
 	const schedule = new ReflectionStore(db).get(guild.id);
-	const configured = configuredChannels(db, guild.id);
+	const configured = configuredChannels(db, guild.id, schedule?.channelId);
 	const uses = asked ? new Map([[asked.id, configured.get(asked.id) ?? (['asked'] as ChannelUse[])]]) : configured;
 	if (uses.size === 0) return { content: t.nothingConfigured, embeds: [] };
 	const notes: string[] = [];
@@ -116,7 +115,8 @@ export async function checkChannels(
 	for (const [channelId, channelUses] of [...uses].slice(0, MAX_CHANNELS)) {
 		const channel = channelId === asked?.id ? asked : guild.channels.cache.get(channelId);
 		if (!channel) {
-			notes.push(t.channelGone(`<#${channelId}>`));
+			// A party whose channel went is ended by the engine; a schedule waits for the admin to move it.
+			if (channelUses.includes('reflection')) notes.push(t.channelGone(`<#${channelId}>`));
 			continue;
 		}
 		const roleId = channelUses.includes('reflection') ? schedule?.roleId : null;

@@ -2,6 +2,7 @@ import { MessageFlags, type Interaction } from 'discord.js';
 import type { Logger } from './logger.js';
 import { langOf } from './i18n/index.js';
 import { operationsText } from './i18n/operations.js';
+import type { Metrics } from './metrics.js';
 
 /**
  * Lets interactions through to the router until the bot starts to stop; after that each new one gets a
@@ -15,12 +16,8 @@ export class InteractionGate {
 	public constructor(
 		private readonly route: (interaction: Interaction) => Promise<void>,
 		private readonly logger: Logger,
-		private readonly onTurnedAway: (interaction: Interaction) => void = () => undefined,
+		private readonly metrics: Metrics,
 	) {}
-
-	public get closing(): boolean {
-		return this.closed;
-	}
 
 	public handle(interaction: Interaction): void {
 		const handled = this.closed ? this.turnAway(interaction) : this.route(interaction);
@@ -28,19 +25,14 @@ export class InteractionGate {
 		this.inFlight.add(tracked);
 	}
 
-	/** Stops taking interactions; resolves when those in flight are done, or after `timeoutMs` (false then). */
-	public async close(timeoutMs: number): Promise<boolean> {
+	/** Stops taking interactions; resolves when those already in flight are done. */
+	public async close(): Promise<void> {
 		this.closed = true;
-		let timer: NodeJS.Timeout | undefined;
-		const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-		const drained = Promise.allSettled([...this.inFlight]).then(() => true as const);
-		const done = await Promise.race([drained, timedOut]);
-		clearTimeout(timer);
-		return done;
+		await Promise.allSettled([...this.inFlight]);
 	}
 
 	private async turnAway(interaction: Interaction): Promise<void> {
-		this.onTurnedAway(interaction);
+		this.metrics.interaction(interaction, 'restarting', 0);
 		try {
 			if (interaction.isAutocomplete()) await interaction.respond([]);
 			else if (interaction.isRepliable()) {
