@@ -1,11 +1,13 @@
 import {
 	ApplicationCommandOptionType,
 	ApplicationIntegrationType,
+	ChannelType,
 	InteractionContextType,
 	MessageFlags,
 	PermissionFlagsBits,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
+import { checkChannels } from '../src/check.js';
 import type { Command } from '../src/command.js';
 import { UserError } from '../src/errors.js';
 import { contentText } from '../src/i18n/content.js';
@@ -40,6 +42,21 @@ const data = {
 				},
 			],
 		},
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'check',
+			description: 'What the bot can and can’t do in a channel, and how to fix it',
+			description_localizations: { ko: '채널에서 봇이 할 수 있는 일과 없는 일, 고치는 방법' },
+			options: [
+				{
+					type: ApplicationCommandOptionType.Channel,
+					name: 'channel',
+					description: 'The channel to check (default: every channel the bot posts in by itself)',
+					description_localizations: { ko: '확인할 채널 (기본: 봇이 스스로 글을 올리는 모든 채널)' },
+					channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
+				},
+			],
+		},
 	],
 } satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
@@ -48,6 +65,13 @@ export default {
 
 	async execute(interaction, ctx) {
 		assertManageGuild(interaction.memberPermissions);
+		if (interaction.options.getSubcommand() === 'check') {
+			const asked = interaction.options.getChannel('channel');
+			const channel = asked ? (interaction.guild.channels.cache.get(asked.id) ?? null) : null;
+			const answer = await checkChannels(interaction.guild, ctx.db, langOf(interaction.locale), channel);
+			await interaction.reply({ ...answer, flags: MessageFlags.Ephemeral });
+			return;
+		}
 		const language = interaction.options.getString('language', true);
 		if (!SERVER_LANGUAGES.includes(language as ServerLanguage)) {
 			throw new UserError(localize(contentText, (m) => m.unknownLanguage));

@@ -5,10 +5,15 @@ import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { createClient } from './client.js';
 import { loadDataset } from './dataset/load.js';
+import { commandBodies } from './deploy.js';
+import { startHealthServer, unhealthyReason, type HealthServer } from './health.js';
 import { JOBS, startJobs, type Job, type RunningJobs } from './jobs.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { inviteUrl } from './permissions.js';
+import { registerCommands } from './register.js';
 import { createRouter } from './router.js';
+import { InteractionGate } from './shutdown.js';
 import { openDatabase } from './store/database.js';
 import { RotationStore } from './store/rotation.js';
 import { SettingsStore } from './store/settings.js';
@@ -25,10 +30,20 @@ export interface BotOptions {
 export interface RunningBot {
 	readonly client: Client;
 	readonly ctx: BotContext;
-	/** Resolves once the gateway is ready and the jobs have started. */
+	/** Resolves once the gateway is ready, the commands are registered and the jobs have started. */
 	readonly ready: Promise<void>;
-	stop(): Promise<void>;
+	/** `/healthz` and `/metrics`, when `config.health` asks for them. */
+	readonly health: HealthServer | undefined;
+	/**
+	 * Stops taking interactions (new ones are told the bot is restarting), lets those in flight and the
+	 * jobs' current sends finish for up to `drainMs`, then closes the gateway and the database. Whatever
+	 * is still unsent then stays claimed in SQLite, and the next start sends it once.
+	 */
+	stop(options?: { drainMs?: number }): Promise<void>;
 }
+
+/** Time left for in-flight work on a stop: inside the 8 s a service manager waits (Docker's grace is 10 s). */
+const DRAIN_MS = 6_000;
 
 /**
  * Builds the bot from its parts and logs in. The dataset is loaded and checked before anything
@@ -38,6 +53,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const { config, logger } = options;
 	const dataset = loadDataset();
 	const db = openDatabase(config.databasePath);
+	const metrics = new Metrics();
 	const ctx: BotContext = {
 		config,
 		logger,
@@ -47,12 +63,30 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		rotation: new RotationStore(db),
 		now: options.now ?? (() => new Date()),
 		random: options.random ?? Math.random,
+		metrics,
 	};
+	const commands = options.commands ?? COMMANDS;
 	const client = createClient(config);
-	const route = createRouter(options.commands ?? COMMANDS, ctx);
+	metrics.watchClient(client);
+	const gate = new InteractionGate(createRouter(commands, ctx), logger, metrics);
 	let jobs: RunningJobs | undefined;
+	let stopping: Promise<void> | undefined;
+	let health: HealthServer | undefined;
+	if (config.health) {
+		try {
+			health = await startHealthServer({
+				...config.health,
+				metrics,
+				reason: () => unhealthyReason(client, db, stopping !== undefined),
+			});
+		} catch (error) {
+			db.close();
+			throw error;
+		}
+		logger.info({ host: config.health.host, port: health.port }, 'health and metrics listening');
+	}
 
-	client.on(Events.InteractionCreate, (interaction) => void route(interaction));
+	client.on(Events.InteractionCreate, (interaction) => gate.handle(interaction));
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'client error'));
 	client.on(Events.Warn, (message) => logger.warn(message));
 	client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, code: event.code }, 'gateway closed'));
@@ -60,34 +94,70 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	client.rest.on('rateLimited', (info) =>
 		logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'rate limited'),
 	);
+	client.rest.on('response', (_request, response) => {
+		if (response.status === 429) metrics.rateLimited(response.headers.get('x-ratelimit-scope') ?? 'user');
+	});
 
 	const ready = new Promise<void>((resolve) => {
 		client.once(Events.ClientReady, (readyClient) => {
-			jobs = startJobs(options.jobs ?? JOBS, readyClient, ctx);
-			logger.info(
-				{
-					guilds: readyClient.guilds.cache.size,
-					user: readyClient.user.tag,
-					invite: inviteUrl(readyClient.application.id),
-				},
-				'ready',
-			);
-			resolve();
+			void (async () => {
+				// One process registers: the one with shard 0 (under a ShardingManager, or with SHARDS split over hosts).
+				if (config.registerCommands !== false && readyClient.ws.shards.has(0)) {
+					await register(readyClient, commands, ctx);
+				}
+				if (stopping) return;
+				jobs = startJobs(options.jobs ?? JOBS, readyClient, ctx);
+				const invite = inviteUrl(readyClient.application.id);
+				logger.info({ invite }, `invite the bot to a server: ${invite}`);
+				logger.info({ guilds: readyClient.guilds.cache.size, user: readyClient.user.tag, invite }, 'ready');
+				resolve();
+			})();
 		});
 	});
 
-	const stop = async (): Promise<void> => {
-		await jobs?.stop();
-		await client.destroy();
-		db.close();
-	};
+	const stop = ({ drainMs = DRAIN_MS } = {}): Promise<void> =>
+		(stopping ??= (async () => {
+			const deadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), drainMs).unref());
+			const drained = await Promise.race([Promise.all([gate.close(), jobs?.stop()]).then(() => true), deadline]);
+			if (!drained)
+				logger.warn({ drainMs }, 'stopped before everything in flight finished; the next start picks it up');
+			await client.destroy();
+			await health?.close();
+			db.close();
+		})());
 
 	try {
 		await client.login(config.token);
 	} catch (error) {
 		await client.destroy();
+		await health?.close();
 		db.close();
 		throw error;
 	}
-	return { client, ctx, ready, stop };
+	return { client, ctx, ready, health, stop };
+}
+
+/** Registers the commands if Discord's differ. A failure is logged with its fix; the bot runs on regardless. */
+async function register(client: Client<true>, commands: readonly Command[], ctx: BotContext): Promise<void> {
+	const { config, logger } = ctx;
+	try {
+		const { where, changed } = await registerCommands(
+			client.rest,
+			client.application.id,
+			config.guildId,
+			commandBodies(commands),
+		);
+		const note = config.guildId ? '' : changed ? ' (new global commands can take a few minutes to show)' : '';
+		logger.info(
+			{ where, changed, commands: commands.length },
+			changed ? `slash commands registered ${where}${note}` : `slash commands up to date ${where}`,
+		);
+	} catch (error) {
+		logger.error(
+			{ err: error, guildId: config.guildId },
+			config.guildId
+				? 'could not register the slash commands in DISCORD_GUILD_ID: is the bot in that server, invited with the applications.commands scope?'
+				: 'could not register the slash commands; run npm run deploy:global, or set COMMANDS_REGISTER=off and deploy by hand',
+		);
+	}
 }

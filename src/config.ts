@@ -23,6 +23,15 @@ const schema = z.object({
 		.int('must be a whole number (0 turns the limit off)')
 		.min(0, 'must be a whole number (0 turns the limit off)')
 		.default(5),
+	COMMANDS_REGISTER: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+	// 0 picks a free port (the one taken is logged), for tests and for running several bots on one host.
+	HEALTH_PORT: z.coerce
+		.number({ error: 'must be a port number' })
+		.int('must be a port number')
+		.min(0, 'must be a port number (1–65535)')
+		.max(65_535, 'must be a port number (1–65535)')
+		.optional(),
+	HEALTH_HOST: z.string().trim().min(1).default('127.0.0.1'),
 });
 
 export interface Config {
@@ -42,6 +51,10 @@ export interface Config {
 	 * a discord.js ShardingManager started this process and assigned its shards (it sets `SHARDS`).
 	 */
 	readonly autoShard: boolean;
+	/** `npm start` registers the slash commands when Discord's differ (`COMMANDS_REGISTER`); unset means on. */
+	readonly registerCommands?: boolean;
+	/** Where `/healthz` and `/metrics` listen; unset (the default) means no HTTP server. */
+	readonly health?: { readonly host: string; readonly port: number };
 }
 
 export class ConfigError extends Error {
@@ -73,5 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 		logLevel: parsed.LOG_LEVEL,
 		floodLimit: parsed.FLOOD_LIMIT,
 		autoShard: env.SHARDS === undefined,
+		registerCommands: parsed.COMMANDS_REGISTER === 'on',
+		health: parsed.HEALTH_PORT === undefined ? undefined : { host: parsed.HEALTH_HOST, port: parsed.HEALTH_PORT },
 	});
 }

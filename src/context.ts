@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Config } from './config.js';
 import type { Dataset } from './dataset/schema.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { RotationStore } from './store/rotation.js';
 import type { SettingsStore } from './store/settings.js';
 
@@ -17,4 +18,6 @@ export interface BotContext {
 	readonly now: () => Date;
 	/** A random number in [0, 1); tests inject a seeded one. */
 	readonly random: () => number;
+	/** What `/metrics` counts; absent in unit tests, hence `ctx.metrics?.…` at the few places that record. */
+	readonly metrics?: Metrics;
 }

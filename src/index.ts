@@ -31,6 +31,11 @@ try {
 		if (stopping) return;
 		stopping = true;
 		logger.info({ signal }, 'shutting down');
+		// bot.stop() bounds its own wait; this is the backstop inside the 10 s Docker gives before SIGKILL.
+		setTimeout(() => {
+			logger.error('did not stop within 8 s; exiting anyway');
+			process.exit(1);
+		}, 8_000).unref();
 		bot.stop().then(
 			() => process.exit(0),
 			(error: unknown) => {
@@ -43,6 +48,9 @@ try {
 	process.on('SIGTERM', shutdown);
 } catch (error) {
 	if (error instanceof DatasetError) fail(`the dataset is broken, so the bot did not start.\n${error.message}`);
+	if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE' && config.health) {
+		fail(`HEALTH_PORT ${config.health.port} on ${config.health.host} is already in use; choose another port.`);
+	}
 	if (error instanceof DatabaseOpenError)
 		fail(`${error.message}. Point DATABASE_PATH at a writable file (see README.md).`);
 	if (error instanceof Error && 'code' in error && error.code === DiscordjsErrorCodes.TokenInvalid) {

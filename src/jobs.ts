@@ -10,7 +10,8 @@ import { watchPartyJob } from './watchparty/engine.js';
 export interface Job {
 	readonly name: string;
 	readonly intervalMs: number;
-	run(client: Client<true>, ctx: BotContext): Promise<void>;
+	/** `stopping` aborts when the bot stops: a run stops taking new work and finishes what it has started. */
+	run(client: Client<true>, ctx: BotContext, stopping: AbortSignal): Promise<void>;
 	/** Work a run started and left going (so one slow send holds no other); awaited before the bot stops. */
 	settle?(ctx: BotContext): Promise<void>;
 }
@@ -24,20 +25,26 @@ export interface RunningJobs {
 }
 
 export function startJobs(jobs: readonly Job[], client: Client<true>, ctx: BotContext): RunningJobs {
-	let stopped = false;
+	const stopping = new AbortController();
 	const loops = jobs.map((job) => {
 		let timer: NodeJS.Timeout | undefined;
 		let running: Promise<void> = Promise.resolve();
+		// Real time, not ctx.now: lag and duration are about this process keeping up, not about schedules.
+		let dueAt = performance.now();
 		const tick = (): void => {
 			clearTimeout(timer);
 			running = running.then(async () => {
-				if (stopped) return;
+				if (stopping.signal.aborted) return;
+				const started = performance.now();
 				try {
-					await job.run(client, ctx);
+					await job.run(client, ctx, stopping.signal);
 				} catch (error) {
 					ctx.logger.error({ job: job.name, err: error }, 'job failed');
 				}
-				if (!stopped) timer = setTimeout(tick, job.intervalMs);
+				ctx.metrics?.jobTick(job.name, (performance.now() - started) / 1000, (started - dueAt) / 1000);
+				if (stopping.signal.aborted) return;
+				dueAt = performance.now() + job.intervalMs;
+				timer = setTimeout(tick, job.intervalMs);
 			});
 		};
 		tick();
@@ -49,7 +56,7 @@ export function startJobs(jobs: readonly Job[], client: Client<true>, ctx: BotCo
 	});
 	return {
 		async stop() {
-			stopped = true;
+			stopping.abort();
 			await Promise.all(loops.map((stopLoop) => stopLoop()));
 		},
 	};

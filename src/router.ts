@@ -13,6 +13,7 @@ import { decodeCustomId } from './custom-id.js';
 import { UserError, isGone, isUnanswerable } from './errors.js';
 import { common } from './i18n/common.js';
 import { langOf, localize } from './i18n/index.js';
+import type { InteractionOutcome } from './metrics.js';
 
 /**
  * The one `interactionCreate` handler: finds the command an interaction belongs to and runs it inside
@@ -68,11 +69,14 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 	}
 
 	return async function route(interaction: Interaction): Promise<void> {
+		const started = performance.now();
+		let outcome: InteractionOutcome = 'ok';
 		try {
 			await dispatch(interaction);
 		} catch (error) {
-			await report(interaction, error, ctx);
+			outcome = await report(interaction, error, ctx);
 		}
+		ctx.metrics?.interaction(interaction, outcome, (performance.now() - started) / 1000);
 	};
 }
 
@@ -91,7 +95,7 @@ function describe(interaction: Interaction) {
 	};
 }
 
-async function report(interaction: Interaction, error: unknown, ctx: BotContext): Promise<void> {
+async function report(interaction: Interaction, error: unknown, ctx: BotContext): Promise<InteractionOutcome> {
 	const context = describe(interaction);
 	const lang = langOf(interaction.locale);
 	let content = common[lang].genericError;
@@ -100,7 +104,7 @@ async function report(interaction: Interaction, error: unknown, ctx: BotContext)
 		content = error.localized[lang];
 	} else if (isUnanswerable(error)) {
 		ctx.logger.info({ ...context, err: error }, 'interaction can no longer be answered');
-		return;
+		return 'gone';
 	} else if (isGone(error)) {
 		// The message or channel it was about went away mid-way (deleted while Discuss opened its thread...).
 		ctx.logger.info({ ...context, err: error }, 'interaction target is gone');
@@ -114,6 +118,7 @@ async function report(interaction: Interaction, error: unknown, ctx: BotContext)
 	} catch (replyError) {
 		ctx.logger.warn({ ...context, err: replyError }, 'could not tell the user about the failure');
 	}
+	return error instanceof UserError ? 'user-error' : isGone(error) ? 'gone' : 'error';
 }
 
 async function respondEmpty(interaction: AutocompleteInteraction): Promise<void> {

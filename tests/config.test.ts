@@ -15,6 +15,8 @@ describe('loadConfig', () => {
 			logLevel: 'info',
 			floodLimit: 5,
 			autoShard: true,
+			registerCommands: true,
+			health: undefined,
 		});
 		expect(Object.isFrozen(config)).toBe(true);
 	});
@@ -53,6 +55,25 @@ describe('loadConfig', () => {
 
 	test('Given a discord.js ShardingManager started the process, then its shard assignment is kept', () => {
 		expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARDS: '[0]', SHARD_COUNT: '2' }).autoShard).toBe(false);
+	});
+
+	test('Given HEALTH_PORT alone, then health and metrics listen on that port of 127.0.0.1 only', () => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, HEALTH_PORT: '9464' }).health).toEqual({ host: '127.0.0.1', port: 9464 });
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, HEALTH_PORT: '9464', HEALTH_HOST: '0.0.0.0' }).health).toEqual({
+			host: '0.0.0.0',
+			port: 9464,
+		});
+	});
+
+	test('Given COMMANDS_REGISTER=off, then npm start leaves the commands to the deploy scripts', () => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, COMMANDS_REGISTER: 'off' }).registerCommands).toBe(false);
+	});
+
+	test('Given a bad HEALTH_PORT and COMMANDS_REGISTER, then both are reported together', () => {
+		expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, HEALTH_PORT: 'http', COMMANDS_REGISTER: 'maybe' })).toThrow(
+			/COMMANDS_REGISTER must be on or off; HEALTH_PORT must be a port number/,
+		);
+		expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, HEALTH_PORT: '70000' })).toThrow(/HEALTH_PORT must be a port/);
 	});
 
 	test('Given FLOOD_LIMIT, then 0 turns the flood limit off and anything but a whole number is reported', () => {

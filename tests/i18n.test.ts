@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { common } from '../src/i18n/common.js';
 import { contentText } from '../src/i18n/content.js';
 import { langOf, langsFor, type Messages } from '../src/i18n/index.js';
+import { operationsText } from '../src/i18n/operations.js';
 import { reflectionText } from '../src/reflection/messages.js';
 import { renderText } from '../src/render/messages.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
@@ -9,6 +10,7 @@ import { watchPartyText } from '../src/watchparty/messages.js';
 const CATALOGS: [string, Messages<object>][] = [
 	['common', common],
 	['content', contentText],
+	['operations', operationsText],
 	['render', renderText],
 	['reflection', reflectionText],
 	['watch party', watchPartyText],

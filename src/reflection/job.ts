@@ -73,7 +73,7 @@ export function createReflectionJob(options: Partial<ReflectionJobOptions> = {})
 	return {
 		name: 'reflection',
 		intervalMs: settings.intervalMs,
-		run: (client, ctx) => runDueReflections(client, ctx, settings),
+		run: (client, ctx, stopping) => runDueReflections(client, ctx, settings, stopping),
 	};
 }
 
@@ -87,6 +87,7 @@ export async function runDueReflections(
 	client: Client<true>,
 	ctx: BotContext,
 	options: ReflectionJobOptions = DEFAULT_REFLECTION_JOB,
+	stopping?: AbortSignal,
 ): Promise<void> {
 	const store = new ReflectionStore(ctx.db);
 	const guildIds = [...client.guilds.cache.keys()];
@@ -96,7 +97,8 @@ export async function runDueReflections(
 		const due = store.due(ctx.now(), guildIds, BATCH_SIZE);
 		let next = 0;
 		const worker = async (): Promise<void> => {
-			while (next < due.length) {
+			// On a stop, what is in flight finishes and the rest stays due for the next start.
+			while (next < due.length && !stopping?.aborted) {
 				const schedule = due[next++]!;
 				try {
 					await runSchedule(client, ctx, store, schedule, options);
@@ -106,7 +108,7 @@ export async function runDueReflections(
 			}
 		};
 		await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
-		if (due.length < BATCH_SIZE) return;
+		if (due.length < BATCH_SIZE || stopping?.aborted) return;
 	}
 }
 
@@ -125,6 +127,7 @@ async function runSchedule(
 	if (decision.kind === 'wait') return;
 	if (decision.kind === 'skip') {
 		if (store.skip(schedule, decision.nextDueAt, now)) {
+			ctx.metrics?.dailyPost('skipped');
 			log.info({ missedDate: decision.missedDate, nextDueAt: decision.nextDueAt }, 'missed a day while down; skipped');
 		}
 		return;
@@ -137,6 +140,7 @@ async function runSchedule(
 			log.info({ reason, detail }, 'daily reflection still paused; skipped the day');
 			return;
 		}
+		ctx.metrics?.dailyPost('paused');
 		log.warn({ reason, detail }, 'daily reflection paused');
 		const next = discordTime(store.get(schedule.guildId)?.nextDueAt ?? now);
 		await tellAdmin(client, ctx, store, guild, log, (lang) => {
@@ -205,6 +209,7 @@ async function runSchedule(
 				: undefined;
 		const sent = await send(ctx, guild, channel, schedule, post, earlier);
 		const resumed = store.markSent(post, sent, ctx.now());
+		ctx.metrics?.dailyPostSent(decision.lateByMs);
 		log.info(
 			{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
 			'daily reflection posted',

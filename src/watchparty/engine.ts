@@ -380,12 +380,14 @@ async function recoverBeat(step: Step, beat: WatchPartyBeat, claimedAt: number):
 	if (found === null) {
 		store.markLost(party.id, key, now);
 		ctx.logger.warn(log, 'lost a watch-party beat: Discord never confirmed it and its thread could not be searched');
+		ctx.metrics?.beat('lost');
 		return;
 	}
 	const claim = store.restartClaim(party.id, key, now);
 	if (!claim) return;
 	ctx.logger.info(log, 'an unconfirmed watch-party beat is not in its thread; posting it late');
 	await sendClaimed(step.channel, store, party.id, claim, beatPayload(ctx.dataset, beat, true, step.langs));
+	ctx.metrics?.beat('late');
 }
 
 /** Takes one planned action; returns whether the party ended with it. */
@@ -417,6 +419,7 @@ async function act(step: Step, action: Exclude<PartyAction, { kind: 'close' }>):
 				ctx.logger.info({ partyId: party.id, beat: beat.id, dueAt: action.dueAt }, 'posting a missed beat late');
 			}
 			await sendClaimed(channel, store, party.id, claim, beatPayload(ctx.dataset, beat, action.late, langs));
+			ctx.metrics?.beat(action.late ? 'late' : 'posted');
 			return false;
 		}
 		case 'wrap-up':
@@ -511,7 +514,7 @@ export async function settleWatchParties(ctx: BotContext): Promise<void> {
  * the wrap-ups to try again, without waiting for them: one thread's 429 or slow answer must not hold
  * another party's countdown. A party still busy from an earlier tick is left to it.
  */
-export function runWatchParties(client: Client<true>, ctx: BotContext): Promise<void> {
+export function runWatchParties(client: Client<true>, ctx: BotContext, stopping?: AbortSignal): Promise<void> {
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
 	for (const id of store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
@@ -520,9 +523,11 @@ export function runWatchParties(client: Client<true>, ctx: BotContext): Promise<
 	// Only this shard's guilds: a party in a guild the bot left waits, untouched, until it comes back.
 	const guildIds = [...client.guilds.cache.keys()];
 	for (const party of store.due(now, guildIds)) {
+		if (stopping?.aborted) break;
 		launch(ctx, party.id, () => advanceParty(client, ctx, party.id));
 	}
 	for (const party of store.wrapUpRetriesDue(now, guildIds)) {
+		if (stopping?.aborted) break;
 		const guild = client.guilds.cache.get(party.guildId);
 		if (guild) launch(ctx, party.id, () => postWrapUp(client, ctx, guild, party.id, { attempt: party.failures + 1 }));
 	}

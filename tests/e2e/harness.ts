@@ -17,7 +17,8 @@
  *   `#no-embeds` (no Embed Links) and `#no-thread-posts` (no Send Messages in Threads). Users `ko`/`en` (Korean
  *   and English clients, no special permission) and `koAdmin`/`enAdmin` (Manage Server). The commands of
  *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
- * - `startInProcess(club, { databasePath?, now?, random? })`: the bot in this process, ready; `logs` holds
+ * - `startInProcess(club, { databasePath?, now?, random?, config? })`: the bot in this process, ready (`config`
+ *   overrides parts of the club's, e.g. `health`); `logs` holds
  *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it.
  * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level,
  *   `const { club, bot } = sharedClub();`: it starts them in `beforeAll` and stops them in `afterAll`; `club`
@@ -168,7 +169,7 @@ export async function eventually<T>(
 
 export async function startInProcess(
 	club: Club,
-	options: { databasePath?: string; now?: () => Date; random?: () => number } = {},
+	options: { databasePath?: string; now?: () => Date; random?: () => number; config?: Partial<Config> } = {},
 ): Promise<InProcessBot> {
 	const logs: LogRecord[] = [];
 	const logger = pino(
@@ -177,7 +178,7 @@ export async function startInProcess(
 	);
 	const databasePath = options.databasePath ?? tempDatabase();
 	const bot = await startBot({
-		config: Object.freeze({ ...club.config, databasePath }),
+		config: Object.freeze({ ...club.config, databasePath, ...options.config }),
 		logger,
 		...(options.now ? { now: options.now } : {}),
 		...(options.random ? { random: options.random } : {}),

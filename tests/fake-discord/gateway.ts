@@ -72,6 +72,8 @@ export class Gateway {
 	readonly problems: string[] = [];
 	private readonly sockets = new Set<WebSocket>();
 	private sessionCounter = 0;
+	/** RESUMEs left unanswered while resumes are held; null when they are answered at once. */
+	private heldResumes: (() => void)[] | null = null;
 
 	constructor(
 		private readonly world: World,
@@ -126,6 +128,13 @@ export class Gateway {
 					if (session) {
 						ws.close(4005, 'Already authenticated.');
 						return;
+					}
+					if (this.heldResumes) {
+						const d = payload.d as Json;
+						this.heldResumes.push(() => {
+							if (ws.readyState === ws.OPEN) session = this.resume(ws, d);
+						});
+						break;
 					}
 					session = this.resume(ws, payload.d as Json);
 					break;
@@ -313,6 +322,18 @@ export class Gateway {
 			for (const [id, s] of this.sessions) if (s.socket && live.includes(s.socket)) this.sessions.delete(id);
 		}
 		return live.length;
+	}
+
+	/** Leave RESUMEs unanswered (the bot stays disconnected) until `releaseResumes()`. */
+	holdResumes(): void {
+		this.heldResumes ??= [];
+	}
+
+	/** Answer the held RESUMEs, and every later one at once. */
+	releaseResumes(): void {
+		const held = this.heldResumes ?? [];
+		this.heldResumes = null;
+		for (const answer of held) answer();
 	}
 
 	shutdown(): void {

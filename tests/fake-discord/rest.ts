@@ -446,6 +446,8 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 					nsfw: false,
 					integration_types: [0],
 					contexts: null,
+					dm_permission: true,
+					default_permission: true,
 					description: '',
 					...c,
 					...(key !== 'global' ? { guild_id: key } : {}),
@@ -503,12 +505,14 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 		// ---- commands ----
 		route('PUT', '/applications/:app/commands', commandsPut('global')),
 		route('GET', '/applications/:app/commands', (ctx) =>
-			ctx.params.app === f.applicationId ? ok(f.commands.get('global') ?? []) : error(403, 50001, 'Missing Access'),
+			ctx.params.app === f.applicationId
+				? ok(commandsAsListed(f.commands.get('global') ?? [], ctx.query))
+				: error(403, 50001, 'Missing Access'),
 		),
 		route('PUT', '/applications/:app/guilds/:guild/commands', commandsPut('guild')),
 		route('GET', '/applications/:app/guilds/:guild/commands', (ctx) =>
 			ctx.params.app === f.applicationId
-				? ok(f.commands.get(ctx.params.guild!) ?? [])
+				? ok(commandsAsListed(f.commands.get(ctx.params.guild!) ?? [], ctx.query))
 				: error(403, 50001, 'Missing Access'),
 		),
 
@@ -943,4 +947,25 @@ function directMessage(f: FakeDiscord, ctx: RouteContext): Reply | undefined {
 	};
 	state.sent.push({ userId, message });
 	return ok(message);
+}
+
+/**
+ * A command list as Discord's GET answers it: the localization dictionaries only with `with_localizations=true`,
+ * otherwise `name_localized` / `description_localized` (the fake's Accept-Language is always en-US).
+ */
+function commandsAsListed(commands: Json[], query: Record<string, string>): Json[] {
+	if (query.with_localizations === 'true') return commands;
+	const strip = (item: Json): Json => {
+		const rest = { ...item };
+		delete rest.name_localizations;
+		delete rest.description_localizations;
+		return {
+			...rest,
+			...(item.name !== undefined ? { name_localized: item.name } : {}),
+			...(item.description !== undefined ? { description_localized: item.description } : {}),
+			...(Array.isArray(item.options) ? { options: (item.options as Json[]).map(strip) } : {}),
+			...(Array.isArray(item.choices) ? { choices: (item.choices as Json[]).map(strip) } : {}),
+		};
+	};
+	return commands.map(strip);
 }

@@ -78,6 +78,14 @@ export interface FakeDiscordOptions {
 	guildBatch?: number;
 }
 
+/** Requests a test holds in flight (see `FakeDiscord.hold`). */
+export interface HeldRequests {
+	/** how many are waiting now */
+	readonly waiting: number;
+	/** answer the waiting ones, and every later one at once */
+	release(): void;
+}
+
 export interface WaitOptions {
 	timeoutMs?: number;
 }
@@ -105,6 +113,13 @@ export class FakeDiscord {
 
 	private readonly events = new EventEmitter();
 	private readonly faults: (Fault & { remaining: number })[] = [];
+	private readonly holds: {
+		method: string;
+		path: string | RegExp;
+		after: number;
+		seen: number;
+		waiting: (() => void)[];
+	}[] = [];
 	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
 	private readonly routes: Route[];
 	private server!: Server;
@@ -169,6 +184,8 @@ export class FakeDiscord {
 	}
 
 	async close(): Promise<void> {
+		for (const hold of [...this.holds]) for (const answer of hold.waiting.splice(0)) answer();
+		this.holds.length = 0;
 		for (const t of this.timers) clearTimeout(t);
 		this.timers.clear();
 		this.gateway.shutdown();
@@ -517,6 +534,24 @@ export class FakeDiscord {
 		this.faults.push({ ...fault, remaining: fault.count ?? 1 });
 	}
 
+	/**
+	 * Leave requests matching `method` + `path` (after the first `after` of them) unanswered until `release()`:
+	 * for a test that must act while one is in flight, e.g. stop the bot while it opens a thread.
+	 */
+	hold(method: string, path: string | RegExp, opts: { after?: number } = {}): HeldRequests {
+		const hold = { method: method.toUpperCase(), path, after: opts.after ?? 0, seen: 0, waiting: [] as (() => void)[] };
+		this.holds.push(hold);
+		return {
+			get waiting() {
+				return hold.waiting.length;
+			},
+			release: () => {
+				this.holds.splice(this.holds.indexOf(hold), 1);
+				for (const answer of hold.waiting.splice(0)) answer();
+			},
+		};
+	}
+
 	/** Drop every injected fault not yet used up, so the next scenario starts with a working Discord. */
 	clearFaults(): void {
 		this.faults.length = 0;
@@ -667,6 +702,7 @@ export class FakeDiscord {
 				const { route, params } = found;
 				rec.route = route.template;
 				bucket = `${method}:${route.template}`;
+				await this.held(rec);
 				reply =
 					this.fault(rec) ??
 					this.authCheck(req, route) ??
@@ -693,6 +729,15 @@ export class FakeDiscord {
 		res.writeHead(reply.status, headers);
 		res.end(reply.status === 204 || reply.body === undefined ? undefined : JSON.stringify(reply.body));
 		this.events.emit('change');
+	}
+
+	private async held(rec: RecordedRequest): Promise<void> {
+		const hold = this.holds.find((candidate) => candidate.method === rec.method && matchPath(candidate.path, rec));
+		if (!hold || ++hold.seen <= hold.after) return;
+		await new Promise<void>((answer) => {
+			hold.waiting.push(answer);
+			this.events.emit('change');
+		});
 	}
 
 	private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {

@@ -1,0 +1,141 @@
+import {
+	PermissionFlagsBits,
+	type APIEmbed,
+	type Guild,
+	type GuildBasedChannel,
+	type PermissionsBitField,
+	type PermissionsString,
+} from 'discord.js';
+import type { Database } from 'better-sqlite3';
+import { canOpenThreads } from './channels.js';
+import { common } from './i18n/common.js';
+import type { Lang } from './i18n/index.js';
+import { operationsText } from './i18n/operations.js';
+import { BOT_PERMISSIONS } from './permissions.js';
+import { ReflectionStore } from './reflection/store.js';
+
+/** Granted per server, not per channel: the fix is in Server Settings. */
+const SERVER_WIDE: ReadonlySet<PermissionsString> = new Set(['ManageEvents']);
+const THREAD_PERMISSIONS: readonly PermissionsString[] = ['CreatePublicThreads', 'SendMessagesInThreads'];
+/** How many channels one answer shows; Discord allows ten embeds, and an admin can name any other. */
+const MAX_CHANNELS = 5;
+
+export type ChannelUse = 'reflection' | 'party' | 'asked';
+
+/** What the check found in one channel. */
+export interface ChannelCheck {
+	readonly channelId: string;
+	readonly channelName: string;
+	readonly uses: readonly ChannelUse[];
+	/** The bot's permissions there. */
+	readonly granted: Readonly<PermissionsBitField>;
+	/** Whether the channel's kind allows threads at all. */
+	readonly threadable: boolean;
+	/** The role the daily reflection mentions here: whether the bot can, or gone. */
+	readonly role?: { readonly id: string; readonly mentionable: boolean } | 'gone';
+	/** The bot's role, as admins see it in the permission editor. */
+	readonly botRole: string;
+}
+
+/** One channel's answer, in `lang`: each permission the bot needs, threads, the role, and a fix for each gap. */
+export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
+	const t = operationsText[lang];
+	const name = (permission: PermissionsString) => common[lang].permission[permission] ?? permission;
+	const lines: string[] = [];
+	let problems = 0;
+	for (const permission of BOT_PERMISSIONS.toArray()) {
+		if (check.granted.has(permission, true)) lines.push(t.can(name(permission)));
+		else {
+			problems++;
+			const fix = SERVER_WIDE.has(permission) ? t.fixInServer : t.fixInChannel;
+			lines.push(t.cannot(name(permission), fix(name(permission), check.botRole)));
+		}
+	}
+	if (!check.threadable) lines.push(t.threadsWrongType);
+	else if (THREAD_PERMISSIONS.every((permission) => check.granted.has(permission, true))) lines.push(t.threadsOpen);
+	else lines.push(t.threadsBlocked);
+	if (check.role === 'gone') {
+		problems++;
+		lines.push(t.roleGone);
+	} else if (check.role) {
+		const mention = `<@&${check.role.id}>`;
+		if (check.role.mentionable || check.granted.has(PermissionFlagsBits.MentionEveryone, true)) {
+			lines.push(t.roleMentionable(mention));
+		} else {
+			problems++;
+			lines.push(t.roleNotMentionable(mention, name('MentionEveryone')));
+		}
+	}
+	const summary = problems === 0 ? t.allGood : t.toFix(problems);
+	return {
+		title: t.checkTitle(`#${check.channelName}`),
+		description: [
+			`<#${check.channelId}> · ${check.uses.map((use) => t.usedFor[use]).join(' ')}`,
+			summary,
+			'',
+			...lines,
+		].join('\n'),
+		color: problems === 0 ? 0x57f287 : 0xed4245,
+	};
+}
+
+/**
+ * The channels the bot posts in by itself: the daily reflection's, and those with a watch party running
+ * or being set up (in the channel or in its thread's parent).
+ */
+function configuredChannels(db: Database, guildId: string, reflectionChannelId?: string): Map<string, ChannelUse[]> {
+	const uses = new Map<string, ChannelUse[]>();
+	const add = (channelId: string, use: ChannelUse) => uses.set(channelId, [...(uses.get(channelId) ?? []), use]);
+	if (reflectionChannelId) add(reflectionChannelId, 'reflection');
+	const parties = db
+		.prepare<[string], { channel_id: string }>(
+			"SELECT DISTINCT channel_id FROM watch_parties WHERE guild_id = ? AND status <> 'ended' ORDER BY channel_id",
+		)
+		.all(guildId);
+	for (const party of parties) add(party.channel_id, 'party');
+	return uses;
+}
+
+/** What `/her-settings check` shows: one embed per channel (at most five), and a note for the rest. */
+export async function checkChannels(
+	guild: Guild,
+	db: Database,
+	lang: Lang,
+	asked: GuildBasedChannel | null,
+): Promise<{ content?: string; embeds: APIEmbed[] }> {
+	const t = operationsText[lang];
+	const me = guild.members.me ?? (await guild.members.fetchMe());
+	const botRole = me.roles.botRole?.name ?? me.displayName;
+	const schedule = new ReflectionStore(db).get(guild.id);
+	const configured = configuredChannels(db, guild.id, schedule?.channelId);
+	const uses = asked ? new Map([[asked.id, configured.get(asked.id) ?? (['asked'] as ChannelUse[])]]) : configured;
+	if (uses.size === 0) return { content: t.nothingConfigured, embeds: [] };
+	const notes: string[] = [];
+	const embeds: APIEmbed[] = [];
+	for (const [channelId, channelUses] of [...uses].slice(0, MAX_CHANNELS)) {
+		const channel = channelId === asked?.id ? asked : guild.channels.cache.get(channelId);
+		if (!channel) {
+			// A party whose channel went is ended by the engine; a schedule waits for the admin to move it.
+			if (channelUses.includes('reflection')) notes.push(t.channelGone(`<#${channelId}>`));
+			continue;
+		}
+		const roleId = channelUses.includes('reflection') ? schedule?.roleId : null;
+		const role = roleId ? guild.roles.cache.get(roleId) : undefined;
+		embeds.push(
+			checkEmbed(
+				{
+					channelId,
+					channelName: channel.name,
+					uses: channelUses,
+					granted: channel.permissionsFor(me),
+					threadable: canOpenThreads(channel),
+					...(roleId ? { role: role ? { id: role.id, mentionable: role.mentionable } : ('gone' as const) } : {}),
+					botRole,
+				},
+				lang,
+			),
+		);
+	}
+	if (uses.size > MAX_CHANNELS) notes.push(t.more(uses.size - MAX_CHANNELS));
+	return { ...(notes.length > 0 ? { content: notes.join('\n') } : {}), embeds };
+}
