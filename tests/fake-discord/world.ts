@@ -61,22 +61,34 @@ export function toBits(p: PermissionsInput | undefined): bigint {
 	return p.reduce((acc, name) => acc | PermissionFlagsBits[name], 0n);
 }
 
+/** Discord's clock: real time (optionally shifted), frozen at a moment, or following the test's clock. */
 export class Clock {
 	private offset = 0;
 	private fixed: number | null = null;
+	private source: (() => number) | null = null;
 	now(): number {
-		return this.fixed ?? Date.now() + this.offset;
+		return this.source?.() ?? this.fixed ?? Date.now() + this.offset;
 	}
 	/** Freeze the clock at `ms` (epoch milliseconds). */
 	set(ms: number): void {
+		this.source = null;
 		this.fixed = ms;
 	}
 	/** Real time again, shifted by `offsetMs`. */
 	real(offsetMs = 0): void {
+		this.source = null;
 		this.fixed = null;
 		this.offset = offsetMs;
 	}
+	/** Read the time from `now` (the test's clock, the one the bot reads), so Discord and the bot agree. */
+	follow(now: () => number | Date): void {
+		this.source = () => {
+			const t = now();
+			return typeof t === 'number' ? t : t.getTime();
+		};
+	}
 	advance(ms: number): void {
+		if (this.source) throw new Error('fake-discord: the clock follows the test clock; move that one');
 		if (this.fixed !== null) this.fixed += ms;
 		else this.offset += ms;
 	}
@@ -236,10 +248,11 @@ export class World {
 	constructor(
 		readonly clock: Clock,
 		botName = 'Her Film Club',
+		botId?: string,
 	) {
 		this.ids = new Snowflakes(clock);
 		this.bot = {
-			id: this.ids.next(),
+			id: botId ?? this.ids.next(),
 			username: botName,
 			globalName: null,
 			locale: 'en-US',
