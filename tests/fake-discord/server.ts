@@ -254,7 +254,7 @@ export class FakeDiscord {
 	/** Add a channel to a guild; dispatched as CHANNEL_CREATE when the bot is connected. */
 	addChannel(guildId: string, init: ChannelInit): string {
 		const ch = this.world.addChannel(guildId, init);
-		this.gateway.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
+		this.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
 		return ch.id;
 	}
 
@@ -288,41 +288,41 @@ export class FakeDiscord {
 	 * (ids from the fake clock). No MESSAGE_CREATE is dispatched: a Guilds-only bot never gets one.
 	 */
 	memberSays(channelId: string, user: User, count = 1): string[] {
+		return Array.from({ length: count }, (_, i) => this.store(channelId, user, { content: `chatter ${i + 1}` }).id);
+	}
+
+	/** A message by the bot that it did not send in this run (e.g. before a restart); returns its payload. */
+	botSays(channelId: string, fields: Json = {}): Json {
+		return this.store(channelId, this.bot, fields).payload;
+	}
+
+	private store(channelId: string, user: User, fields: Json): Message {
 		const ch = this.world.channel(channelId);
 		if (!ch) throw new Error(`fake-discord: no channel ${channelId}`);
-		const ids: string[] = [];
-		for (let i = 0; i < count; i++) {
-			const id = this.world.ids.next();
-			const payload: Json = {
-				id,
-				type: 0,
-				content: `chatter ${i + 1}`,
-				channel_id: ch.id,
-				author: userPayload(user),
-				attachments: [],
-				embeds: [],
-				mentions: [],
-				mention_roles: [],
-				pinned: false,
-				mention_everyone: false,
-				tts: false,
-				timestamp: new Date(snowflakeTime(id)).toISOString(),
-				edited_timestamp: null,
-				flags: 0,
-				components: [],
-			};
-			this.world.messages.set(id, {
-				id,
-				channelId: ch.id,
-				guildId: ch.guildId,
-				authorId: user.id,
-				payload,
-				deleted: false,
-			});
-			ch.lastMessageId = id;
-			ids.push(id);
-		}
-		return ids;
+		const id = this.world.ids.next();
+		const payload: Json = {
+			id,
+			type: 0,
+			content: '',
+			channel_id: ch.id,
+			author: userPayload(user),
+			attachments: [],
+			embeds: [],
+			mentions: [],
+			mention_roles: [],
+			pinned: false,
+			mention_everyone: false,
+			tts: false,
+			timestamp: new Date(snowflakeTime(id)).toISOString(),
+			edited_timestamp: null,
+			flags: 0,
+			components: [],
+			...fields,
+		};
+		const message: Message = { id, channelId: ch.id, guildId: ch.guildId, authorId: user.id, payload, deleted: false };
+		this.world.messages.set(id, message);
+		ch.lastMessageId = id;
+		return message;
 	}
 
 	message(id: string): Json | undefined {
@@ -355,7 +355,13 @@ export class FakeDiscord {
 
 	/** Send any dispatch (CHANNEL_DELETE, THREAD_DELETE, GUILD_DELETE, ...) to every session. */
 	dispatch(t: string, d: unknown, opts: { sessionId?: string; guildId?: string } = {}): number {
+		this.events.emit('dispatch', t, d);
 		return this.gateway.dispatch(t, d, opts);
+	}
+
+	/** Every dispatch the fake makes, bot connected or not: how a client without a gateway keeps its caches. */
+	onDispatch(listener: (t: string, d: Json) => void): void {
+		this.events.on('dispatch', listener);
 	}
 
 	/** Remove a channel or thread and dispatch CHANNEL_DELETE / THREAD_DELETE. */

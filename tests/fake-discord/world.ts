@@ -126,6 +126,7 @@ export interface Role {
 	position: number;
 	color: number;
 	managed: boolean;
+	mentionable?: boolean;
 	botId?: string;
 }
 
@@ -215,6 +216,7 @@ export interface RoleInit {
 	name: string;
 	permissions?: PermissionsInput;
 	position?: number;
+	mentionable?: boolean;
 }
 
 export interface GuildInit {
@@ -225,6 +227,8 @@ export interface GuildInit {
 	everyonePermissions?: PermissionsInput;
 	/** permissions of the bot's managed role (default DEFAULT_BOT) */
 	botPermissions?: PermissionsInput;
+	/** id of the bot's managed role (default: a fresh snowflake) */
+	botRoleId?: string;
 	/** channels; default a single text channel #general */
 	channels?: ChannelInit[];
 	/** extra roles beyond @everyone and the bot role */
@@ -292,7 +296,7 @@ export class World {
 			color: 0,
 			managed: false,
 		});
-		const botRoleId = this.ids.next();
+		const botRoleId = init.botRoleId ?? this.ids.next();
 		roles.set(botRoleId, {
 			id: botRoleId,
 			name: this.bot.username,
@@ -312,6 +316,7 @@ export class World {
 				position: r.position ?? i + 2,
 				color: 0,
 				managed: false,
+				mentionable: r.mentionable ?? false,
 			});
 			byName.set(r.name, rid);
 		}
@@ -482,7 +487,7 @@ export function rolePayload(r: Role): Json {
 		position: r.position,
 		permissions: r.permissions.toString(),
 		managed: r.managed,
-		mentionable: false,
+		mentionable: r.mentionable ?? false,
 		flags: 0,
 		...(r.botId ? { tags: { bot_id: r.botId } } : {}),
 	};
