@@ -158,6 +158,8 @@ export class FakeDiscord {
 	/** 429s the fake answered (injected or from the global limiter) */
 	rateLimited = 0;
 	readonly nonces = new Map<string, { messageId: string; at: number }>();
+	/** requests a `delay` is holding right now (not yet answered nor recorded) */
+	readonly held = new Set<RecordedRequest>();
 	readonly options: Required<Omit<FakeDiscordOptions, 'token' | 'botId'>> & { token?: string };
 
 	private readonly events = new EventEmitter();
@@ -852,8 +854,11 @@ export class FakeDiscord {
 		const d = this.delays.find((x) => x.remaining > 0 && matches(x, rec));
 		if (!d) return;
 		d.remaining--;
+		this.held.add(rec);
+		this.events.emit('change');
 		if ('until' in d) await d.until.catch(() => undefined);
 		else await new Promise((resolve) => setTimeout(resolve, d.ms));
+		this.held.delete(rec);
 	}
 
 	private fault(rec: RecordedRequest): Reply | 'before' | 'after' | undefined {

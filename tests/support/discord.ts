@@ -27,12 +27,18 @@ import {
 	type APIChatInputApplicationCommandInteraction,
 	type PermissionResolvable,
 } from 'discord.js';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import type { Command } from '../../src/command.js';
 import { BOT_PERMISSIONS } from '../../src/permissions.js';
 import { FakeDiscord } from '../fake-discord/index.js';
-import type { InteractionState, Json } from '../fake-discord/index.js';
-import { ALL_PERMISSIONS, channelPayload, guildCreatePayload, rolePayload, userPayload } from '../fake-discord/world.js';
+import type { FakeDiscordOptions, InteractionState, Json } from '../fake-discord/index.js';
+import {
+	ALL_PERMISSIONS,
+	channelPayload,
+	guildCreatePayload,
+	rolePayload,
+	userPayload,
+} from '../fake-discord/world.js';
 import { DEFAULT_START } from './context.js';
 
 export const APP_ID = '100000000000000001';
@@ -91,6 +97,9 @@ function sharedCore(options: Pick<GuildOptions, 'preferredLocale' | 'botPermissi
 	try {
 		onTestFinished(() => {
 			discordOfThisTest = undefined;
+			// Whatever a handler test checks, the bot broke none of Discord's rules and used no route Discord lacks.
+			expect(fake.violations.map((violation) => violation.message)).toEqual([]);
+			expect(fake.unexpected.map((request) => `${request.method} ${request.path}`)).toEqual([]);
 		});
 		discordOfThisTest = fake;
 	} catch {
@@ -116,8 +125,10 @@ export interface InteractionOptions {
  * The fake Discord's core with the handler tests' server: #general, #her-club, a bot-owned public thread in
  * #general, the bot's role, @everyone with no permissions, the member USER_ID owning the server.
  */
-export function testDiscordCore(options: Pick<GuildOptions, 'preferredLocale' | 'botPermissions'> = {}): FakeDiscord {
-	const fake = new FakeDiscord({ botId: BOT_ID });
+export function testDiscordCore(
+	options: Pick<GuildOptions, 'preferredLocale' | 'botPermissions'> & Pick<FakeDiscordOptions, 'nonceWindowMs'> = {},
+): FakeDiscord {
+	const fake = new FakeDiscord({ botId: BOT_ID, ...options });
 	fake.clock.set(Date.parse(DEFAULT_START));
 	const world = fake.world;
 	world.user({ id: USER_ID, username: `member${USER_ID.slice(-3)}` });
