@@ -177,7 +177,7 @@ export class TestDiscord {
 		const client = new Client({
 			intents: [GatewayIntentBits.Guilds],
 			allowedMentions: { parse: [] },
-			rest: { api: API, makeRequest: (url, init) => this.request(url, init as RequestInit) },
+			rest: { api: API, makeRequest: (url, init) => this.request(url, init) },
 		});
 		client.rest.setToken(TOKEN);
 		const writable = client as unknown as { user: ClientUser; application: ClientApplication };
