@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, PermissionFlagsBits, Routes } from 'discord.js';
 import type { Interaction, TextChannel } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { INTERACTION_TOKEN_MS, startFakeDiscord } from './fake-discord/index.js';
+import { FakeDiscord, INTERACTION_TOKEN_MS, snowflakeTime, startFakeDiscord } from './fake-discord/index.js';
 import { DEFAULT_START, TestClock } from './support/context.js';
 import { CHANNEL_ID, TestDiscord, testDiscordCore } from './support/discord.js';
 import type { FakeDiscord, Guild } from './fake-discord/index.js';
@@ -436,5 +436,17 @@ describe('TestDiscord: the handler tests’ client, answered by the same core in
 		await expect(channel.send({ content: 'x'.repeat(2001) })).rejects.toMatchObject({ status: 400, code: 50035 });
 		expect(discord.sent('/messages', 'POST').map((r) => r.status)).toEqual([400]);
 		expect(discord.fake.violations.splice(0).map((v) => v.kind)).toEqual(['limits']);
+	});
+});
+
+describe('fake discord: snowflakes', () => {
+	it('Given a frozen clock, then ids stay unique and increasing past 4096 in one millisecond; a clock set back gives older ids', () => {
+		const core = new FakeDiscord();
+		core.clock.set(Date.parse(DEFAULT_START));
+		const ids = Array.from({ length: 5_000 }, () => BigInt(core.world.ids.next()));
+		expect(new Set(ids).size).toBe(ids.length);
+		expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+		core.clock.set(Date.parse(DEFAULT_START) - 60_000);
+		expect(snowflakeTime(core.world.ids.next())).toBe(Date.parse(DEFAULT_START) - 60_000);
 	});
 });

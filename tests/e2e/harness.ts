@@ -18,7 +18,10 @@
  *   and English clients, no special permission) and `koAdmin`/`enAdmin` (Manage Server). The commands of
  *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
  * - `startInProcess(club, { databasePath?, now?, random? })`: the bot in this process, ready; `logs` holds
- *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it.
+ *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it. With `now`, the fake's
+ *   clock follows it too (message ids, the nonce window, interaction token expiry), so Discord and the bot agree.
+ * - `FAKE_NONCE_WINDOW_MS` (environment): the fake's nonce window for the run (default 5 min), to check the bot
+ *   relies on no exact length, e.g. `FAKE_NONCE_WINDOW_MS=120000 npx vitest run tests/e2e`.
  * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level,
  *   `const { club, bot } = sharedClub();`: it starts them in `beforeAll` and stops them in `afterAll`; `club`
  *   and `bot` read through to the started ones, so tests use `club.fake`, `bot.logs` as usual. A file that
@@ -108,7 +111,10 @@ function clubGuild(fake: FakeDiscord, name: string, preferredLocale: string, ext
 }
 
 export async function startClub(options: FakeDiscordOptions = {}): Promise<Club> {
-	const fake = await startFakeDiscord(options);
+	// Discord's nonce window is "a few minutes", no fixed number: `FAKE_NONCE_WINDOW_MS=120000 npm test` (or
+	// 600000) runs the suite against a shorter or longer one, as the bot must not depend on its length.
+	const window = process.env.FAKE_NONCE_WINDOW_MS;
+	const fake = await startFakeDiscord({ ...(window ? { nonceWindowMs: Number(window) } : {}), ...options });
 	const guilds = {
 		ko: clubGuild(fake, '그녀 영화 모임', 'ko', {
 			locked: ['SendMessages', 'EmbedLinks', 'CreatePublicThreads'],
@@ -176,6 +182,8 @@ export async function startInProcess(
 		{ write: (line: string) => void logs.push(JSON.parse(line) as LogRecord) },
 	);
 	const databasePath = options.databasePath ?? tempDatabase();
+	// Discord and the bot agree on the time: ids, the nonce window and token expiry follow the test's clock.
+	if (options.now) club.fake.clock.follow(options.now);
 	const bot = await startBot({
 		config: Object.freeze({ ...club.config, databasePath }),
 		logger,

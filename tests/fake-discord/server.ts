@@ -37,7 +37,7 @@ export interface RecordedRequest {
 	query: Record<string, string>;
 	body: unknown;
 	files: { name: string; filename: string; size: number }[];
-	/** when the fake got it, on the fake's clock */
+	/** when the fake got it, in real time (for waits such as Retry-After) */
 	time: number;
 	/** 0 when the connection dropped before Discord got it */
 	status: number;
@@ -793,7 +793,7 @@ export class FakeDiscord {
 			query: request.query,
 			body: request.body,
 			files: request.files,
-			time: this.clock.now(),
+			time: Date.now(),
 			status: 0,
 		};
 		let reply: Reply = { status: 0 };

@@ -97,13 +97,21 @@ export class Clock {
 	}
 }
 
+/**
+ * Snowflakes carrying the fake clock's time, unique as Discord's are: within one millisecond the increment
+ * counts up, and past its 4096 (a frozen clock, a big world) the id takes the next millisecond. A clock set
+ * back (a test's clock) gives ids of that earlier time.
+ */
 export class Snowflakes {
-	private increment = 0n;
+	/** next free increment per millisecond used */
+	private readonly used = new Map<bigint, bigint>();
 	constructor(private readonly clock: Clock) {}
-	next(atMs?: number): string {
-		const ms = BigInt(Math.floor(atMs ?? this.clock.now()));
-		this.increment = (this.increment + 1n) & 0xfffn;
-		return (((ms - DISCORD_EPOCH) << 22n) | (1n << 17n) | this.increment).toString();
+	next(): string {
+		let ms = BigInt(Math.floor(this.clock.now()));
+		while ((this.used.get(ms) ?? 0n) > 0xfffn) ms++;
+		const increment = this.used.get(ms) ?? 0n;
+		this.used.set(ms, increment + 1n);
+		return (((ms - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
 	}
 }
 
