@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeDiscord, INTERACTION_TOKEN_MS, snowflakeTime, startFakeDiscord } from './fake-discord/index.js';
 import { DEFAULT_START, TestClock } from './support/context.js';
 import { CHANNEL_ID, TestDiscord, testDiscordCore } from './support/discord.js';
-import type { FakeDiscord, Guild } from './fake-discord/index.js';
+import type { Guild } from './fake-discord/index.js';
 
 const TOKEN = 'MTAw.fake.token';
 
