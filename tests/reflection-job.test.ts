@@ -264,6 +264,7 @@ describe('exactly once across crashes and processes', () => {
 		expect(retry!.body.nonce).toBe(first.postRequests()[0]!.body.nonce);
 		expect(retry!.body.embeds).toEqual(first.postRequests()[0]!.body.embeds);
 		expect(memory.byNonce.size).toBe(1);
+		expect(memory.messages).toHaveLength(1);
 		const created = [...memory.byNonce.values()][0] as { id: string };
 		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created.id });
 

@@ -128,7 +128,9 @@ export interface InteractionOptions {
 export function testDiscordCore(
 	options: Pick<GuildOptions, 'preferredLocale' | 'botPermissions'> & Pick<FakeDiscordOptions, 'nonceWindowMs'> = {},
 ): FakeDiscord {
-	const fake = new FakeDiscord({ botId: BOT_ID, ...options });
+	// As in the end-to-end harness, FAKE_NONCE_WINDOW_MS runs the tests against a shorter or longer nonce window.
+	const window = process.env.FAKE_NONCE_WINDOW_MS;
+	const fake = new FakeDiscord({ botId: BOT_ID, ...(window ? { nonceWindowMs: Number(window) } : {}), ...options });
 	fake.clock.set(Date.parse(DEFAULT_START));
 	const world = fake.world;
 	world.user({ id: USER_ID, username: `member${USER_ID.slice(-3)}` });
