@@ -46,6 +46,7 @@ const data = {
 
 export default {
 	data,
+	publicPost: { command: true },
 
 	async execute(interaction, ctx) {
 		const theme = interaction.options.getString('theme');

@@ -143,6 +143,7 @@ async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, c
 
 export default {
 	data,
+	publicPost: { command: true, buttons: ['another'] },
 
 	async execute(interaction, ctx) {
 		const id = interaction.options.getString('id');

@@ -28,6 +28,7 @@ const data = {
 
 export default {
 	data,
+	publicPost: { command: true },
 
 	async execute(interaction, ctx) {
 		const audience = interaction.options.getString('for');

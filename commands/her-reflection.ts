@@ -225,6 +225,7 @@ async function status(interaction: Interaction, ctx: BotContext): Promise<void> 
 
 export default {
 	data,
+	publicPost: { command: ['now'] },
 
 	async execute(interaction, ctx) {
 		switch (interaction.options.getSubcommand(true)) {

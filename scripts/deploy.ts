@@ -7,9 +7,18 @@ import { commandBodies, DeployError, deployCommands, type DeployScope } from '..
 // `-- --clear` to remove every command of this bot from that scope (e.g. guild copies left from testing).
 dotenv.config({ quiet: true });
 
-const scope = process.argv[2] as DeployScope;
-const dryRun = process.argv.includes('--dry-run');
-const commands = process.argv.includes('--clear') ? [] : COMMANDS;
+const USAGE = 'usage: tsx scripts/deploy.ts guild|global [--dry-run] [--clear] (npm run deploy:guild / deploy:global)';
+const FLAGS: readonly string[] = ['--dry-run', '--clear'];
+const isScope = (arg: string | undefined): arg is DeployScope => arg === 'guild' || arg === 'global';
+
+// A typo or a missing scope is refused before anything is sent, instead of landing on some scope nobody meant.
+const [scope, ...flags] = process.argv.slice(2);
+if (!isScope(scope) || flags.some((flag) => !FLAGS.includes(flag))) {
+	process.stderr.write(`her-film-club deploy: ${USAGE}\n`);
+	process.exit(2);
+}
+const dryRun = flags.includes('--dry-run');
+const commands = flags.includes('--clear') ? [] : COMMANDS;
 
 if (dryRun) {
 	process.stdout.write(`${JSON.stringify(commandBodies(commands), null, 2)}\n`);

@@ -18,6 +18,11 @@ const schema = z.object({
 		.default('https://discord.com/api'),
 	DATABASE_PATH: z.string().trim().min(1).default('var/her-film-club.sqlite'),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	FLOOD_LIMIT: z.coerce
+		.number({ error: 'must be a whole number (0 turns the limit off)' })
+		.int('must be a whole number (0 turns the limit off)')
+		.min(0, 'must be a whole number (0 turns the limit off)')
+		.default(5),
 });
 
 export interface Config {
@@ -27,6 +32,11 @@ export interface Config {
 	readonly apiUrl: string;
 	readonly databasePath: string;
 	readonly logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+	/**
+	 * How many public posts (quotes, questions...) one member may ask for in one channel per minute, so nobody
+	 * can flood a channel through the bot. 0, or unset in a config built by hand (tests, the benchmark): no limit.
+	 */
+	readonly floodLimit?: number;
 	/**
 	 * Let discord.js open as many gateway shards as Discord recommends (needed past 2,500 servers), unless
 	 * a discord.js ShardingManager started this process and assigned its shards (it sets `SHARDS`).
@@ -61,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 		apiUrl: parsed.DISCORD_API_URL.replace(/\/+$/, ''),
 		databasePath: parsed.DATABASE_PATH,
 		logLevel: parsed.LOG_LEVEL,
+		floodLimit: parsed.FLOOD_LIMIT,
 		autoShard: env.SHARDS === undefined,
 	});
 }

@@ -26,6 +26,17 @@ export function isGone(error: unknown): boolean {
 	return error instanceof DiscordAPIError && GONE.has(error.code);
 }
 
+/** The interaction itself is gone (unknown, or its token no longer valid): nobody is left to answer. */
+const UNANSWERABLE = new Set<number | string>([
+	RESTJSONErrorCodes.UnknownInteraction,
+	RESTJSONErrorCodes.UnknownWebhook,
+	RESTJSONErrorCodes.InvalidWebhookToken,
+]);
+
+export function isUnanswerable(error: unknown): boolean {
+	return error instanceof DiscordAPIError && UNANSWERABLE.has(error.code);
+}
+
 /** Discord says the bot may not act in that channel any more (permission removed, or no access). */
 export function isForbidden(error: unknown): boolean {
 	return (

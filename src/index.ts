@@ -22,7 +22,7 @@ try {
 	throw error;
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, { secrets: [config.token] });
 
 try {
 	const bot = await startBot({ config, logger });

@@ -1,8 +1,16 @@
-import { MessageFlags, type AutocompleteInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
+import {
+	MessageFlags,
+	type AutocompleteInteraction,
+	type ButtonInteraction,
+	type ChatInputCommandInteraction,
+	type Interaction,
+	type RepliableInteraction,
+} from 'discord.js';
 import type { Command } from './command.js';
 import type { BotContext } from './context.js';
+import { SlidingWindow } from './cooldown.js';
 import { decodeCustomId } from './custom-id.js';
-import { UserError, isGone } from './errors.js';
+import { UserError, isGone, isUnanswerable } from './errors.js';
 import { common } from './i18n/common.js';
 import { langOf, localize } from './i18n/index.js';
 
@@ -13,6 +21,17 @@ import { langOf, localize } from './i18n/index.js';
  */
 export function createRouter(commands: readonly Command[], ctx: BotContext) {
 	const byName = new Map(commands.map((command) => [command.data.name, command]));
+	// Abuse protection, so memory is enough: a restart forgetting the counts is harmless. A guild's interactions
+	// all reach the one shard (and process) that has the guild, so this count is the member's whole count there.
+	const perMinute = ctx.config.floodLimit ?? 0;
+	const publicPosts = perMinute > 0 ? new SlidingWindow({ max: perMinute, windowMs: 60_000 }) : undefined;
+
+	function limitPublicPosts(interaction: ChatInputCommandInteraction<'cached'> | ButtonInteraction<'cached'>) {
+		const verdict = publicPosts?.take(`${interaction.channelId}:${interaction.user.id}`, ctx.now());
+		if (!verdict || verdict.allowed) return;
+		const unix = Math.ceil(verdict.retryAt.getTime() / 1000);
+		throw new UserError(localize(common, (m) => m.slowDown(unix)));
+	}
 
 	async function dispatch(interaction: Interaction): Promise<void> {
 		if (!interaction.inCachedGuild()) {
@@ -23,6 +42,10 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 		if (interaction.isChatInputCommand()) {
 			const command = byName.get(interaction.commandName);
 			if (!command) throw new UserError(localize(common, (m) => m.unknownCommand));
+			const posting = command.publicPost?.command;
+			if (posting === true || posting?.includes(interaction.options.getSubcommand(false) ?? '')) {
+				limitPublicPosts(interaction);
+			}
 			await command.execute(interaction, ctx);
 		} else if (interaction.isAutocomplete()) {
 			const command = byName.get(interaction.commandName);
@@ -33,8 +56,12 @@ export function createRouter(commands: readonly Command[], ctx: BotContext) {
 			const command = id && byName.get(id.command);
 			const handled = interaction.isButton() ? command?.button !== undefined : command?.modal !== undefined;
 			if (!id || !command || !handled) throw expired();
-			if (interaction.isButton()) await command.button?.(interaction, id, ctx);
-			else await command.modal?.(interaction, id, ctx);
+			if (interaction.isButton()) {
+				if (command.publicPost?.buttons?.includes(id.action)) limitPublicPosts(interaction);
+				await command.button?.(interaction, id, ctx);
+			} else {
+				await command.modal?.(interaction, id, ctx);
+			}
 		} else if (interaction.isRepliable()) {
 			throw expired();
 		}
@@ -67,15 +94,20 @@ function describe(interaction: Interaction) {
 async function report(interaction: Interaction, error: unknown, ctx: BotContext): Promise<void> {
 	const context = describe(interaction);
 	const lang = langOf(interaction.locale);
+	let content = common[lang].genericError;
 	if (error instanceof UserError) {
 		ctx.logger.debug({ ...context, reason: error.message }, 'user error');
-	} else if (isGone(error)) {
-		ctx.logger.info({ ...context, err: error }, 'interaction target is gone');
+		content = error.localized[lang];
+	} else if (isUnanswerable(error)) {
+		ctx.logger.info({ ...context, err: error }, 'interaction can no longer be answered');
 		return;
+	} else if (isGone(error)) {
+		// The message or channel it was about went away mid-way (deleted while Discuss opened its thread...).
+		ctx.logger.info({ ...context, err: error }, 'interaction target is gone');
+		content = common[lang].targetGone;
 	} else {
 		ctx.logger.error({ ...context, err: error }, 'interaction failed');
 	}
-	const content = error instanceof UserError ? error.localized[lang] : common[lang].genericError;
 	try {
 		if (interaction.isAutocomplete()) await respondEmpty(interaction);
 		else if (interaction.isRepliable()) await tell(interaction, content);

@@ -1,4 +1,4 @@
-import type { APIApplicationCommandOption } from 'discord.js';
+import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord.js';
 import { describe, expect, test } from 'vitest';
 import { COMMANDS } from '../commands/index.js';
 import { AUDIENCE_CHOICES, THEME_CHOICES } from '../src/choices.js';
@@ -34,6 +34,18 @@ describe('the command list', () => {
 
 	test('Then every command works in servers only', () => {
 		for (const { data } of COMMANDS) expect(data.contexts, data.name).toEqual([0]);
+	});
+
+	test('Then the subcommands a command declares as public posts (for the flood limit) are its own', () => {
+		for (const { data, publicPost } of COMMANDS) {
+			const subcommands = (data.options ?? [])
+				.filter((option) => option.type === ApplicationCommandOptionType.Subcommand)
+				.map((option) => option.name);
+			if (Array.isArray(publicPost?.command))
+				expect(subcommands, data.name).toEqual(expect.arrayContaining(publicPost.command));
+		}
+		const declared = COMMANDS.filter((command) => command.publicPost).map((command) => command.data.name);
+		expect(declared).toEqual(['her-quote', 'her-question', 'her-recommend', 'her-reflection']);
 	});
 });
 

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
 			apiUrl: 'https://discord.com/api',
 			databasePath: 'var/her-film-club.sqlite',
 			logLevel: 'info',
+			floodLimit: 5,
 			autoShard: true,
 		});
 		expect(Object.isFrozen(config)).toBe(true);
@@ -52,6 +53,16 @@ describe('loadConfig', () => {
 
 	test('Given a discord.js ShardingManager started the process, then its shard assignment is kept', () => {
 		expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARDS: '[0]', SHARD_COUNT: '2' }).autoShard).toBe(false);
+	});
+
+	test('Given FLOOD_LIMIT, then 0 turns the flood limit off and anything but a whole number is reported', () => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, FLOOD_LIMIT: '0' }).floodLimit).toBe(0);
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, FLOOD_LIMIT: '12' }).floodLimit).toBe(12);
+		for (const bad of ['lots', '2.5', '-1']) {
+			expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, FLOOD_LIMIT: bad })).toThrow(
+				'FLOOD_LIMIT must be a whole number (0 turns the limit off)',
+			);
+		}
 	});
 
 	test('Given a dry run that needs no token, then a missing token is fine', () => {

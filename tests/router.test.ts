@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
-import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
+import { ApplicationCommandOptionType, DiscordAPIError, MessageFlags, RESTJSONErrorCodes } from 'discord.js';
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
 import type { Command } from '../src/command.js';
 import { UserError } from '../src/errors.js';
+import { common } from '../src/i18n/common.js';
 import { createRouter } from '../src/router.js';
 import { createTestContext } from './support/context.js';
 import { TestDiscord } from './support/discord.js';
@@ -70,6 +71,37 @@ describe('router error boundary', () => {
 		await route(discord.chatInput(command));
 		const edit = discord.sent('@original', 'PATCH')[0];
 		expect(edit?.body.content).toBe('Something went wrong on our side. Please try again in a moment.');
+	});
+
+	const discordSays = (code: number, message: string) => ({
+		data: { name: 'her-test', description: 'test' },
+		async execute() {
+			throw new DiscordAPIError({ code, message }, code, 404, 'POST', '/channels/1/messages/2/threads', {});
+		},
+	});
+
+	test.each([
+		[RESTJSONErrorCodes.UnknownMessage, 'Unknown Message'],
+		[RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel'],
+	])(
+		'Given what the interaction was about is gone (%i %s), then the caller is told so, alone, in their language',
+		async (code, message) => {
+			const { discord, route } = setup(discordSays(code, message));
+			await route(discord.chatInput(discordSays(code, message), {}, { locale: 'ko' }));
+			expect(discord.responses()).toMatchObject([
+				{ type: 4, data: { content: common.ko.targetGone, flags: MessageFlags.Ephemeral } },
+			]);
+		},
+	);
+
+	test.each([
+		[RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction'],
+		[RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook'],
+	])('Given the interaction itself is gone (%i %s), then nothing more is sent', async (code, message) => {
+		const { discord, route, lines } = setup(discordSays(code, message));
+		await route(discord.chatInput(discordSays(code, message)));
+		expect(discord.responses()).toEqual([]);
+		expect(lines.some((line) => line.level >= 40)).toBe(false);
 	});
 
 	test('Given a command this bot does not know, then the caller is told the commands need redeploying', async () => {

@@ -3,6 +3,8 @@ import type { Messages } from './index.js';
 const en = {
 	expiredButton: 'This button has expired. Run the command again for a fresh one.',
 	genericError: 'Something went wrong on our side. Please try again in a moment.',
+	targetGone: 'The message or channel this was about is gone, so there is nothing left to do.',
+	slowDown: (unix: number) => `That's a lot of posts here in a short time. You can post again <t:${unix}:R>.`,
 	guildOnly: 'Her Film Club works inside a server, not in direct messages.',
 	unknownCommand: 'This command is not known to this bot any more. An admin may need to redeploy the commands.',
 	needsManageGuild: 'You need the **Manage Server** permission to do that.',
@@ -24,6 +26,8 @@ const en = {
 const ko: typeof en = {
 	expiredButton: '만료된 버튼이에요. 명령어를 다시 실행해 새 버튼을 받아 주세요.',
 	genericError: '봇 쪽에서 문제가 생겼어요. 잠시 후 다시 시도해 주세요.',
+	targetGone: '대상이던 메시지나 채널이 사라져서 더 할 수 있는 게 없어요.',
+	slowDown: (unix) => `짧은 시간에 여기에 너무 많이 올렸어요. <t:${unix}:R> 다시 올릴 수 있어요.`,
 	guildOnly: 'Her Film Club은 DM이 아닌 서버 안에서 사용할 수 있어요.',
 	unknownCommand: '이 봇이 더 이상 알지 못하는 명령어예요. 관리자가 명령어를 다시 배포해야 할 수 있어요.',
 	needsManageGuild: '이 작업에는 **서버 관리하기** 권한이 필요해요.',

@@ -112,3 +112,23 @@ describe('deploying the commands, without changing anything', () => {
 		expect(club.fake.registeredCommands(club.guilds.ko.id)).toEqual([]);
 	});
 });
+
+describe('a deploy with no scope, or one it does not know', () => {
+	test.each<{ problem: string; args: string[] }>([
+		{ problem: 'a typo in the scope (gild)', args: ['gild'] },
+		{ problem: 'no scope at all', args: [] },
+		{ problem: 'only --dry-run', args: ['--dry-run'] },
+		{ problem: 'a typo in a flag (--dryrun)', args: ['global', '--dryrun'] },
+	])('Given $problem, then it exits 2 with a one-line usage and Discord sees no request', async ({ args }) => {
+		club.fake.commands.set('global', [{ id: '300000000000000001', name: 'her-trivia', description: 'old', type: 1 }]);
+		const before = club.fake.requests.length;
+		const result = await runNode('scripts/deploy.ts', args, env({ DISCORD_GUILD_ID: club.guilds.ko.id }));
+		expect(result.code).toBe(2);
+		expect(result.stdout).toBe('');
+		expect(result.stderr.trim().split('\n')).toEqual([
+			expect.stringMatching(/^her-film-club deploy: usage: .*guild\|global/),
+		]);
+		expect(club.fake.requests.length).toBe(before);
+		expect(club.fake.registeredCommands('global').map((command) => command.name)).toEqual(['her-trivia']);
+	});
+});

@@ -116,6 +116,26 @@ describe('server errors', () => {
 	);
 });
 
+describe('what an interaction was about goes away mid-way', () => {
+	test.each(MEMBERS)(
+		'Given the quote is deleted while a $member member presses Discuss on it, then they are told it is gone, in their language, and no thread opens',
+		async ({ member, lang }) => {
+			const { message } = await quote();
+			// The member's client still shows the post, so the press reaches the bot; Discord answers 10008 Unknown Message.
+			club.fake.world.messages.get(String(message.id))!.deleted = true;
+			const pressed = await discuss(message, club.users[member]);
+			expect(isEphemeral(pressed.message)).toBe(true);
+			expect(pressed.message.content).toBe(common[lang].targetGone);
+			expect(club.fake.threads(club.guilds.en.general).filter((thread) => thread.id === message.id)).toEqual([]);
+			await bot.waitForLog(
+				(record) => record.interactionId === pressed.id && record.msg === 'interaction target is gone',
+			);
+			await stillAnswers();
+			expectClean(club);
+		},
+	);
+});
+
 describe('the gateway', () => {
 	test.each([
 		{ fault: 'closes abnormally (1006)', act: () => club.fake.closeGateway(1006) },

@@ -350,6 +350,8 @@ export function spawnBot(club: Club, options: { databasePath: string; env?: Reco
 		DISCORD_API_URL: club.fake.api,
 		DATABASE_PATH: options.databasePath,
 		LOG_LEVEL: 'info',
+		// Scenarios post faster than members may; the flood limit has its own scenario (tests/e2e/flood.e2e.test.ts).
+		FLOOD_LIMIT: '0',
 		...options.env,
 	});
 	const logs = () => parseLogs(output().stdout);
