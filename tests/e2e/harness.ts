@@ -19,7 +19,8 @@
  *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
  * - `startInProcess(club, { databasePath?, now?, random? })`: the bot in this process, ready; `logs` holds
  *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it. With `now`, the fake's
- *   clock follows it too (message ids, the nonce window, interaction token expiry), so Discord and the bot agree.
+ *   clock follows it too (message ids, the nonce window, interaction token expiry), so Discord and the bot agree,
+ *   unless the test has set the fake's clock itself.
  * - `FAKE_NONCE_WINDOW_MS` (environment): the fake's nonce window for the run (default 5 min), to check the bot
  *   relies on no exact length, e.g. `FAKE_NONCE_WINDOW_MS=120000 npx vitest run tests/e2e`.
  * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level,
@@ -182,8 +183,9 @@ export async function startInProcess(
 		{ write: (line: string) => void logs.push(JSON.parse(line) as LogRecord) },
 	);
 	const databasePath = options.databasePath ?? tempDatabase();
-	// Discord and the bot agree on the time: ids, the nonce window and token expiry follow the test's clock.
-	if (options.now) club.fake.clock.follow(options.now);
+	// Discord and the bot agree on the time: ids, the nonce window and token expiry follow the test's clock
+	// (unless the test set Discord's clock itself, e.g. to have the bot read that one).
+	if (options.now && club.fake.clock.isReal) club.fake.clock.follow(options.now);
 	const bot = await startBot({
 		config: Object.freeze({ ...club.config, databasePath }),
 		logger,

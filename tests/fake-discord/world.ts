@@ -87,6 +87,10 @@ export class Clock {
 			return typeof t === 'number' ? t : t.getTime();
 		};
 	}
+	/** Real time (possibly shifted): neither frozen nor following another clock. */
+	get isReal(): boolean {
+		return this.source === null && this.fixed === null;
+	}
 	advance(ms: number): void {
 		if (this.source) throw new Error('fake-discord: the clock follows the test clock; move that one');
 		if (this.fixed !== null) this.fixed += ms;

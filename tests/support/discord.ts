@@ -147,12 +147,13 @@ export function testDiscordCore(
 			{ id: OTHER_CHANNEL_ID, name: 'her-club' },
 		],
 	});
-	const thread = world.addChannel(GUILD_ID, {
-		id: THREAD_ID,
-		name: 'Her watch party',
-		type: ChannelType.PublicThread,
-		parentId: CHANNEL_ID,
-	});
+	addThread(fake, THREAD_ID, 'Her watch party');
+	return fake;
+}
+
+/** A public thread in #general the bot opened. */
+function addThread(fake: FakeDiscord, id: string, name: string) {
+	const thread = fake.world.addChannel(GUILD_ID, { id, name, type: ChannelType.PublicThread, parentId: CHANNEL_ID });
 	Object.assign(thread, {
 		ownerId: BOT_ID,
 		archived: false,
@@ -161,7 +162,6 @@ export function testDiscordCore(
 		createdAt: new Date(0).toISOString(),
 		messageCount: 0,
 	});
-	return fake;
 }
 
 export class TestDiscord {
@@ -334,24 +334,6 @@ export class TestDiscord {
 		this.fake.dispatch('CHANNEL_UPDATE', channelPayload(channel, this.fake.world), { guildId: GUILD_ID });
 	}
 
-	private addThread(id: string) {
-		const thread = this.fake.world.addChannel(GUILD_ID, {
-			id,
-			name: 'a thread',
-			type: ChannelType.PublicThread,
-			parentId: CHANNEL_ID,
-		});
-		Object.assign(thread, {
-			ownerId: BOT_ID,
-			archived: false,
-			locked: false,
-			autoArchiveDuration: 1440,
-			createdAt: new Date(0).toISOString(),
-			messageCount: 0,
-		});
-		return thread;
-	}
-
 	private world() {
 		return this.fake.world.guilds.get(GUILD_ID)!;
 	}
@@ -399,7 +381,7 @@ export class TestDiscord {
 		const world = this.fake.world;
 		// An interaction comes from a channel Discord has: one the test names but the server lacks is taken to be
 		// a public thread in #general (as a test of "inside a thread" means), so Discord answers posts there.
-		if (!world.channel(channelId)) this.addThread(channelId);
+		if (!world.channel(channelId)) addThread(this.fake, channelId, 'a thread');
 		const user =
 			world.users.get(userId) ??
 			world.user({ id: userId, username: `member${userId.slice(-3)}`, locale: options.locale ?? 'en-US' });
