@@ -85,6 +85,7 @@ export interface GuildOptions {
 }
 
 let discordOfThisTest: FakeDiscord | undefined;
+const checked = new WeakSet<FakeDiscord>();
 
 /** The running test's Discord (made on first use, forgotten when the test ends); a fresh one outside a test. */
 function sharedCore(options: Pick<GuildOptions, 'preferredLocale' | 'botPermissions'>): FakeDiscord {
@@ -94,18 +95,28 @@ function sharedCore(options: Pick<GuildOptions, 'preferredLocale' | 'botPermissi
 		return discordOfThisTest;
 	}
 	const fake = testDiscordCore(options);
-	try {
-		onTestFinished(() => {
-			discordOfThisTest = undefined;
-			// Whatever a handler test checks, the bot broke none of Discord's rules and used no route Discord lacks.
-			expect(fake.violations.map((violation) => violation.message)).toEqual([]);
-			expect(fake.unexpected.map((request) => `${request.method} ${request.path}`)).toEqual([]);
-		});
-		discordOfThisTest = fake;
-	} catch {
-		// not inside a test (e.g. a describe block): a Discord of its own
-	}
+	if (whenTestEnds(() => (discordOfThisTest = undefined))) discordOfThisTest = fake;
 	return fake;
+}
+
+/** Whatever a handler test checks, the bot broke none of Discord's rules and used no route Discord lacks. */
+function expectCleanAtTestEnd(fake: FakeDiscord): void {
+	if (checked.has(fake)) return;
+	checked.add(fake);
+	whenTestEnds(() => {
+		expect(fake.violations.map((violation) => violation.message)).toEqual([]);
+		expect(fake.unexpected.map((request) => `${request.method} ${request.path}`)).toEqual([]);
+	});
+}
+
+/** Runs `then` when the running test ends; false outside a test (e.g. in a describe block). */
+function whenTestEnds(then: () => void): boolean {
+	try {
+		onTestFinished(then);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 export interface InteractionOptions {
@@ -174,6 +185,7 @@ export class TestDiscord {
 
 	public constructor(options: GuildOptions = {}) {
 		this.fake = options.fake ?? sharedCore(options);
+		expectCleanAtTestEnd(this.fake);
 		this.now = options.now;
 		if (this.now) this.fake.clock.follow(this.now);
 		const client = new Client({
