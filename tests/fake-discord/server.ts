@@ -756,26 +756,29 @@ export class FakeDiscord {
 
 	/**
 	 * A discord.js `rest.makeRequest`: the same route table, faults and recording as over HTTP, in this process
-	 * (no socket). Give it with `rest: { api: 'http://fake-discord/api', makeRequest: fake.makeRequest }`.
+	 * (no socket). Give it with `rest: { api: 'http://127.0.0.1:9/api', makeRequest: fake.makeRequest() }`;
+	 * `onAnswer` sees each request this client made as the fake recorded it.
 	 */
-	readonly makeRequest = async (url: string, init: RequestInit): Promise<Response> => {
-		const target = new URL(url);
-		const headers = new Headers(init.headers);
-		const authorization = headers.get('authorization');
-		const answer = await this.serve({
-			method: init.method ?? 'GET',
-			path: target.pathname,
-			query: Object.fromEntries(target.searchParams),
-			...(authorization !== null ? { authorization } : {}),
-			...(await parseInitBody(init.body)),
-		});
-		if (answer.dropped) throw socketError();
-		const empty = answer.status === 204 || answer.body === undefined;
-		return new Response(empty ? null : JSON.stringify(answer.body), {
-			status: answer.status,
-			headers: answer.headers,
-		});
-	};
+	makeRequest(onAnswer?: (record: RecordedRequest) => void): (url: string, init: RequestInit) => Promise<Response> {
+		return async (url, init) => {
+			const target = new URL(url);
+			const authorization = new Headers(init.headers).get('authorization');
+			const answer = await this.serve({
+				method: init.method ?? 'GET',
+				path: target.pathname,
+				query: Object.fromEntries(target.searchParams),
+				...(authorization !== null ? { authorization } : {}),
+				...(await parseInitBody(init.body)),
+			});
+			onAnswer?.(answer.record);
+			if (answer.dropped) throw socketError();
+			const empty = answer.status === 204 || answer.body === undefined;
+			return new Response(empty ? null : JSON.stringify(answer.body), {
+				status: answer.status,
+				headers: answer.headers,
+			});
+		};
+	}
 
 	/** One request through the route table: delays, faults, auth, the global limit, the handler; recorded. */
 	async serve(request: CoreRequest): Promise<CoreAnswer> {

@@ -31,7 +31,12 @@ import { expect, onTestFinished } from 'vitest';
 import type { Command } from '../../src/command.js';
 import { BOT_PERMISSIONS } from '../../src/permissions.js';
 import { FakeDiscord } from '../fake-discord/index.js';
-import type { FakeDiscordOptions, InteractionState, Json } from '../fake-discord/index.js';
+import type {
+	FakeDiscordOptions,
+	InteractionState,
+	Json,
+	RecordedRequest as FakeRequest,
+} from '../fake-discord/index.js';
 import {
 	ALL_PERMISSIONS,
 	channelPayload,
@@ -188,10 +193,18 @@ export class TestDiscord {
 		expectCleanAtTestEnd(this.fake);
 		this.now = options.now;
 		if (this.now) this.fake.clock.follow(this.now);
+		const answer = this.fake.makeRequest((record) => this.record(record));
 		const client = new Client({
 			intents: [GatewayIntentBits.Guilds],
 			allowedMentions: { parse: [] },
-			rest: { api: API, makeRequest: (url, init) => this.request(url, init) },
+			rest: {
+				api: API,
+				makeRequest: (url, init) => {
+					// Discord's clock is the clock of the process talking to it (see GuildOptions.fake).
+					if (this.now) this.fake.clock.follow(this.now);
+					return answer(url, init);
+				},
+			},
 		});
 		client.rest.setToken(TOKEN);
 		const writable = client as unknown as { user: ClientUser; application: ClientApplication };
@@ -350,24 +363,15 @@ export class TestDiscord {
 		return this.fake.world.guilds.get(GUILD_ID)!;
 	}
 
-	/** The REST core answers; the process's clock is Discord's for this request (see GuildOptions.fake). */
-	private async request(url: string, init: RequestInit): Promise<Response> {
-		if (this.now) this.fake.clock.follow(this.now);
-		const from = this.fake.requests.length;
-		try {
-			return await this.fake.makeRequest(url, init);
-		} finally {
-			const record = this.fake.requests[from];
-			if (record) {
-				this.requests.push({
-					method: record.method,
-					route: record.path,
-					body: record.body,
-					query: new URLSearchParams(record.query),
-					status: record.status,
-				});
-			}
-		}
+	/** What this client sent, as Discord recorded it. */
+	private record(record: FakeRequest) {
+		this.requests.push({
+			method: record.method,
+			route: record.path,
+			body: record.body,
+			query: new URLSearchParams(record.query),
+			status: record.status,
+		});
 	}
 
 	/** Registers an interaction with Discord, so its callback, @original and follow-ups are answered. */
