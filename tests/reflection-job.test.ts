@@ -334,7 +334,7 @@ describe('pausing when the channel or permission is gone', () => {
 
 	test('Given the channel was deleted, then the schedule pauses with the reason and the next schedule resumes it', async () => {
 		const bot = botProcess({ schedule: seoulNine });
-		bot.discord.guild.channels.cache.delete(CHANNEL_ID);
+		bot.discord.fake.deleteChannel(CHANNEL_ID);
 		bot.clock.set(DUE);
 		await bot.tick();
 		await bot.tick();
