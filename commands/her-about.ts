@@ -47,7 +47,11 @@ export default {
 						{ name: t.aboutCommands, value: t.commandList },
 						{
 							name: t.aboutSources,
-							value: `${credits}\n\n${t.aboutDataset(t.counts(dataset.quotes.length, dataset.questions.length, dataset.reflections.length))}`,
+							value: [
+								credits,
+								t.aboutDataset(t.counts(dataset.quotes.length, dataset.questions.length, dataset.reflections.length)),
+								t.aboutGeneralKnowledge,
+							].join('\n\n'),
 						},
 					],
 				},

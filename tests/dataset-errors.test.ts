@@ -46,7 +46,8 @@ describe('Given a broken dataset', () => {
 
 	test('When an excerpt spans a line break of the review, Then it still matches with whitespace collapsed', () => {
 		const raw = fresh();
-		raw.reflections[0].source = {
+		// The one reflection already drawn from that sentence, so the passage is not used a third time.
+		raw.reflections.find((r: { id: string }) => r.id === 'reflect-shared-memory').source = {
 			review: 'loneliness-digital-age-2025',
 			excerpt: '사만다는 몸은 없지만   감정을 나누고,',
 		};
@@ -57,6 +58,37 @@ describe('Given a broken dataset', () => {
 		const raw = fresh();
 		raw.quotes[1].text.ko += ' 덧붙인 말';
 		expect(problemsOf(raw)).toContain(`data/quotes.json › ${raw.quotes[1].id}: text.ko must be the excerpt as written`);
+	});
+
+	test("When a quote's Korean text fixes a typo without recording it, Then it is rejected; recorded, it passes", () => {
+		const raw = fresh();
+		const quote = raw.quotes.find((q: { id: string }) => q.id === 'quote-stepping-back');
+		delete quote.corrections;
+		expect(problemsOf(raw)).toContain(`data/quotes.json › quote-stepping-back: text.ko must be the excerpt as written`);
+		quote.corrections = [{ from: '불안전한', to: '불안정한' }];
+		expect(() => validateDataset(raw)).not.toThrow();
+	});
+
+	test('When a correction rewrites words or is not in the excerpt, Then it is rejected', () => {
+		const raw = fresh();
+		const quote = raw.quotes.find((q: { id: string }) => q.id === 'quote-stepping-back');
+		quote.corrections = [
+			{ from: '불안전한', to: '불완전하고 외로운' },
+			{ from: '없는 말', to: '없는 말이' },
+		];
+		quote.text.ko = quote.source.excerpt.replace('불안전한', '불완전하고 외로운');
+		const message = problemsOf(raw);
+		expect(message).toContain('quote-stepping-back: corrections: "불안전한" → "불완전하고 외로운" rewrites more than');
+		expect(message).toContain('quote-stepping-back: corrections: "없는 말" is not in the excerpt');
+	});
+
+	test('When a third item draws on a sentence two items already use, Then it is rejected, naming all three', () => {
+		const raw = fresh();
+		const reflection = raw.reflections.find((r: { id: string }) => r.id === 'reflect-a-character-like-you');
+		reflection.source.excerpt = '사람은 혼자일 수 있지만, 완전히 혼자서는 살아갈 수 없다.';
+		expect(problemsOf(raw)).toContain(
+			'the passage "사람은 혼자일 수 있지만, 완전히 혼자서는 살아갈 수 없다.…" is used by 3 items (quote-not-completely-alone, reflect-a-character-like-you, reflect-what-anchors-you); at most 2',
+		);
 	});
 
 	test('When a verbatim question is not in its excerpt, Then it is rejected', () => {
@@ -117,7 +149,7 @@ describe('Given a broken dataset', () => {
 	test('When the watch party has too few beats, Then the file is named', () => {
 		const raw = fresh();
 		raw.watchParty.beats = raw.watchParty.beats.slice(0, 3);
-		expect(problemsOf(raw)).toContain('data/watch-party.json: beats: needs 6–8 beats');
+		expect(problemsOf(raw)).toContain('data/watch-party.json: beats: needs 6–12 beats');
 	});
 
 	test('When a review file is missing, Then the manifest entry is named', () => {

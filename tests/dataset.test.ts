@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { loadDataset, normalizeWhitespace } from '../src/dataset/load.js';
+import { correctedExcerpt, loadDataset, normalizeWhitespace } from '../src/dataset/load.js';
+import { MAX_ITEMS_PER_PASSAGE, passageUse } from '../src/dataset/passages.js';
 import { AUDIENCES, ID_PATTERN, MAX_REFLECTION, MAX_TITLE, PHASES } from '../src/dataset/schema.js';
+import { WRAP_UP_AFTER_LAST_BEAT_MS, MINUTE_MS } from '../src/watchparty/timeline.js';
 
 const data = loadDataset();
 const items = [
@@ -23,7 +25,7 @@ describe('Given the dataset in data/', () => {
 		expect(data.recommendations.length).toBeGreaterThanOrEqual(8);
 		expect(data.reflections.length).toBeGreaterThanOrEqual(35);
 		expect(data.watchParty.beats.length).toBeGreaterThanOrEqual(6);
-		expect(data.watchParty.beats.length).toBeLessThanOrEqual(8);
+		expect(data.watchParty.beats.length).toBeLessThanOrEqual(12);
 	});
 
 	test('Then every id is kebab-case and unique across all kinds', () => {
@@ -46,17 +48,55 @@ describe('Given the dataset in data/', () => {
 		},
 	);
 
-	test('Then a quote is its excerpt, and only the one film line is attributed to the film', () => {
+	test('Then a quote is its excerpt but for its recorded corrections, and only the one film line is the film’s', () => {
 		for (const quote of data.quotes) {
-			expect(normalizeWhitespace(quote.text.ko)).toBe(normalizeWhitespace(quote.source.excerpt));
+			expect(normalizeWhitespace(quote.text.ko), quote.id).toBe(
+				correctedExcerpt(quote.source.excerpt, quote.corrections),
+			);
 		}
+		// Neither review says who speaks the line, so no character is named.
 		const film = data.quotes.filter((q) => q.speaker.kind === 'film');
 		expect(film.map((q) => [q.text.ko, q.speaker])).toEqual([
-			[
-				'우리가 함께했던 그 순간들, 그건 모두 진짜였어요.',
-				{ kind: 'film', character: 'Samantha', characterKo: '사만다' },
-			],
+			['우리가 함께했던 그 순간들, 그건 모두 진짜였어요.', { kind: 'film' }],
 		]);
+	});
+
+	test("Then the reviewers' typos are fixed on screen and kept in the excerpt", () => {
+		const shown = data.quotes.map((q) => q.text.ko).join('\n');
+		for (const typo of ['배우는이', '올바를', '불안전한', '이영화']) {
+			expect(shown).not.toContain(typo);
+			expect(
+				data.quotes.some((q) => q.source.excerpt.includes(typo)),
+				typo,
+			).toBe(true);
+		}
+	});
+
+	test(`Then no sentence of a review grounds more than ${MAX_ITEMS_PER_PASSAGE} items`, () => {
+		const overused = passageUse(
+			data.sources,
+			items.map(({ item }) => item),
+		).filter((use) => use.items.length > MAX_ITEMS_PER_PASSAGE);
+		expect(overused).toEqual([]);
+	});
+
+	test('Then what we write calls the film 〈그녀〉 and addresses nobody as 당신 (the reviews’ words in quotation marks aside)', () => {
+		const ours = [
+			...items.filter(({ kind, item }) => kind !== 'quote' && !('origin' in item && item.origin === 'verbatim')),
+		].map(({ item }) => [item.id, item.text.ko] as const);
+		const written = [
+			...ours,
+			...data.recommendations.map((r) => [r.id, r.title.ko] as const),
+			...data.watchParty.beats.flatMap((b) => [[b.id, b.title.ko] as const, [b.id, b.cue.ko] as const]),
+			...data.themes.map((t) => [t.id, t.description.ko] as const),
+		];
+		const outsideQuotes = (text: string) => text.replace(/“[^”]*”|‘[^’]*’|"[^"]*"/g, '');
+		for (const [id, text] of written) {
+			const own = outsideQuotes(text);
+			expect(own, id).not.toContain('당신');
+			expect(own, id).not.toMatch(/HER|영화 허/);
+		}
+		expect(ours.filter(([, text]) => text.includes('〈그녀〉')).length).toBeGreaterThan(5);
 	});
 
 	test("Then the reviews' own questions are there, verbatim", () => {
@@ -65,7 +105,6 @@ describe('Given the dataset in data/', () => {
 			expect.arrayContaining([
 				'사랑은 꼭 현실에 존재하는 인간만과 이루어져야 하는가?',
 				'사랑이란 반드시 결실을 맺어야 의미가 있는가?',
-				'감정은 무엇으로 증명되는가?',
 				'감정이 육체를 통해서만 진짜일 수 있는가?',
 			]),
 		);
@@ -119,7 +158,10 @@ describe('Given the dataset in data/', () => {
 		const { beats, intro, wrapUp, runtimeMinutes } = data.watchParty;
 		const minutes = beats.map((b) => b.minute);
 		expect(minutes).toEqual([...minutes].sort((a, b) => a - b));
-		expect(Math.max(...minutes)).toBeLessThan(runtimeMinutes);
+		// The wrap-up, a few minutes after the last beat, still comes before the film's runtime is over.
+		expect(Math.max(...minutes) * MINUTE_MS + WRAP_UP_AFTER_LAST_BEAT_MS).toBeLessThanOrEqual(
+			runtimeMinutes * MINUTE_MS,
+		);
 		const phaseOf = (id: string) => data.questions.find((q) => q.id === id)?.phase;
 		expect(intro.map(phaseOf).every((p) => p === 'before')).toBe(true);
 		expect(wrapUp.map(phaseOf).every((p) => p === 'after')).toBe(true);

@@ -17,7 +17,8 @@ import { common } from '../src/i18n/common.js';
 import { createRouter } from '../src/router.js';
 import { MAX_FAILURES, partyStore, runWatchParties } from '../src/watchparty/engine.js';
 import { WRAP_UP_KEY, beatKey, postNonce } from '../src/watchparty/store.js';
-import { MINUTE_MS, PAUSE_LIMIT_MS } from '../src/watchparty/timeline.js';
+import { MINUTE_MS, PAUSE_LIMIT_MS, WRAP_UP_AFTER_LAST_BEAT_MS } from '../src/watchparty/timeline.js';
+import { loadDataset } from '../src/dataset/load.js';
 import { createTestContext } from './support/context.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, USER_ID, type RecordedRequest } from './support/discord.js';
 
@@ -25,6 +26,14 @@ const HOST = USER_ID;
 const GUEST = '400000000000000002';
 const MODERATOR = '400000000000000003';
 const START = '2025-05-14T11:00:00.000Z';
+
+// The beats are the dataset's (data/watch-party.json): their minutes and count are read, not hard-coded.
+const PLAN = loadDataset().watchParty;
+const BEATS = PLAN.beats.length;
+const minuteOf = (id: string) => PLAN.beats.find((beat) => beat.id === id)!.minute;
+const beatsBetween = (from: number, to: number) =>
+	PLAN.beats.filter((beat) => beat.minute >= from && beat.minute <= to).map((beat) => beat.id);
+const WRAP_UP_MINUTE = Math.max(...PLAN.beats.map((beat) => beat.minute)) + WRAP_UP_AFTER_LAST_BEAT_MS / MINUTE_MS;
 
 const temporaryDirs: string[] = [];
 afterEach(() => {
@@ -509,12 +518,12 @@ describe('a bilingual server', () => {
 			[
 				`참여: <@${HOST}>`,
 				'진행 시간: 4분',
-				'올린 지점: 8개 중 1개',
+				`올린 지점: ${BEATS}개 중 1개`,
 				'호스트가 끝냈어요.',
 				'',
 				`Joined: <@${HOST}>`,
 				'Ran for 4 min',
-				'Beats posted: 1 of 8',
+				`Beats posted: 1 of ${BEATS}`,
 				'Ended by the host.',
 			].join('\n'),
 		);
@@ -575,7 +584,7 @@ describe('controls', () => {
 		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
 	});
 
-	test('Given the host pauses at minute 10 for 30 minutes, then the minute-12 beat waits and comes 2 minutes after resume', async () => {
+	test('Given the host pauses at minute 10 for 30 minutes, then the next beat waits and comes as long after resume as it had left', async () => {
 		const harness = setup({ language: 'en' });
 		const party = await startParty(harness);
 		await harness.run(10_000 + 10 * MINUTE_MS, 15_000);
@@ -593,7 +602,7 @@ describe('controls', () => {
 		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
 		await control(harness, 'resume', {}, { userId: MODERATOR, memberPermissions: PermissionFlagsBits.ManageEvents });
 		expect(lastReply(harness.discord).content).toBe('Resumed from 10:00.');
-		await harness.run(2 * MINUTE_MS - 1000);
+		await harness.run((minuteOf('beat-meeting-samantha') - 10) * MINUTE_MS - 1000);
 		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
 		await harness.run(1000);
 		expect(beatPosts(harness.discord, party.threadId!).at(-1)!.body.embeds[0].footer.text).toBe(
@@ -607,16 +616,16 @@ describe('controls', () => {
 		await harness.run(10_000);
 		await control(harness, 'next');
 		expect(lastReply(harness.discord).content).toBe(
-			'Posting the minute-12 beat now; the rest are re-timed from there.',
+			`Posting the minute-${minuteOf('beat-meeting-samantha')} beat now; the rest are re-timed from there.`,
 		);
 		expect(posts(harness.discord, party.threadId!).at(-1)!.body.content).toBe(
-			`⏭ <@${HOST}> brought up the next beat (minute 12) early; the beats after it are timed from there.`,
+			`⏭ <@${HOST}> brought up the next beat (minute ${minuteOf('beat-meeting-samantha')}) early; the beats after it are timed from there.`,
 		);
 		await harness.tick();
 		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
 			'beat-meeting-samantha',
 		]);
-		await harness.run(18 * MINUTE_MS - 1000, 60_000);
+		await harness.run((minuteOf('beat-growing-close') - minuteOf('beat-meeting-samantha')) * MINUTE_MS - 1000, 60_000);
 		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
 		await harness.run(1000);
 		expect(beatPosts(harness.discord, party.threadId!).at(-1)!.body.embeds[0].footer.text).toBe('beat-growing-close');
@@ -633,7 +642,7 @@ describe('controls', () => {
 		await harness.run(10 * MINUTE_MS, 30_000);
 		expect(beatPosts(harness.discord, party.threadId!).map((r) => r.body.embeds[0].footer.text)).toEqual([
 			'beat-letters',
-			'beat-goodbye',
+			...beatsBetween(100, 110),
 		]);
 	});
 
@@ -813,7 +822,11 @@ describe('the engine', () => {
 		const wrapUp = threadPosts.at(-1)!.body;
 		expect(wrapUp.embeds[0].title).toBe('After the film');
 		expect(wrapUp.embeds[1].description).toBe(
-			[`Joined: <@${HOST}> <@${GUEST}>`, 'Ran for 25 min', 'Beats posted: 2 of 8'].join('\n'),
+			[
+				`Joined: <@${HOST}> <@${GUEST}>`,
+				`Ran for ${WRAP_UP_MINUTE - 100} min`,
+				`Beats posted: ${beatsBetween(100, WRAP_UP_MINUTE).length} of ${BEATS}`,
+			].join('\n'),
 		);
 		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
 		const ended = partyStore(harness.ctx).get(party.id)!;
@@ -832,7 +845,7 @@ describe('the engine', () => {
 		await control(harness, 'end');
 		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
 		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
-		expect(wrapUp.embeds[1].description).toContain('Beats posted: 3 of 8');
+		expect(wrapUp.embeds[1].description).toContain(`Beats posted: ${beatsBetween(0, 40).length} of ${BEATS}`);
 		expect(wrapUp.embeds[1].description).toContain('Ended by the host.');
 		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
 		const count = posts(harness.discord, party.threadId!).length;
@@ -859,14 +872,10 @@ describe('the engine', () => {
 		});
 		await second.tick();
 		const late = beatPosts(second.discord, party.threadId!);
-		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual([
-			'beat-meeting-samantha',
-			'beat-growing-close',
-			'beat-falling-in-love',
-		]);
+		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual(beatsBetween(11, 60));
 		expect(late.every((request) => request.body.embeds[0].description.includes('Posted late'))).toBe(true);
 		await second.run(5 * MINUTE_MS, 1000);
-		expect(beatPosts(second.discord, party.threadId!)).toHaveLength(3);
+		expect(beatPosts(second.discord, party.threadId!)).toHaveLength(beatsBetween(11, 60).length);
 		await second.run(5 * MINUTE_MS, 60_000);
 		const onTime = beatPosts(second.discord, party.threadId!).at(-1)!.body.embeds[0];
 		expect(onTime.footer.text).toBe('beat-doubts');
@@ -894,8 +903,8 @@ describe('the engine', () => {
 		expect(wrapUp.embeds[1].description).toBe(
 			[
 				`Joined: <@${HOST}>`,
-				'Ran for 2 h 5 min',
-				'Beats posted: 0 of 8',
+				`Ran for ${Math.floor(WRAP_UP_MINUTE / 60)} h ${WRAP_UP_MINUTE % 60} min`,
+				`Beats posted: 0 of ${BEATS}`,
 				'I was offline when the film ended, so I did not post the beats I missed.',
 			].join('\n'),
 		);
@@ -926,7 +935,7 @@ describe('the engine', () => {
 			(request) => request.body.embeds?.[0]?.title === 'After the film',
 		);
 		expect(wrapUps).toHaveLength(1);
-		expect(wrapUps[0]!.body.embeds[1].description).toContain('Beats posted: 1 of 8');
+		expect(wrapUps[0]!.body.embeds[1].description).toContain(`Beats posted: 1 of ${BEATS}`);
 		expect(wrapUps[0]!.body.embeds[1].description).toContain('I was offline when the film ended');
 		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished-while-away' });
 	});
@@ -941,7 +950,7 @@ describe('the engine', () => {
 		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
 		await harness.tick();
 		const late = beatPosts(harness.discord, party.threadId!);
-		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual(['beat-goodbye', 'beat-rooftop']);
+		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual(beatsBetween(101, WRAP_UP_MINUTE));
 		expect(late.every((request) => request.body.embeds[0].description.includes('Posted late'))).toBe(true);
 		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
 		expect(wrapUp.embeds[0].title).toBe('After the film');
@@ -1034,7 +1043,7 @@ describe('the engine', () => {
 		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
 
 		harness.transient.failures = 1_000;
-		await harness.run(11 * MINUTE_MS, 1000);
+		await harness.run((minuteOf('beat-meeting-samantha') - 1) * MINUTE_MS, 1000);
 		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'failed' });
 		expect(beatPosts(harness.discord, party.threadId!).length).toBeLessThanOrEqual(2 + MAX_FAILURES);
 	});
@@ -1072,7 +1081,12 @@ describe('a pause nobody resumes', () => {
 		const wrapUp = threadPosts.at(-1)!.body;
 		expect(wrapUp.embeds[0].title).toBe('After the film');
 		expect(wrapUp.embeds[1].description).toBe(
-			[`Joined: <@${HOST}>`, 'Ran for 20 min', 'Beats posted: 2 of 8', LONG_PAUSE_EN].join('\n'),
+			[
+				`Joined: <@${HOST}>`,
+				'Ran for 20 min',
+				`Beats posted: ${beatsBetween(0, 20).length} of ${BEATS}`,
+				LONG_PAUSE_EN,
+			].join('\n'),
 		);
 		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
 		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
@@ -1098,7 +1112,7 @@ describe('a pause nobody resumes', () => {
 			[
 				`참여: <@${HOST}>`,
 				'진행 시간: 0분',
-				'올린 지점: 8개 중 0개',
+				`올린 지점: ${BEATS}개 중 0개`,
 				'오래 멈춰 있어서 끝냈어요: 6시간 동안 아무도 다시 재생하지 않았어요. 언제든 `/her-watchparty start`로 새로 시작할 수 있어요.',
 			].join('\n'),
 		);

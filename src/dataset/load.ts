@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ZodType } from 'zod';
+import { MAX_ITEMS_PER_PASSAGE, passageUse } from './passages.js';
 import {
 	filmSchema,
 	manifestEntrySchema,
@@ -13,6 +14,7 @@ import {
 	watchPartySchema,
 } from './schema.js';
 import type {
+	Correction,
 	Dataset,
 	Film,
 	ItemKind,
@@ -57,6 +59,31 @@ export class DatasetError extends Error {
 /** Collapses runs of whitespace (the second review breaks lines mid-sentence) so passages compare as written. */
 export function normalizeWhitespace(s: string): string {
 	return s.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
+
+/** The excerpt as a quote shows it: each recorded spelling or spacing fix applied (whitespace collapsed). */
+export function correctedExcerpt(excerpt: string, corrections: readonly Correction[] = []): string {
+	return corrections.reduce(
+		(text, { from, to }) => text.replaceAll(normalizeWhitespace(from), normalizeWhitespace(to)),
+		normalizeWhitespace(excerpt),
+	);
+}
+
+// A correction fixes spelling or spacing: the same letters but for spaces and at most two others.
+const MAX_CORRECTED_LETTERS = 2;
+function lettersChanged(from: string, to: string): number {
+	const a = [...from.replace(/\s+/g, '')];
+	const b = [...to.replace(/\s+/g, '')];
+	// Edit distance, one row at a time.
+	let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+	for (let i = 1; i <= a.length; i++) {
+		const current = [i];
+		for (let j = 1; j <= b.length; j++) {
+			current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+		}
+		previous = current;
+	}
+	return previous[b.length]!;
 }
 
 // A verbatim question may drop the quotation marks and add a question mark around the review's words.
@@ -197,8 +224,24 @@ export function validateDataset(raw: RawDataset, dirLabel = 'data'): Dataset {
 	}
 
 	for (const quote of quotes) {
-		if (normalizeWhitespace(quote.text.ko) !== normalizeWhitespace(quote.source.excerpt)) {
-			add('quotes', quote.id, 'text.ko must be the excerpt as written (whitespace aside)');
+		const excerpt = normalizeWhitespace(quote.source.excerpt);
+		for (const { from, to } of quote.corrections ?? []) {
+			if (!excerpt.includes(normalizeWhitespace(from))) {
+				add('quotes', quote.id, `corrections: "${from}" is not in the excerpt`);
+			} else if (normalizeWhitespace(from) === normalizeWhitespace(to)) {
+				add('quotes', quote.id, `corrections: "${from}" is corrected to itself`);
+			} else if (lettersChanged(from, to) > MAX_CORRECTED_LETTERS) {
+				add('quotes', quote.id, `corrections: "${from}" → "${to}" rewrites more than spelling and spacing`);
+			}
+		}
+		if (normalizeWhitespace(quote.text.ko) !== correctedExcerpt(quote.source.excerpt, quote.corrections)) {
+			add(
+				'quotes',
+				quote.id,
+				quote.corrections
+					? 'text.ko must be the excerpt with its recorded corrections, and nothing else changed'
+					: 'text.ko must be the excerpt as written (whitespace aside), or record its corrections',
+			);
 		}
 	}
 	for (const question of questions) {
@@ -212,6 +255,18 @@ export function validateDataset(raw: RawDataset, dirLabel = 'data'): Dataset {
 				'a verbatim question must appear in its excerpt as written (quotation marks aside)',
 			);
 		}
+	}
+
+	// No sentence of a review grounds more than MAX_ITEMS_PER_PASSAGE items.
+	const kindOf = (id: string): DatasetFileKey => kindOfId.get(id) ?? 'quotes';
+	for (const use of passageUse(sources, [...quotes, ...questions, ...recommendations, ...reflections])) {
+		if (use.items.length <= MAX_ITEMS_PER_PASSAGE) continue;
+		const last = use.items.at(-1)!;
+		add(
+			kindOf(last),
+			last,
+			`the passage "${use.sentence.slice(0, 40)}…" is used by ${use.items.length} items (${use.items.join(', ')}); at most ${MAX_ITEMS_PER_PASSAGE}`,
+		);
 	}
 
 	if (film) {

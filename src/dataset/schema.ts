@@ -50,10 +50,10 @@ export const sourceRefSchema = z.strictObject({
 });
 export type SourceRef = z.infer<typeof sourceRefSchema>;
 
-// Who said a quote: a line of the film (the character, in both languages) or the review's writer,
-// whose name (or none) comes from the source manifest.
+// Who said a quote: a line of the film or the review's writer, whose name (or none) comes from the source manifest.
+// A film line is shown as the review quotes it, in Korean: neither review says who speaks it, so neither do we.
 export const speakerSchema = z.discriminatedUnion('kind', [
-	z.strictObject({ kind: z.literal('film'), character: text(60), characterKo: text(60) }),
+	z.strictObject({ kind: z.literal('film') }),
 	z.strictObject({ kind: z.literal('reviewer') }),
 ]);
 export type Speaker = z.infer<typeof speakerSchema>;
@@ -68,7 +68,16 @@ const itemBase = {
 	source: sourceRefSchema,
 };
 
-export const quoteSchema = z.strictObject({ ...itemBase, speaker: speakerSchema });
+// A quote shows the excerpt as written, but for these spelling and spacing fixes (the excerpt itself stays verbatim).
+export const MAX_CORRECTION = 20;
+export const correctionSchema = z.strictObject({ from: text(MAX_CORRECTION), to: text(MAX_CORRECTION) });
+export type Correction = z.infer<typeof correctionSchema>;
+
+export const quoteSchema = z.strictObject({
+	...itemBase,
+	speaker: speakerSchema,
+	corrections: z.array(correctionSchema).optional(),
+});
 export type Quote = z.infer<typeof quoteSchema>;
 
 // `verbatim`: the review itself asks this question; `derived`: ours, grounded in the excerpt.
@@ -96,10 +105,12 @@ export const themeSchema = z.strictObject({
 });
 export type Theme = z.infer<typeof themeSchema>;
 
+// `cue`: the scene that comes just before the beat, so a host whose copy runs differently knows where it belongs.
 export const beatSchema = z.strictObject({
 	id: idSchema,
 	minute: z.number().int().min(0),
 	title: titleSchema,
+	cue: titleSchema,
 	spoiler: z.boolean(),
 	questions: z.array(idSchema).min(1).max(2),
 });
@@ -109,7 +120,7 @@ export const watchPartySchema = z.strictObject({
 	runtimeMinutes: z.number().int().positive(),
 	intro: z.array(idSchema).min(1),
 	wrapUp: z.array(idSchema).min(1),
-	beats: z.array(beatSchema).min(6, 'needs 6–8 beats').max(8, 'needs 6–8 beats'),
+	beats: z.array(beatSchema).min(6, 'needs 6–12 beats').max(12, 'needs 6–12 beats'),
 });
 export type WatchPartyPlan = z.infer<typeof watchPartySchema>;
 
@@ -146,6 +157,8 @@ export const filmSchema = z.strictObject({
 	),
 	// Which review states which fact; facts not listed here are general film knowledge.
 	sourcedFacts: z.array(z.strictObject({ fact: text(200), review: idSchema })),
+	// The card's facts that no review gives, named on the card itself.
+	generalKnowledge: z.array(z.strictObject({ ko: text(60), en: text(60) })).min(1),
 });
 export type Film = z.infer<typeof filmSchema>;
 

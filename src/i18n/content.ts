@@ -32,7 +32,9 @@ const en = {
 	aboutSources: 'Sources and credits',
 	sourceCredit: (title: string, author: string, published: string) => `“${title}” — ${author}, ${published}`,
 	aboutDataset: (counts: string) =>
-		`Every quote, question and prompt comes from these two Korean reviews (${counts}). Film lines are quoted as the reviews quote them.`,
+		`Every quote, question and prompt comes from these two Korean reviews (${counts}). Film lines are quoted as the reviews quote them, in Korean; their English is our translation.`,
+	aboutGeneralKnowledge:
+		"Not everything is from the reviews: the film card's footer names the facts that are general film knowledge, and the watch party's beat minutes are general knowledge too.",
 	counts: (quotes: number, questions: number, reflections: number) =>
 		`${quotes} quotes, ${questions} questions, ${reflections} reflection prompts`,
 };
@@ -65,7 +67,9 @@ const ko: typeof en = {
 	aboutSources: '출처와 감사',
 	sourceCredit: (title, author, published) => `「${title}」 — ${author}, ${published}`,
 	aboutDataset: (counts) =>
-		`모든 구절과 질문은 이 두 편의 한국어 리뷰에서 나왔어요 (${counts}). 영화 대사는 리뷰가 인용한 그대로 옮겼어요.`,
+		`모든 구절과 질문은 이 두 편의 한국어 리뷰에서 나왔어요 (${counts}). 영화 대사는 리뷰가 한국어로 인용한 그대로 싣고, 영어는 저희가 옮겼어요.`,
+	aboutGeneralKnowledge:
+		'모든 정보가 리뷰에서 온 것은 아니에요. 영화 카드 아래에 리뷰가 아닌 일반적인 영화 정보를 적어 두었고, 같이 보기의 장면별 시각도 일반적인 영화 정보예요.',
 	counts: (quotes, questions, reflections) => `구절 ${quotes}개, 질문 ${questions}개, 성찰 질문 ${reflections}개`,
 };
 

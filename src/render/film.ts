@@ -4,7 +4,10 @@ import type { Lang } from '../i18n/index.js';
 import { EMBED_COLOR, label } from './common.js';
 import { renderText } from './messages.js';
 
-/** The film card: director, cast, runtime, awards, the year it is set in, the Korean re-release. */
+/**
+ * The film card: director, cast, runtime, awards, the year it is set in, the Korean re-release, and a footer naming
+ * the facts that come from general film knowledge rather than the reviews.
+ */
 export function filmCardEmbed(film: Film, langs: readonly Lang[]): APIEmbed {
 	const t = (lang: Lang) => renderText[lang];
 	// Names read "호아킨 피닉스 · Joaquin Phoenix" in a bilingual server, so nobody meets a name they can't read.
@@ -45,5 +48,10 @@ export function filmCardEmbed(film: Film, langs: readonly Lang[]): APIEmbed {
 				inline: false,
 			})),
 		],
+		footer: {
+			text: langs
+				.map((lang) => t(lang).generalKnowledge(film.generalKnowledge.map((fact) => fact[lang]).join(', ')))
+				.join('\n'),
+		},
 	};
 }

@@ -21,18 +21,21 @@ const maybeSpoiler = (hidden: boolean, text: string) => (hidden ? spoiler(text) 
 const sourceLang = (langs: readonly Lang[]): Lang => (langs.includes('en') ? 'en' : 'ko');
 
 function speakerLine(dataset: Dataset, quote: Quote, lang: Lang): string {
-	if (quote.speaker.kind === 'film') {
-		return t(lang).fromTheFilm(lang === 'ko' ? quote.speaker.characterKo : quote.speaker.character);
-	}
+	if (quote.speaker.kind === 'film') return t(lang).fromTheFilm;
 	const author = dataset.sources.find((source) => source.id === quote.source.review)?.author;
 	return author ? `${t(lang).fromTheReview} · ${author}` : t(lang).fromTheReview;
 }
 
-/** A quote as an embed. English always keeps the Korean original beside it. */
+/**
+ * A quote as an embed. English always keeps the Korean original beside it; a film line's English says it is our
+ * translation of the review's Korean, so nobody takes it for the film's own dialogue.
+ */
 export function quoteEmbed(dataset: Dataset, quote: Quote, langs: readonly Lang[]): APIEmbed {
 	const body = (lang: Lang) => {
 		if (lang === 'ko') return blockquote(maybeSpoiler(quote.spoiler, quote.text.ko));
-		const english = blockquote(maybeSpoiler(quote.spoiler, quote.text.en));
+		const english =
+			blockquote(maybeSpoiler(quote.spoiler, quote.text.en)) +
+			(quote.speaker.kind === 'film' ? `\n-# ${t('en').ourTranslation}` : '');
 		if (langs.includes('ko')) return english;
 		return `${english}\n\n**${t('en').original}**\n${blockquote(maybeSpoiler(quote.spoiler, quote.text.ko))}`;
 	};

@@ -11,7 +11,8 @@ const en = {
 	setIn: (year: number) => `Set in ${year}`,
 	rerelease: 'In Korean cinemas',
 	voice: 'voice',
-	fromTheFilm: (character: string) => `${character}, in the film`,
+	fromTheFilm: 'A line of the film, as quoted in Korean by a review',
+	ourTranslation: "Our English, translated from the review's Korean: not the film's own words.",
 	fromTheReview: 'From a review',
 	original: 'Korean original',
 	source: 'Source',
@@ -25,6 +26,7 @@ const en = {
 	anotherButton: 'Another',
 	discussButton: 'Discuss',
 	unnamedAuthor: 'author not named',
+	generalKnowledge: (facts: string) => `Not from the reviews (general film knowledge): ${facts}`,
 };
 
 const ko: typeof en = {
@@ -38,7 +40,8 @@ const ko: typeof en = {
 	setIn: (year) => `배경: ${year}년`,
 	rerelease: '한국 개봉',
 	voice: '목소리',
-	fromTheFilm: (character) => `${character} · 영화 속 대사`,
+	fromTheFilm: '리뷰에 인용된 영화 속 대사',
+	ourTranslation: '리뷰의 한국어를 저희가 영어로 옮겼어요. 영화의 원래 대사가 아니에요.',
 	fromTheReview: '리뷰에서',
 	original: '한국어 원문',
 	source: '출처',
@@ -52,6 +55,7 @@ const ko: typeof en = {
 	anotherButton: '다른 구절',
 	discussButton: '이야기하기',
 	unnamedAuthor: '작성자 미상',
+	generalKnowledge: (facts) => `리뷰가 아닌 일반적인 영화 정보: ${facts}`,
 };
 
 export const renderText: Messages<typeof en> = { en, ko };

@@ -248,10 +248,13 @@ function questionText(question: Question, lang: Lang): string {
 /** A beat: its minute in the clear, its title and questions behind spoiler tags; "late" when posted after a restart. */
 export function beatPayload(dataset: Dataset, beat: WatchPartyBeat, late: boolean, langs: readonly Lang[]) {
 	const questions = questionsById(dataset, beat.questions);
+	// The cue names the scene the beat follows, hidden like the title, so a host can check the group is there.
 	const body = (lang: Lang) =>
-		[`**${spoiler(beat.title[lang])}**`, ...questions.map((question) => `• ${spoiler(question.text[lang])}`)].join(
-			'\n',
-		);
+		[
+			`**${spoiler(beat.title[lang])}**`,
+			...questions.map((question) => `• ${spoiler(question.text[lang])}`),
+			`-# 🎬 ${spoiler(beat.cue[lang])}`,
+		].join('\n');
 	// One small line per language: two sentences joined on one line read as a run-on.
 	const notes = [...(late ? langs.map((lang) => t(lang).lateNote) : []), ...langs.map((lang) => t(lang).revealHint)];
 	return {

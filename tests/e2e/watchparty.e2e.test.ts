@@ -7,6 +7,7 @@ import { encodeCustomId } from '../../src/custom-id.js';
 import { partyStore } from '../../src/watchparty/engine.js';
 import { WRAP_UP_KEY, beatKey, postNonce, type Party } from '../../src/watchparty/store.js';
 import { MINUTE_MS, PAUSE_LIMIT_MS } from '../../src/watchparty/timeline.js';
+import { loadDataset } from '../../src/dataset/load.js';
 import { TestClock as Clock } from '../support/context.js';
 import {
 	embedText,
@@ -30,6 +31,10 @@ afterEach(async () => {
 
 // The fake Discord checks a Scheduled Event's start against real time, so the bot's clock starts at the next full minute.
 const START = new Date(Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS).toISOString();
+
+// The beats are the dataset's (data/watch-party.json): read, not hard-coded.
+const { beats: BEATS } = loadDataset().watchParty;
+const beatsUpTo = (minute: number) => BEATS.filter((beat) => beat.minute <= minute).map((beat) => beat.id);
 
 async function club(): Promise<Club> {
 	running.club = await startClub();
@@ -180,7 +185,7 @@ describe('watch party', () => {
 		const wrapUp = fromBot(fake, party.threadId).at(-1)!;
 		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
 		expect(embedText(wrapUp.embeds[1])).toContain(`Joined: <@${fake.users.en.id}> <@${fake.users.ko.id}>`);
-		expect(embedText(wrapUp.embeds[1])).toContain('Beats posted: 1 of 8');
+		expect(embedText(wrapUp.embeds[1])).toContain(`Beats posted: 1 of ${BEATS.length}`);
 		expect(fake.fake.message(controls!.id)!.components).toEqual([]);
 		expect(fake.fake.scheduledEvents(guild.id)[0]?.status).toBe(3);
 		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
@@ -200,17 +205,12 @@ describe('watch party', () => {
 		await bot(fake, clock, databasePath);
 		const posted = await eventually(() => {
 			const all = beats(fake, party.threadId);
-			return all.length === 4 && all;
-		}, 'the three missed beats');
-		expect(posted.map((message) => message.embeds[0].footer.text)).toEqual([
-			'beat-letters',
-			'beat-meeting-samantha',
-			'beat-growing-close',
-			'beat-falling-in-love',
-		]);
+			return all.length === beatsUpTo(60).length && all;
+		}, 'the missed beats');
+		expect(posted.map((message) => message.embeds[0].footer.text)).toEqual(beatsUpTo(60));
 		expect(posted.slice(1).every((message) => message.embeds[0].description.includes('Posted late'))).toBe(true);
 		clock.set(new Date(party.timeline.startAt + 70 * MINUTE_MS));
-		await eventually(() => beats(fake, party.threadId).length === 5, 'the minute-70 beat');
+		await eventually(() => beats(fake, party.threadId).length === beatsUpTo(70).length, 'the minute-70 beat');
 		expect(beats(fake, party.threadId).at(-1)!.embeds[0].description).not.toContain('Posted late');
 		expectClean(fake);
 	});
@@ -251,7 +251,7 @@ describe('watch party', () => {
 			guildId: guild.id,
 		});
 		const wrapUp = await fake.fake.waitUntil(() => wrapUps(fake, party.threadId)[0]);
-		expect(embedText(wrapUp.embeds[1])).toContain('Beats posted: 1 of 8');
+		expect(embedText(wrapUp.embeds[1])).toContain(`Beats posted: 1 of ${BEATS.length}`);
 		expect(embedText(wrapUp.embeds[1])).toContain('I was offline when the film ended');
 		expect(beats(fake, party.threadId)).toHaveLength(1);
 		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({
