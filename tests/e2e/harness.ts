@@ -48,7 +48,7 @@
  *   own state (its caches, its logs), bounded. For conditions on the fake, use `club.fake.waitUntil` /
  *   `waitForRequest` / `waitForOp`, which re-check on every request and gateway op.
  *
- * Every wait is bounded (the fake's waits default to 5 s) and waits for an event, never a fixed time.
+ * Every wait is bounded (the fake's waits and `eventually` default to 10 s) and waits for an event, never a fixed time.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -62,7 +62,7 @@ import { startBot, type RunningBot } from '../../src/bot.js';
 import type { Config } from '../../src/config.js';
 import type { Lang } from '../../src/i18n/index.js';
 import { deployCommands } from '../../src/deploy.js';
-import { startFakeDiscord } from '../fake-discord/index.js';
+import { startFakeDiscord, WAIT_MS } from '../fake-discord/index.js';
 import type {
 	FakeDiscord,
 	FakeDiscordOptions,
@@ -162,7 +162,7 @@ export interface InProcessBot {
 export async function eventually<T>(
 	check: () => T | undefined | null | false,
 	what: string,
-	timeoutMs = 5_000,
+	timeoutMs = WAIT_MS,
 ): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {

@@ -96,7 +96,7 @@ describe('npm start', () => {
 		expect(stopped.stderr).toBe('');
 		for (const output of [killed.stdout, stopped.stdout]) expect(output).not.toContain(TOKEN);
 		expectClean(club);
-	});
+	}, 90_000); // two bot processes start, one after the other (up to 30 s each on a loaded machine)
 
 	test('Given a token Discord rejects, then npm start exits non-zero with one line, no stack trace, and the token is not printed', async () => {
 		const rejected = 'MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs';

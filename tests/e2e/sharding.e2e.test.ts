@@ -76,5 +76,5 @@ describe('two processes under a discord.js ShardingManager, sharing one database
 		expect(posts()).toEqual(Array.from({ length: GUILDS }, () => 1));
 		expect(fake.violations).toEqual([]);
 		expect(fake.unexpected).toEqual([]);
-	});
+	}, 90_000); // two bot processes start (up to 30 s each on a loaded machine), beyond the default 20 s
 });

@@ -1,5 +1,5 @@
 /** The fake Discord used by the end-to-end suite and the benchmark. See server.ts for the API. */
-export { FakeDiscord, INTERACTION_TOKEN_MS, startFakeDiscord } from './server.js';
+export { FakeDiscord, INTERACTION_TOKEN_MS, startFakeDiscord, WAIT_MS } from './server.js';
 export type {
 	CoreAnswer,
 	CoreRequest,

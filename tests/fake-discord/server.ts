@@ -138,6 +138,11 @@ export interface WaitOptions {
 }
 
 const API_PREFIX = '/api/v10';
+/**
+ * How long a wait for something the bot does may take by default: generous, for a loaded 2-core machine running
+ * the suite in parallel (a wait returns as soon as its condition holds; only a failing test waits this long).
+ */
+export const WAIT_MS = 10_000;
 /** How long an interaction token may be used for callbacks, edits and follow-ups. */
 export const INTERACTION_TOKEN_MS = 15 * 60_000;
 
@@ -585,7 +590,7 @@ export class FakeDiscord {
 				if (!m || m.deleted) return undefined;
 				return ((m.payload.flags as number) & 128) === 0 ? m.payload : undefined;
 			},
-			{ timeoutMs: opts.timeoutMs ?? 5_000, what: `reply to interaction ${interactionId}` },
+			{ timeoutMs: opts.timeoutMs ?? WAIT_MS, what: `reply to interaction ${interactionId}` },
 		);
 	}
 
@@ -640,7 +645,7 @@ export class FakeDiscord {
 
 	/** Resolve with the first non-undefined result of `check`, re-checked on every recorded event. */
 	waitUntil<T>(check: () => T | undefined | null | false, opts: WaitOptions & { what?: string } = {}): Promise<T> {
-		const timeoutMs = opts.timeoutMs ?? 5_000;
+		const timeoutMs = opts.timeoutMs ?? WAIT_MS;
 		return new Promise<T>((resolve, reject) => {
 			const first = check();
 			if (first !== undefined && first !== null && first !== false) {
