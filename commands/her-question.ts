@@ -10,7 +10,7 @@ import type { Command } from '../src/command.js';
 import { UserError } from '../src/errors.js';
 import { contentText } from '../src/i18n/content.js';
 import { langOf, localize } from '../src/i18n/index.js';
-import { assertBotCan } from '../src/permissions.js';
+import { assertBotCan, assertMemberMayOpenThread } from '../src/permissions.js';
 import { isHiddenQuestion, questionEmbed, threadName } from '../src/render/items.js';
 import { canOpenThreads } from '../src/channels.js';
 
@@ -54,6 +54,7 @@ export default {
 		const withThread = interaction.options.getBoolean('thread') ?? false;
 		if (withThread) {
 			if (!canOpenThreads(interaction.channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
+			assertMemberMayOpenThread(interaction.memberPermissions, `<#${interaction.channelId}>`);
 			assertBotCan(
 				interaction.appPermissions,
 				['CreatePublicThreads', 'SendMessagesInThreads'],

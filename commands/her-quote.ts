@@ -15,7 +15,7 @@ import { encodeCustomId } from '../src/custom-id.js';
 import type { Quote } from '../src/dataset/schema.js';
 import { UserError } from '../src/errors.js';
 import { langOf, localize, type Lang } from '../src/i18n/index.js';
-import { assertBotCan } from '../src/permissions.js';
+import { assertBotCan, assertMemberMayOpenThread } from '../src/permissions.js';
 import { label, truncate } from '../src/render/common.js';
 import { canOpenThreads } from '../src/channels.js';
 import { button, buttonRow, isHiddenQuestion, questionEmbed, quoteEmbed, threadName } from '../src/render/items.js';
@@ -105,6 +105,7 @@ function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
 
 async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, ctx: BotContext): Promise<void> {
 	if (!canOpenThreads(interaction.channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
+	assertMemberMayOpenThread(interaction.memberPermissions, `<#${interaction.channelId}>`);
 	assertBotCan(
 		interaction.appPermissions,
 		// The question goes into the thread as an embed, which Discord drops without Embed Links.

@@ -12,12 +12,12 @@ import type { Command } from '../src/command.js';
 import type { BotContext } from '../src/context.js';
 import { UserError } from '../src/errors.js';
 import { common } from '../src/i18n/common.js';
-import { langOf, localize, type Lang } from '../src/i18n/index.js';
+import { langOf, localize } from '../src/i18n/index.js';
 import { assertManageGuild, missing, missingPermissionsError } from '../src/permissions.js';
 import { REFLECTION_POOL, neededPermissions } from '../src/reflection/job.js';
-import { reflectionText } from '../src/reflection/messages.js';
+import { discordTime, pausedText, reflectionText } from '../src/reflection/messages.js';
 import { reflectionEmbed } from '../src/reflection/render.js';
-import { ReflectionStore, type ReflectionSchedule } from '../src/reflection/store.js';
+import { ReflectionStore } from '../src/reflection/store.js';
 import { formatTime, parseTime } from '../src/reflection/time.js';
 import { DEFAULT_TIME_ZONE, resolveTimeZone, timeZoneChoices } from '../src/reflection/zones.js';
 
@@ -100,11 +100,6 @@ const data = {
 
 type Interaction = ChatInputCommandInteraction<'cached'>;
 
-const timestamp = (date: Date) => {
-	const seconds = Math.floor(date.getTime() / 1000);
-	return `<t:${seconds}:F> (<t:${seconds}:R>)`;
-};
-
 async function postNow(interaction: Interaction, ctx: BotContext): Promise<void> {
 	const ids = ctx.dataset.reflections.map((reflection) => reflection.id);
 	// Shares the daily rotation, so a prompt asked for today doesn't come back as tomorrow's.
@@ -153,6 +148,7 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 			roleId: role?.id ?? null,
 			thread,
 			updatedBy: interaction.user.id,
+			updatedLocale: interaction.locale,
 		},
 		ctx.now(),
 	);
@@ -165,7 +161,7 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 			channel: `<#${channel.id}>`,
 			time: saved.time,
 			timeZone,
-			next: timestamp(saved.nextDueAt),
+			next: discordTime(saved.nextDueAt),
 			role: saved.roleId ? `<@&${saved.roleId}>` : null,
 			thread,
 		}),
@@ -181,18 +177,6 @@ async function stop(interaction: Interaction, ctx: BotContext): Promise<void> {
 	if (removed)
 		ctx.logger.info({ guildId: interaction.guildId, userId: interaction.user.id }, 'daily reflection stopped');
 	await interaction.reply({ content: removed ? t.stopped : t.nothingToStop, flags: MessageFlags.Ephemeral });
-}
-
-export function pausedText(lang: Lang, paused: NonNullable<ReflectionSchedule['paused']>): string {
-	const reasons = reflectionText[lang].paused;
-	if (paused.reason === 'missing-permissions') {
-		const names = (paused.detail ?? '')
-			.split(',')
-			.filter(Boolean)
-			.map((permission) => common[lang].permission[permission] ?? permission);
-		return reasons['missing-permissions'](names.join(common[lang].listSeparator));
-	}
-	return reasons[paused.reason];
 }
 
 async function status(interaction: Interaction, ctx: BotContext): Promise<void> {
@@ -212,8 +196,8 @@ async function status(interaction: Interaction, ctx: BotContext): Promise<void> 
 		`${t.statusRole}: ${current.roleId ? `<@&${current.roleId}>` : '—'}`,
 		`${t.statusThread}: ${current.thread ? t.yes : t.no}`,
 		current.paused
-			? `${t.statusPaused}: ${pausedText(lang, current.paused)} ${t.resumeHint}`
-			: `${t.statusNext}: ${timestamp(current.nextDueAt)}`,
+			? `${t.statusPaused}: ${pausedText(lang, current.paused)} ${t.resumeHint(discordTime(current.nextDueAt))}`
+			: `${t.statusNext}: ${discordTime(current.nextDueAt)}`,
 		`${t.statusLast}: ${
 			last?.messageId
 				? `[${t.jumpToPost(last.localDate)}](https://discord.com/channels/${last.guildId}/${last.channelId}/${last.messageId})`

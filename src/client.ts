@@ -43,10 +43,22 @@ function makeCache(): CacheFactory {
 			: limited(managerType, holds, manager);
 }
 
+/**
+ * How long one request may take, and how often discord.js tries it again itself after a 5xx, a network
+ * error or a timeout (429s are waited out apart from this). Sized with the jobs' own retries: one send
+ * costs at most (1 + REST_RETRIES) × REST_TIMEOUT_MS = 20 s, so the watch party's engine (backing off 2,
+ * 4, 8 s between failed steps) gets four tries inside its 2-minute nonce window
+ * (src/watchparty/planner.ts) before a beat is only looked for in its thread, and the daily reflection's
+ * lease outlasts a send. discord.js's defaults (15 s, 3 retries: a minute per send) would use up half the
+ * window in one try.
+ */
+const REST_TIMEOUT_MS = 10_000;
+const REST_RETRIES = 1;
+
 export function createClient(config: Config): Client {
 	return new Client({
 		intents: [GatewayIntentBits.Guilds],
-		rest: { api: config.apiUrl },
+		rest: { api: config.apiUrl, timeout: REST_TIMEOUT_MS, retries: REST_RETRIES },
 		...(config.autoShard ? { shards: 'auto' as const } : {}),
 		allowedMentions: { parse: [], repliedUser: false },
 		makeCache: makeCache(),

@@ -11,6 +11,8 @@ export interface Job {
 	readonly name: string;
 	readonly intervalMs: number;
 	run(client: Client<true>, ctx: BotContext): Promise<void>;
+	/** Work a run started and left going (so one slow send holds no other); awaited before the bot stops. */
+	settle?(ctx: BotContext): Promise<void>;
 }
 
 /** The jobs the bot runs once it is ready. */
@@ -42,6 +44,7 @@ export function startJobs(jobs: readonly Job[], client: Client<true>, ctx: BotCo
 		return async () => {
 			clearTimeout(timer);
 			await running;
+			await job.settle?.(ctx);
 		};
 	});
 	return {

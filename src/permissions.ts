@@ -55,3 +55,19 @@ export function assertManageGuild(memberPermissions: Readonly<PermissionsBitFiel
 	if (!memberPermissions.has(PermissionFlagsBits.ManageGuild))
 		throw new UserError(localize(common, (m) => m.needsManageGuild));
 }
+
+/**
+ * The bot never lends its rights: a thread is opened for a member only where they may open one themselves.
+ * `memberPermissions` is the interaction's, i.e. the member's in the channel the thread would hang off.
+ * Checked before the bot's own permissions, so the member hears about theirs first.
+ */
+export function assertMemberMayOpenThread(memberPermissions: Readonly<PermissionsBitField>, channel: string): void {
+	if (memberPermissions.has(PermissionFlagsBits.CreatePublicThreads)) return;
+	const text = (lang: Lang) => common[lang].memberNeeds(common[lang].permission.CreatePublicThreads!, channel);
+	throw new UserError({ ko: text('ko'), en: text('en') });
+}
+
+/** Whether the member may create Scheduled Events in the server: Create Events, or Manage Events. */
+export function memberMayCreateEvents(memberPermissions: Readonly<PermissionsBitField>): boolean {
+	return memberPermissions.any([PermissionFlagsBits.CreateEvents, PermissionFlagsBits.ManageEvents]);
+}

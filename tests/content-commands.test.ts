@@ -12,6 +12,8 @@ import { createTestContext } from './support/context.js';
 import { GUILD_ID, TestDiscord, THREAD_ID } from './support/discord.js';
 
 const HANGUL = /[\uac00-\ud7a3]/;
+/** A member who may open threads, so the bot may open them for them. */
+const MAY_OPEN_THREADS = { memberPermissions: PermissionFlagsBits.CreatePublicThreads };
 
 function setup(options: { preferredLocale?: string; language?: 'ko' | 'en' | 'both' } = {}) {
 	const { ctx } = createTestContext();
@@ -124,7 +126,7 @@ describe('/her-quote', () => {
 		const { ctx, discord, route } = setup();
 		await route(discord.chatInput(herQuote));
 		const discussId = reply(discord).components[0].components[1].custom_id;
-		await route(discord.button(discussId, { locale: 'ko' }));
+		await route(discord.button(discussId, { ...MAY_OPEN_THREADS, locale: 'ko' }));
 		const thread = discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!;
 		expect(thread.body.name.length).toBeLessThanOrEqual(100);
 		const posted = discord.sent(/\/channels\/\d+\/messages$/, 'POST').at(-1)!;
@@ -139,7 +141,7 @@ describe('/her-quote', () => {
 		for (const quote of ctx.dataset.quotes.filter((item) => item.spoiler)) {
 			await route(discord.chatInput(herQuote, { id: quote.id }));
 			const discussId = reply(discord).components[0].components[1].custom_id;
-			await route(discord.button(discussId));
+			await route(discord.button(discussId, MAY_OPEN_THREADS));
 			const name: string = discord.sent(/\/messages\/\d+\/threads$/, 'POST').at(-1)!.body.name;
 			const posted = discord.sent(/\/channels\/\d+\/messages$/, 'POST').at(-1)!;
 			const questionId = posted.body.embeds[0].footer.text.split(' · ').at(-1);
@@ -171,7 +173,10 @@ describe('/her-quote', () => {
 		await route(discord.chatInput(herQuote));
 		const discussId = reply(discord).components[0].components[1].custom_id;
 		await route(
-			discord.button(discussId, { appPermissions: PermissionFlagsBits.SendMessages | PermissionFlagsBits.ViewChannel }),
+			discord.button(discussId, {
+				...MAY_OPEN_THREADS,
+				appPermissions: PermissionFlagsBits.SendMessages | PermissionFlagsBits.ViewChannel,
+			}),
 		);
 		expect(reply(discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
 		expect(reply(discord).content).toContain('Create Public Threads');
@@ -217,7 +222,7 @@ describe('/her-question', () => {
 
 	test('Given thread:true, then a public thread named after the question opens on the reply', async () => {
 		const { discord, route } = setup({ language: 'en' });
-		await route(discord.chatInput(herQuestion, { phase: 'before', thread: true }));
+		await route(discord.chatInput(herQuestion, { phase: 'before', thread: true }, MAY_OPEN_THREADS));
 		const [thread] = discord.sent(/\/messages\/\d+\/threads$/, 'POST');
 		expect(thread?.body.name).toMatch(/^💬 .+/);
 		expect(thread!.body.name.length).toBeLessThanOrEqual(100);
@@ -225,7 +230,7 @@ describe('/her-question', () => {
 
 	test('Given thread:true with an after-watching question, then the thread name does not spoil it', async () => {
 		const { discord, route } = setup({ language: 'en' });
-		await route(discord.chatInput(herQuestion, { phase: 'after', thread: true }));
+		await route(discord.chatInput(herQuestion, { phase: 'after', thread: true }, MAY_OPEN_THREADS));
 		const [thread] = discord.sent(/\/threads$/, 'POST');
 		expect(thread?.body.name).toBe('💬 After watching: a question with spoilers');
 	});
@@ -246,7 +251,7 @@ describe('/her-question', () => {
 			discord.chatInput(
 				herQuestion,
 				{ thread: true },
-				{ appPermissions: PermissionFlagsBits.SendMessages, locale: 'ko' },
+				{ ...MAY_OPEN_THREADS, appPermissions: PermissionFlagsBits.SendMessages, locale: 'ko' },
 			),
 		);
 		expect(reply(discord).flags).toBe(MessageFlags.Ephemeral);

@@ -1,16 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import herReflection from '../commands/her-reflection.js';
 import { COMMANDS } from '../commands/index.js';
 import type { BotContext } from '../src/context.js';
-import { DEFAULT_REFLECTION_JOB, runDueReflections } from '../src/reflection/job.js';
+import { createClient } from '../src/client.js';
+import { DEFAULT_REFLECTION_JOB, NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../src/reflection/job.js';
 import { reflectionNonce } from '../src/reflection/schedule.js';
 import { ReflectionStore, type ScheduleInput } from '../src/reflection/store.js';
 import { createRouter } from '../src/router.js';
-import { createTestContext } from './support/context.js';
+import { createTestContext, testConfig } from './support/context.js';
 import {
 	CHANNEL_ID,
 	CLUB_ROLE_ID,
@@ -22,9 +23,19 @@ import {
 } from './support/discord.js';
 
 const LEASE = DEFAULT_REFLECTION_JOB.leaseMs;
+
+/** How long all of discord.js's tries of one request can take, with the REST settings the bot runs with. */
+function allTriesMs(): number {
+	const client = createClient(testConfig);
+	const { retries, timeout } = client.rest.options;
+	void client.destroy();
+	return (retries + 1) * timeout;
+}
 // 2025-05-14 09:00 in Seoul.
 const DUE = '2025-05-14T00:00:00Z';
 const POSTS = /^\/channels\/\d+\/messages$/;
+/** Posts in the server's channels (not the admin's DMs). */
+const SERVER_POSTS = new RegExp(`^/channels/(${CHANNEL_ID}|${OTHER_CHANNEL_ID})/messages$`);
 
 const seoulNine: ScheduleInput = {
 	guildId: GUILD_ID,
@@ -51,9 +62,13 @@ function databaseFile(): string {
 
 /** The one Discord the bot processes of a test talk to: it outlives them, with its messages and nonces. */
 class DiscordMemory {
-	public readonly fake = testDiscordCore();
+	public readonly fake: ReturnType<typeof testDiscordCore>;
+	/** `nonceWindowMs`: how long Discord remembers a nonce (default: the fake's). */
+	public constructor(options: { nonceWindowMs?: number } = {}) {
+		this.fake = testDiscordCore(options);
+	}
 	/** The messages Discord created with `enforce_nonce` whose nonce it still remembers, by nonce. */
-	public get byNonce(): Map<string, unknown> {
+	public get byNonce(): ReadonlyMap<string, unknown> {
 		return new Map([...this.fake.nonces].map(([key, seen]) => [key, this.fake.message(seen.messageId)]));
 	}
 	/** Every message in the channel, which outlives the few minutes Discord keeps nonces for. */
@@ -105,7 +120,10 @@ function botProcess(
 		memory,
 		route: createRouter(COMMANDS, ctx),
 		tick: () => runDueReflections(discord.client, ctx, { ...DEFAULT_REFLECTION_JOB, processId }),
-		/** The next `count` posts fail with `error`: a DiscordAPIError is Discord's answer, anything else a lost connection. */
+		/**
+		 * The next `count` tries of a post fail with `error`: a DiscordAPIError is Discord's answer; an AbortError
+		 * a timeout (discord.js tries again itself), anything else a lost connection; after Discord got it or before.
+		 */
 		failNextSend: (error: unknown, afterDiscordGotIt = false, count = 1) =>
 			memory.fake.failNext({
 				method: 'POST',
@@ -113,10 +131,13 @@ function botProcess(
 				count,
 				...(error instanceof DiscordAPIError
 					? { status: error.status, code: Number(error.code), message: error.message }
-					: { network: afterDiscordGotIt ? 'after' : 'before' }),
+					: {
+							network: afterDiscordGotIt ? 'after' : 'before',
+							seen: error instanceof Error && error.name === 'AbortError' ? 'timeout' : 'socket-error',
+						}),
 			}),
-		/** Every time the bot asked Discord to post a message (failed attempts and retries included). */
-		postRequests: () => discord.sent(POSTS, 'POST'),
+		/** Every time the bot asked Discord to post a message in the server (failed attempts and retries included). */
+		postRequests: () => discord.sent(SERVER_POSTS, 'POST'),
 	};
 }
 
@@ -283,6 +304,72 @@ describe('exactly once across crashes and processes', () => {
 		expect(memory.messages).toHaveLength(1);
 		const [created] = memory.messages as { id: string }[];
 		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+	});
+
+	test('Given the search for the earlier post times out, then nothing is sent blind and a later try finds the post', async () => {
+		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
+		memory.forgetNonces();
+		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
+		const answer = restarted.discord.client.rest.request;
+		let historyTimesOut = true;
+		restarted.discord.client.rest.request = async (request) => {
+			if (historyTimesOut && request.method === RequestMethod.Get && POSTS.test(request.fullRoute)) {
+				throw new DOMException('This operation was aborted', 'AbortError');
+			}
+			return answer(request);
+		};
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(0);
+		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({
+			status: 'claimed',
+			failure: expect.any(String),
+		});
+
+		historyTimesOut = false;
+		restarted.clock.set(new Date(Date.parse('2025-05-14T03:00:00Z') + LEASE));
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(0);
+		const [created] = memory.messages as { id: string }[];
+		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+	});
+
+	test('Given the REST settings the bot runs with, then a send’s tries fit twice in the lease and a day’s attempts in the nonce window', () => {
+		const { leaseMs, intervalMs, maxAttempts } = DEFAULT_REFLECTION_JOB;
+		expect(2 * allTriesMs()).toBeLessThanOrEqual(leaseMs);
+		expect((maxAttempts - 1) * (leaseMs + intervalMs) + allTriesMs()).toBeLessThan(NONCE_WINDOW_FLOOR_MS);
+	});
+
+	test('Given every try lands but times out and the bot can’t read history, then all of them fall inside the nonce window we count on: one prompt', async () => {
+		// Discord forgets the nonce NONCE_WINDOW_FLOOR_MS after the first try.
+		const memory = new DiscordMemory({ nonceWindowMs: NONCE_WINDOW_FLOOR_MS });
+		const bot = botProcess({ schedule: seoulNine, readHistory: false, memory });
+		for (let attempt = 0; attempt < 10; attempt++) {
+			bot.failNextSend(new DOMException('This operation was aborted', 'AbortError'), true);
+		}
+		// The worst case on the clock: Discord takes a send's first try, and its last try lands after all of
+		// them timed out.
+		const sendTakes = allTriesMs();
+		const answer = bot.discord.client.rest.request;
+		let firstTry: number | undefined;
+		const landed: number[] = [];
+		bot.discord.client.rest.request = async (request) => {
+			const nonce = (request.body as { nonce?: string } | undefined)?.nonce;
+			if (request.method === RequestMethod.Post && nonce) {
+				firstTry ??= bot.ctx.now().getTime();
+				bot.clock.advance(sendTakes);
+				landed.push(bot.ctx.now().getTime());
+			}
+			return answer(request);
+		};
+		bot.clock.set(DUE);
+		for (let tick = 0; tick < 60; tick++) {
+			await bot.tick();
+			bot.clock.advance(DEFAULT_REFLECTION_JOB.intervalMs);
+		}
+		expect(landed).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts);
+		expect(landed.at(-1)! - firstTry!).toBeLessThan(NONCE_WINDOW_FLOOR_MS);
+		expect(bot.memory.messages).toHaveLength(1);
+		expect(bot.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
 	});
 
 	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {

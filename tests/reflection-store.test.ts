@@ -72,20 +72,21 @@ describe('schedules', () => {
 		expect(store.due(DUE, [])).toEqual([]);
 	});
 
-	test('Given a paused schedule, then it is never due, and saving it again resumes it', () => {
+	test('Given a schedule paused on its day, then it is due again only on its next day, and saving it resumes it', () => {
 		const store = open();
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
-		store.pause(GUILD, 'channel-missing', null, at('2024-03-09T13:00:00Z'));
-		expect(store.get(GUILD)?.paused).toEqual({
-			reason: 'channel-missing',
-			detail: null,
-			at: at('2024-03-09T13:00:00Z'),
-		});
-		expect(store.due(at('2024-03-11T00:00:00Z'), [GUILD])).toEqual([]);
+		expect(store.pause(GUILD, 'channel-missing', null, DUE, '2024-03-10')).toBe(true);
+		expect(store.get(GUILD)?.paused).toEqual({ reason: 'channel-missing', detail: null, at: DUE });
+		expect(store.due(at('2024-03-10T12:00:00Z'), [GUILD])).toEqual([]);
+		// Its next day it is due again, still paused, to check whether it can post by now.
+		expect(store.due(at('2024-03-11T00:00:00Z'), [GUILD]).map((row) => row.paused?.reason)).toEqual([
+			'channel-missing',
+		]);
+		expect(store.pause(GUILD, 'channel-missing', null, at('2024-03-11T00:00:00Z'), '2024-03-11')).toBe(false);
 
-		const resumed = store.save(seoulNine, at('2024-03-10T05:00:00Z'));
+		const resumed = store.save(seoulNine, at('2024-03-11T05:00:00Z'));
 		expect(resumed.paused).toBeNull();
-		expect(resumed.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
+		expect(resumed.nextDueAt).toEqual(at('2024-03-12T00:00:00Z'));
 	});
 
 	test('Given today was posted, then moving the time later today schedules tomorrow, not a second post', () => {
@@ -175,6 +176,20 @@ describe('claims', () => {
 		});
 	});
 
+	test('Given a day retried twice, then the post keeps its first attempt’s time and the retry knows when the last one was', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.claim(claimInput({ now: at('2024-03-10T06:00:00Z') }));
+		store.claim(claimInput({ now: at('2024-03-10T06:01:00Z') }));
+		const third = store.claim(claimInput({ now: at('2024-03-10T06:05:00Z') }));
+		expect(third).toMatchObject({
+			kind: 'claimed',
+			retry: true,
+			lastAttemptAt: at('2024-03-10T06:01:00Z'),
+			post: { claimedAt: at('2024-03-10T06:05:00Z'), firstClaimedAt: at('2024-03-10T06:00:00Z'), attempts: 3 },
+		});
+	});
+
 	test('Given a day that never confirms, then it is given up after the last attempt and the schedule moves on', () => {
 		const store = open();
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
@@ -182,7 +197,7 @@ describe('claims', () => {
 			expect(store.claim(claimInput({ now: new Date(DUE.getTime() + attempt * LEASE) })).kind).toBe('claimed');
 		}
 		const giveUp = store.claim(claimInput({ now: new Date(DUE.getTime() + 3 * LEASE) }));
-		expect(giveUp).toMatchObject({ kind: 'settled', post: { status: 'failed', failure: 'too-many-attempts' } });
+		expect(giveUp).toMatchObject({ kind: 'gave-up', post: { status: 'failed', failure: 'too-many-attempts' } });
 		expect(store.get(GUILD)?.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
 	});
 

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
 	ChannelType,
 	DiscordAPIError,
@@ -9,16 +6,16 @@ import {
 	PermissionFlagsBits,
 	RESTJSONErrorCodes,
 } from 'discord.js';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
 import { common } from '../src/i18n/common.js';
 import { createRouter } from '../src/router.js';
-import { MAX_FAILURES, partyStore, runWatchParties } from '../src/watchparty/engine.js';
-import { WRAP_UP_KEY, beatKey, postNonce } from '../src/watchparty/store.js';
-import { MINUTE_MS, PAUSE_LIMIT_MS, WRAP_UP_AFTER_LAST_BEAT_MS } from '../src/watchparty/timeline.js';
 import { loadDataset } from '../src/dataset/load.js';
+import { watchPartyText } from '../src/watchparty/messages.js';
+import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
+import { MINUTE_MS } from '../src/watchparty/timeline.js';
 import { createTestContext } from './support/context.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, USER_ID, type RecordedRequest } from './support/discord.js';
 
@@ -33,12 +30,6 @@ const BEATS = PLAN.beats.length;
 const minuteOf = (id: string) => PLAN.beats.find((beat) => beat.id === id)!.minute;
 const beatsBetween = (from: number, to: number) =>
 	PLAN.beats.filter((beat) => beat.minute >= from && beat.minute <= to).map((beat) => beat.id);
-const WRAP_UP_MINUTE = Math.max(...PLAN.beats.map((beat) => beat.minute)) + WRAP_UP_AFTER_LAST_BEAT_MS / MINUTE_MS;
-
-const temporaryDirs: string[] = [];
-afterEach(() => {
-	for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 function apiError(code: number, status: number, method: string, url: string) {
 	return new DiscordAPIError({ code, message: 'fake' }, code, status, method, url, {
@@ -52,8 +43,10 @@ const serverError = () =>
 	new HTTPError(500, 'Internal Server Error', 'POST', '/channels/thread/messages', { files: undefined, body: {} });
 
 /**
- * The lead's TestDiscord plus the few routes a party needs beyond it: fetching its thread, editing the
- * scheduled event, and Discord answering "that channel is gone", "you may not" or a 500.
+ * The command's handlers against the lead's TestDiscord, plus the few routes a party needs beyond it:
+ * fetching its thread, editing the scheduled event, an archived thread, and a request Discord fails. What
+ * the engine decides is tested without Discord (watchparty-planner.test.ts), and how it behaves against
+ * Discord's faults end to end (e2e/watchparty.e2e.test.ts).
  */
 function setup(
 	options: { language?: 'ko' | 'en' | 'both'; databasePath?: string; start?: string; preferredLocale?: string } = {},
@@ -62,14 +55,9 @@ function setup(
 	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US' });
 	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
-	const gone = new Set<string>();
-	const forbidden = new Set<string>();
-	const transient = { failures: 0 };
 	const archived = new Set<string>();
 	/** Discord refuses the next edits of the scheduled event. */
 	const eventEdits = { failures: 0 };
-	/** Errors Discord answers, one per try, to message POSTs carrying a given nonce (e.g. the wrap-up's). */
-	const sendFaults = new Map<string, Error[]>();
 	/** Discord fails one request matching `method` and `route`, after letting `skip` such requests through. */
 	const routeFaults: { method: string; route: RegExp; skip: number; error: () => Error }[] = [];
 	const answer = discord.client.rest.request.bind(discord.client.rest);
@@ -93,25 +81,6 @@ function setup(
 				parent_id: CHANNEL_ID,
 				name: 'party',
 			};
-		}
-		if (channelId && gone.has(channelId)) {
-			record();
-			throw apiError(RESTJSONErrorCodes.UnknownChannel, 404, method, path);
-		}
-		if (channelId && forbidden.has(channelId) && method === 'POST') {
-			record();
-			throw apiError(RESTJSONErrorCodes.MissingPermissions, 403, method, path);
-		}
-		const nonce = (request.body as { nonce?: string } | undefined)?.nonce;
-		const fault = method === 'POST' && nonce !== undefined ? sendFaults.get(nonce)?.shift() : undefined;
-		if (fault) {
-			record();
-			throw fault;
-		}
-		if (transient.failures > 0 && method === 'POST' && /\/messages$/.test(path)) {
-			transient.failures -= 1;
-			record();
-			throw new Error('socket hang up');
 		}
 		if (channelId && archived.has(channelId) && method === 'PATCH') {
 			record();
@@ -148,7 +117,10 @@ function setup(
 		}
 		return answer(request);
 	};
-	const tick = () => runWatchParties(discord.client, ctx);
+	const tick = async () => {
+		await runWatchParties(discord.client, ctx);
+		await settleWatchParties(ctx);
+	};
 	/** Moves the clock in steps of `stepMs`, running the engine after each, as the 1-second job does. */
 	const run = async (totalMs: number, stepMs = 1000) => {
 		for (let elapsed = 0; elapsed < totalMs; elapsed += stepMs) {
@@ -164,12 +136,8 @@ function setup(
 		route,
 		tick,
 		run,
-		gone,
-		forbidden,
-		transient,
 		archived,
 		eventEdits,
-		sendFaults,
 		routeFaults,
 	};
 }
@@ -204,15 +172,21 @@ function edits(discord: TestDiscord, channelId: string, messageId: string | null
 const beatPosts = (discord: TestDiscord, threadId: string) =>
 	posts(discord, threadId).filter((request) => request.body.embeds?.[0]?.footer?.text?.startsWith('beat-'));
 
+/** The host may open threads and create events, so the bot may do both for them. */
+const HOST_RIGHTS = { memberPermissions: [PermissionFlagsBits.CreatePublicThreads, PermissionFlagsBits.CreateEvents] };
+
 async function startParty(harness: Harness, input: Record<string, unknown> = {}, options = {}) {
-	await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start', ...input }, options));
+	await control(harness, 'start', input, options);
 	const party = partyStore(harness.ctx).activeFor(CHANNEL_ID);
 	if (!party?.threadId) throw new Error(`no party was started: ${JSON.stringify(lastReply(harness.discord))}`);
 	return party;
 }
 
-const control = (harness: Harness, subcommand: string, input: Record<string, unknown> = {}, options = {}) =>
-	harness.route(harness.discord.chatInput(herWatchparty, { subcommand, ...input }, options));
+function control(harness: Harness, subcommand: string, input: Record<string, unknown> = {}, options = {}) {
+	return harness.route(
+		harness.discord.chatInput(herWatchparty, { subcommand, ...input }, { ...HOST_RIGHTS, ...options }),
+	);
+}
 
 describe('/her-watchparty start', () => {
 	test('Given a text channel, then a thread opens from the announcement with a welcome card, controls and a countdown', async () => {
@@ -285,6 +259,27 @@ describe('/her-watchparty start', () => {
 		const notice = harness.discord.responses().at(-1);
 		expect(notice.content).toContain('Manage Events');
 		expect(notice.flags).toBe(MessageFlags.Ephemeral);
+		expect(party.status).toBe('running');
+	});
+
+	test('Given a host who may not create public threads here, then only they are told so, in Korean, and nothing is posted', async () => {
+		const harness = setup();
+		await control(harness, 'start', { in: 30 }, { memberPermissions: 0n, locale: 'ko' });
+		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
+		expect(lastReply(harness.discord).content).toBe(common.ko.memberNeeds('공개 스레드 만들기', `<#${CHANNEL_ID}>`));
+		expect(posts(harness.discord, CHANNEL_ID)).toEqual([]);
+		expect(harness.discord.sent(/scheduled-events/)).toEqual([]);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+	});
+
+	test('Given in 30 by a host who may not create events, then the party starts without one and only they are told why', async () => {
+		const harness = setup();
+		const party = await startParty(harness, { in: 30 }, { memberPermissions: PermissionFlagsBits.CreatePublicThreads });
+		expect(harness.discord.sent(/scheduled-events/)).toEqual([]);
+		expect(harness.discord.responses().at(-1)).toMatchObject({
+			content: watchPartyText.en.noEventRight,
+			flags: MessageFlags.Ephemeral,
+		});
 		expect(party.status).toBe('running');
 	});
 
@@ -770,479 +765,5 @@ describe('join and leave', () => {
 			content: 'This watch party has ended.',
 			flags: MessageFlags.Ephemeral,
 		});
-	});
-});
-
-describe('the engine', () => {
-	test('Given a start in 1 minute, then one message counts 3, 2, 1, press play, each step once, on the second', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness, { in: 1 });
-		await harness.run(56_000);
-		expect(edits(harness.discord, party.threadId!, party.countdownMessageId)).toEqual([]);
-		await harness.run(6_000);
-		expect(edits(harness.discord, party.threadId!, party.countdownMessageId).map((body) => body.content)).toEqual([
-			'**3…**',
-			'**2…**',
-			'**1…**',
-			'▶️ **Press play now!**',
-		]);
-		expect(harness.discord.sent(/scheduled-events\/\d+$/, 'PATCH')[0]!.body).toMatchObject({ status: 2 });
-	});
-
-	test('Given the film reaches a beat, then it is posted once, spoiler-tagged, with a fixed nonce Discord enforces', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + 2 * MINUTE_MS + 5_000);
-		const [beat, ...others] = beatPosts(harness.discord, party.threadId!);
-		expect(others).toEqual([]);
-		const plan = harness.ctx.dataset.watchParty.beats.find((candidate) => candidate.id === 'beat-letters')!;
-		const question = harness.ctx.dataset.questions.find((candidate) => candidate.id === plan.questions[0])!;
-		expect(beat!.body.embeds[0].title).toBe('⏱ Minute 2');
-		expect(beat!.body.embeds[0].description).toContain(`**||${plan.title.en}||**`);
-		expect(beat!.body.embeds[0].description).toContain(`• ||${question.text.en}||`);
-		expect(beat!.body.embeds[0].description).not.toContain('Posted late');
-		expect(beat!.body.nonce).toBe(postNonce(party.id, beatKey('beat-letters')));
-		expect(beat!.body.enforce_nonce).toBe(true);
-		expect(partyStore(harness.ctx).posts(party.id)).toEqual([
-			expect.objectContaining({ key: 'beat:beat-letters', late: false, messageId: expect.any(String) }),
-		]);
-	});
-
-	test('Given the last beat plus five minutes, then the wrap-up and summary close the party and the buttons go', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness, { at: 100 });
-		await harness.route(
-			harness.discord.button(encodeCustomId('her-watchparty', 'join', party.id), {
-				userId: GUEST,
-				channelId: party.threadId!,
-			}),
-		);
-		await harness.run(10_000 + 25 * MINUTE_MS, 30_000);
-		const threadPosts = posts(harness.discord, party.threadId!);
-		const wrapUp = threadPosts.at(-1)!.body;
-		expect(wrapUp.embeds[0].title).toBe('After the film');
-		expect(wrapUp.embeds[1].description).toBe(
-			[
-				`Joined: <@${HOST}> <@${GUEST}>`,
-				`Ran for ${WRAP_UP_MINUTE - 100} min`,
-				`Beats posted: ${beatsBetween(100, WRAP_UP_MINUTE).length} of ${BEATS}`,
-			].join('\n'),
-		);
-		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
-		const ended = partyStore(harness.ctx).get(party.id)!;
-		expect(ended).toMatchObject({ status: 'ended', endReason: 'finished' });
-		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
-		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
-		const before = harness.discord.requests.length;
-		await harness.run(5 * MINUTE_MS, 60_000);
-		expect(harness.discord.requests.length).toBe(before);
-	});
-
-	test('Given the host ends the party, then the wrap-up says so and nothing more is posted', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + 40 * MINUTE_MS, 60_000);
-		await control(harness, 'end');
-		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
-		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
-		expect(wrapUp.embeds[1].description).toContain(`Beats posted: ${beatsBetween(0, 40).length} of ${BEATS}`);
-		expect(wrapUp.embeds[1].description).toContain('Ended by the host.');
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
-		const count = posts(harness.discord, party.threadId!).length;
-		await harness.run(60 * MINUTE_MS, 60_000);
-		expect(posts(harness.discord, party.threadId!)).toHaveLength(count);
-		await control(harness, 'start');
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)?.id).not.toBe(party.id);
-	});
-
-	test('Given the bot is down from minute 10 to minute 60, then after the restart the missed beats come once, marked late', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
-		temporaryDirs.push(dir);
-		const databasePath = join(dir, 'bot.sqlite');
-		const first = setup({ language: 'en', databasePath });
-		const party = await startParty(first);
-		await first.run(10_000 + 10 * MINUTE_MS, 30_000);
-		expect(beatPosts(first.discord, party.threadId!)).toHaveLength(1);
-		first.db.close();
-
-		const second = setup({
-			language: 'en',
-			databasePath,
-			start: new Date(party.timeline.startAt + 60 * MINUTE_MS).toISOString(),
-		});
-		await second.tick();
-		const late = beatPosts(second.discord, party.threadId!);
-		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual(beatsBetween(11, 60));
-		expect(late.every((request) => request.body.embeds[0].description.includes('Posted late'))).toBe(true);
-		await second.run(5 * MINUTE_MS, 1000);
-		expect(beatPosts(second.discord, party.threadId!)).toHaveLength(beatsBetween(11, 60).length);
-		await second.run(5 * MINUTE_MS, 60_000);
-		const onTime = beatPosts(second.discord, party.threadId!).at(-1)!.body.embeds[0];
-		expect(onTime.footer.text).toBe('beat-doubts');
-		expect(onTime.description).not.toContain('Posted late');
-	});
-
-	test('Given the bot is offline from before the start until hours after the film, then the party closes with one wrap-up saying so, and the channel is free', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
-		temporaryDirs.push(dir);
-		const databasePath = join(dir, 'bot.sqlite');
-		const first = setup({ language: 'en', databasePath });
-		const party = await startParty(first, { in: 30 });
-		first.db.close();
-
-		const second = setup({
-			language: 'en',
-			databasePath,
-			start: new Date(party.timeline.startAt + 6 * 60 * MINUTE_MS).toISOString(),
-		});
-		await second.run(5 * MINUTE_MS, 1000);
-		const threadPosts = posts(second.discord, party.threadId!);
-		expect(threadPosts).toHaveLength(1);
-		const wrapUp = threadPosts[0]!.body;
-		expect(wrapUp.embeds[0].title).toBe('After the film');
-		expect(wrapUp.embeds[1].description).toBe(
-			[
-				`Joined: <@${HOST}>`,
-				`Ran for ${Math.floor(WRAP_UP_MINUTE / 60)} h ${WRAP_UP_MINUTE % 60} min`,
-				`Beats posted: 0 of ${BEATS}`,
-				'I was offline when the film ended, so I did not post the beats I missed.',
-			].join('\n'),
-		);
-		expect(edits(second.discord, party.threadId!, party.countdownMessageId)).toEqual([]);
-		expect(edits(second.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
-		expect(second.discord.sent(/\/scheduled-events\/\d+$/, 'DELETE')).toHaveLength(1);
-		expect(partyStore(second.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished-while-away' });
-		await control(second, 'start');
-		expect(partyStore(second.ctx).activeFor(CHANNEL_ID)?.id).not.toBe(party.id);
-	});
-
-	test('Given the bot left the guild at minute 10 and is back hours later, then the party closes once instead of replaying its beats', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + 10 * MINUTE_MS, 30_000);
-		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
-		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
-		harness.discord.client.guilds.cache.delete(GUILD_ID);
-		const before = harness.discord.requests.length;
-		await harness.run(4 * 60 * MINUTE_MS, 10 * MINUTE_MS);
-		expect(harness.discord.requests.length).toBe(before);
-		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
-
-		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
-		await harness.run(10 * MINUTE_MS, 1000);
-		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
-		const wrapUps = posts(harness.discord, party.threadId!).filter(
-			(request) => request.body.embeds?.[0]?.title === 'After the film',
-		);
-		expect(wrapUps).toHaveLength(1);
-		expect(wrapUps[0]!.body.embeds[1].description).toContain(`Beats posted: 1 of ${BEATS}`);
-		expect(wrapUps[0]!.body.embeds[1].description).toContain('I was offline when the film ended');
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished-while-away' });
-	});
-
-	test('Given the bot is back 20 minutes after the film ended, then the missed beats and the wrap-up still come, marked late', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness, { at: 100 });
-		await harness.run(10_000, 1000);
-		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
-		harness.discord.client.guilds.cache.delete(GUILD_ID);
-		await harness.run(45 * MINUTE_MS, 5 * MINUTE_MS);
-		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
-		await harness.tick();
-		const late = beatPosts(harness.discord, party.threadId!);
-		expect(late.map((request) => request.body.embeds[0].footer.text)).toEqual(beatsBetween(101, WRAP_UP_MINUTE));
-		expect(late.every((request) => request.body.embeds[0].description.includes('Posted late'))).toBe(true);
-		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
-		expect(wrapUp.embeds[0].title).toBe('After the film');
-		expect(wrapUp.embeds[1].description).not.toContain('offline');
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished' });
-	});
-
-	test('Given a restart mid-countdown, then the countdown carries on without going back or repeating a step', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
-		temporaryDirs.push(dir);
-		const databasePath = join(dir, 'bot.sqlite');
-		const first = setup({ language: 'en', databasePath });
-		const party = await startParty(first, { in: 1 });
-		await first.run(58_000);
-		first.db.close();
-		const second = setup({ language: 'en', databasePath, start: new Date(Date.parse(START) + 58_000).toISOString() });
-		await second.run(3_000);
-		const steps = [
-			...edits(first.discord, party.threadId!, party.countdownMessageId),
-			...edits(second.discord, party.threadId!, party.countdownMessageId),
-		].map((body) => body.content);
-		expect(steps).toEqual(['**3…**', '**2…**', '**1…**', '▶️ **Press play now!**']);
-	});
-
-	test('Given a crash after claiming a beat but before Discord confirmed it, then it is resent with the same nonce', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		const now = harness.clock.now().getTime();
-		partyStore(harness.ctx).claim(party.id, beatKey('beat-letters'), now, false);
-		partyStore(harness.ctx).claim(party.id, beatKey('beat-growing-close'), now - 10 * MINUTE_MS, false);
-		await harness.tick();
-		await harness.run(10_000);
-		const sent = beatPosts(harness.discord, party.threadId!);
-		expect(sent.map((request) => [request.body.embeds[0].footer.text, request.body.nonce])).toEqual([
-			['beat-letters', postNonce(party.id, beatKey('beat-letters'))],
-		]);
-	});
-
-	test('Given a beat fails, is retried, and the bot is away until two minutes after its FIRST try, then it is not sent again', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		const nonce = postNonce(party.id, beatKey('beat-letters'));
-		harness.sendFaults.set(nonce, [new Error('socket hang up'), new Error('socket hang up')]);
-		await harness.run(10_000 + 2 * MINUTE_MS);
-		const firstTry = harness.clock.now().getTime();
-		await harness.run(2000);
-		expect(beatPosts(harness.discord, party.threadId!).map((request) => request.body.nonce)).toEqual([nonce, nonce]);
-
-		// The second try was 2 s after the first: 119 s from it, but 121 s from the first send.
-		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
-		harness.discord.client.guilds.cache.delete(GUILD_ID);
-		await harness.run(firstTry + 2 * MINUTE_MS + 1000 - harness.clock.now().getTime(), 10_000);
-		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
-		await harness.run(5000);
-		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(2);
-		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
-	});
-
-	test('Given the thread is deleted mid-party, then the party ends as such and is never retried', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + MINUTE_MS, 30_000);
-		harness.gone.add(party.threadId!);
-		await harness.run(2 * MINUTE_MS, 30_000);
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'channel-gone' });
-		const attempts = harness.discord.requests.length;
-		await harness.run(30 * MINUTE_MS, 60_000);
-		expect(harness.discord.requests.length).toBe(attempts);
-		await control(harness, 'status');
-		expect(lastReply(harness.discord).content).toContain('No watch party is running');
-	});
-
-	test('Given the bot loses permission to post in the thread, then the party ends as forbidden', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		harness.forbidden.add(party.threadId!);
-		await harness.run(10_000 + 3 * MINUTE_MS, 30_000);
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'forbidden' });
-		expect(beatPosts(harness.discord, party.threadId!)).toHaveLength(1);
-	});
-
-	test('Given Discord keeps failing, then the engine backs off and ends the party after a few tries', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		harness.transient.failures = 1;
-		await harness.run(10_000 + 2 * MINUTE_MS + 1000);
-		await harness.run(5_000);
-		const nonce = postNonce(party.id, beatKey('beat-letters'));
-		expect(beatPosts(harness.discord, party.threadId!).map((request) => request.body.nonce)).toEqual([nonce, nonce]);
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
-
-		harness.transient.failures = 1_000;
-		await harness.run((minuteOf('beat-meeting-samantha') - 1) * MINUTE_MS, 1000);
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'failed' });
-		expect(beatPosts(harness.discord, party.threadId!).length).toBeLessThanOrEqual(2 + MAX_FAILURES);
-	});
-
-	test('Given a party in a guild on another shard, then this shard leaves it alone', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		harness.discord.client.guilds.cache.delete(GUILD_ID);
-		const before = harness.discord.requests.length;
-		await harness.run(10 * MINUTE_MS, 60_000);
-		expect(harness.discord.requests.length).toBe(before);
-		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
-	});
-});
-
-describe('a pause nobody resumes', () => {
-	const LONG_PAUSE_EN =
-		'Ended after a long pause: nobody resumed it for 6 hours. Start a new one any time with `/her-watchparty start`.';
-
-	test('Given the host pauses at minute 20 and never comes back, then six hours later one wrap-up says so, the buttons go, the event completes and the channel is free', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness, { in: 1 });
-		await harness.run(21 * MINUTE_MS, 30_000);
-		await control(harness, 'pause');
-		const postsWhenPaused = posts(harness.discord, party.threadId!).length;
-
-		await harness.run(PAUSE_LIMIT_MS - 1000, 10 * MINUTE_MS);
-		expect(posts(harness.discord, party.threadId!)).toHaveLength(postsWhenPaused);
-		await control(harness, 'start');
-		expect(lastReply(harness.discord).content).toContain(`already running here: <#${party.threadId}>`);
-
-		await harness.run(1000);
-		const threadPosts = posts(harness.discord, party.threadId!);
-		expect(threadPosts).toHaveLength(postsWhenPaused + 1);
-		const wrapUp = threadPosts.at(-1)!.body;
-		expect(wrapUp.embeds[0].title).toBe('After the film');
-		expect(wrapUp.embeds[1].description).toBe(
-			[
-				`Joined: <@${HOST}>`,
-				'Ran for 20 min',
-				`Beats posted: ${beatsBetween(0, 20).length} of ${BEATS}`,
-				LONG_PAUSE_EN,
-			].join('\n'),
-		);
-		expect(wrapUp.nonce).toBe(postNonce(party.id, WRAP_UP_KEY));
-		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
-		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
-		expect(harness.discord.sent(/\/scheduled-events\/\d+$/, 'PATCH').at(-1)!.body).toEqual({ status: 3 });
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
-
-		await harness.run(60 * MINUTE_MS, 60_000);
-		expect(posts(harness.discord, party.threadId!)).toHaveLength(postsWhenPaused + 1);
-		await control(harness, 'start');
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)?.id).not.toBe(party.id);
-	});
-
-	test('Given a Korean server whose party was paused before the start, then the wrap-up says in Korean why it ended, the event is deleted, and Resume says it has ended', async () => {
-		const harness = setup({ language: 'ko' });
-		const party = await startParty(harness, { in: 30 });
-		await harness.run(5 * MINUTE_MS, 60_000);
-		await control(harness, 'pause');
-		await harness.run(PAUSE_LIMIT_MS, 10 * MINUTE_MS);
-
-		const wrapUp = posts(harness.discord, party.threadId!).at(-1)!.body;
-		expect(wrapUp.embeds[1].description).toBe(
-			[
-				`참여: <@${HOST}>`,
-				'진행 시간: 0분',
-				`올린 지점: ${BEATS}개 중 0개`,
-				'오래 멈춰 있어서 끝냈어요: 6시간 동안 아무도 다시 재생하지 않았어요. 언제든 `/her-watchparty start`로 새로 시작할 수 있어요.',
-			].join('\n'),
-		);
-		expect(harness.discord.sent(/\/scheduled-events\/\d+$/, 'DELETE')).toHaveLength(1);
-		await harness.route(
-			harness.discord.button(encodeCustomId('her-watchparty', 'resume', party.id), {
-				channelId: party.threadId!,
-				locale: 'ko',
-			}),
-		);
-		expect(lastReply(harness.discord)).toMatchObject({
-			content: '이미 끝난 같이 보기예요.',
-			flags: MessageFlags.Ephemeral,
-		});
-	});
-
-	test('Given a party paused before pauses had a limit (nothing due stored), then after a restart it still closes six hours after the pause', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'watchparty-'));
-		temporaryDirs.push(dir);
-		const databasePath = join(dir, 'bot.sqlite');
-		const first = setup({ language: 'en', databasePath });
-		const party = await startParty(first);
-		await first.run(10_000 + 5 * MINUTE_MS, 30_000);
-		await control(first, 'pause');
-		const pausedAt = first.clock.now().getTime();
-		first.db.prepare('UPDATE watch_parties SET next_due_at = NULL WHERE id = ?').run(party.id);
-		first.db.close();
-
-		const second = setup({ language: 'en', databasePath, start: new Date(pausedAt + MINUTE_MS).toISOString() });
-		await second.run(PAUSE_LIMIT_MS - 2 * MINUTE_MS, 10 * MINUTE_MS);
-		expect(partyStore(second.ctx).get(party.id)!.status).toBe('running');
-		await second.run(MINUTE_MS, 1000);
-		expect(partyStore(second.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
-		expect(posts(second.discord, party.threadId!).at(-1)!.body.embeds[1].description).toContain(LONG_PAUSE_EN);
-	});
-});
-
-describe('the wrap-up when Discord fails', () => {
-	const wrapUpTries = (harness: Harness, partyId: number, threadId: string) =>
-		posts(harness.discord, threadId).filter((request) => request.body.nonce === postNonce(partyId, WRAP_UP_KEY));
-
-	test('Given the wrap-up post hits a network error, then the next tick posts it with the same enforced nonce, once, and the buttons go', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
-		harness.sendFaults.set(postNonce(party.id, WRAP_UP_KEY), [new Error('socket hang up')]);
-		await control(harness, 'end');
-		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(1);
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
-
-		await harness.run(2000);
-		const tries = wrapUpTries(harness, party.id, party.threadId!);
-		expect(tries).toHaveLength(2);
-		expect(tries[1]!.body).toMatchObject({ enforce_nonce: true, embeds: [{ title: 'After the film' }, {}] });
-		expect(tries[1]!.body.embeds[1].description).toContain('Ended by the host.');
-		expect(
-			partyStore(harness.ctx)
-				.posts(party.id)
-				.find((post) => post.key === WRAP_UP_KEY)?.messageId,
-		).toEqual(expect.any(String));
-		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
-		await harness.run(10 * MINUTE_MS, 1000);
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
-	});
-
-	test('Given Discord answers 500 to every try of the wrap-up at the end of the film, then the bot stops after a few tries and still turns the buttons off', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness, { at: 100 });
-		harness.sendFaults.set(
-			postNonce(party.id, WRAP_UP_KEY),
-			Array.from({ length: 20 }, () => serverError()),
-		);
-		await harness.run(10_000 + 25 * MINUTE_MS, 30_000);
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'finished' });
-		await harness.run(5 * MINUTE_MS, 1000);
-		const tries = wrapUpTries(harness, party.id, party.threadId!);
-		expect(tries).toHaveLength(MAX_FAILURES);
-		expect(tries.every((request) => request.body.enforce_nonce === true)).toBe(true);
-		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
-		expect(edits(harness.discord, party.threadId!, party.welcomeMessageId).at(-1).components).toEqual([]);
-		await harness.run(30 * MINUTE_MS, 60_000);
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(MAX_FAILURES);
-	});
-
-	test('Given the wrap-up fails, is retried, and the bot is away until two minutes after the FIRST try, then it is not sent again (a copy could show) and the buttons still go', async () => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
-		harness.sendFaults.set(postNonce(party.id, WRAP_UP_KEY), [
-			new Error('socket hang up'),
-			new Error('socket hang up'),
-		]);
-		const warn = vi.spyOn(harness.ctx.logger, 'warn');
-		await control(harness, 'end');
-		const firstTry = harness.clock.now().getTime();
-		await harness.run(2000);
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
-
-		// The second try was 2 s after the first: 119 s from it, but 121 s from the first send.
-		const guild = harness.discord.client.guilds.cache.get(GUILD_ID)!;
-		harness.discord.client.guilds.cache.delete(GUILD_ID);
-		await harness.run(firstTry + 2 * MINUTE_MS + 1000 - harness.clock.now().getTime(), 10_000);
-		harness.discord.client.guilds.cache.set(GUILD_ID, guild);
-		await harness.tick();
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
-		expect(warn).toHaveBeenCalledWith(
-			expect.objectContaining({ partyId: party.id }),
-			'gave up on the watch-party wrap-up: too late to retry',
-		);
-		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
-		await harness.run(10 * MINUTE_MS, 60_000);
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(2);
-	});
-
-	test.each([
-		{
-			answer: '403 Missing Permissions',
-			error: () => apiError(RESTJSONErrorCodes.MissingPermissions, 403, 'POST', '/'),
-		},
-		{ answer: '404 Unknown Channel', error: () => apiError(RESTJSONErrorCodes.UnknownChannel, 404, 'POST', '/') },
-	])('Given Discord answers $answer to the wrap-up, then it is not tried again', async ({ error }) => {
-		const harness = setup({ language: 'en' });
-		const party = await startParty(harness);
-		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
-		harness.sendFaults.set(postNonce(party.id, WRAP_UP_KEY), [error(), error(), error()]);
-		await control(harness, 'end');
-		expect(lastReply(harness.discord).content).toBe('The watch party has ended; the wrap-up is in the thread.');
-		await harness.run(10 * MINUTE_MS, 1000);
-		expect(wrapUpTries(harness, party.id, party.threadId!)).toHaveLength(1);
-		expect(partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
 	});
 });

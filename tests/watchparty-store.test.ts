@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
 import { WatchPartyStore, beatKey, postNonce } from '../src/watchparty/store.js';
-import { MINUTE_MS, pause, startTimeline, type TimelinePlan } from '../src/watchparty/timeline.js';
+import { MINUTE_MS, PAUSE_LIMIT_MS, pause, startTimeline, type TimelinePlan } from '../src/watchparty/timeline.js';
 
 const plan: TimelinePlan = {
 	runtimeMinutes: 126,
@@ -103,6 +103,7 @@ describe('WatchPartyStore', () => {
 			claimedAt: NOW,
 			late: true,
 			messageId: null,
+			lostAt: null,
 		});
 		expect(claim!.nonce.length).toBeLessThanOrEqual(25);
 		expect(store.claim(party.id, beatKey('meeting'), NOW + 1, false)).toBeUndefined();
@@ -114,6 +115,35 @@ describe('WatchPartyStore', () => {
 		store.recordSent(party.id, 'beat:meeting', 'msg');
 		expect(store.reclaim(party.id, claim!)).toBe(false);
 		expect(store.posts(party.id)[0]).toMatchObject({ claimedAt: NOW, messageId: 'msg', late: true });
+	});
+
+	test('Given an unconfirmed beat past the nonce window, then it restarts late with a new first-send time, or is given up as lost for good', () => {
+		const { store, reserve } = setup();
+		const { party } = reserve();
+		store.claim(party.id, beatKey('meeting'), NOW, false);
+		store.claim(party.id, beatKey('goodbye'), NOW, false);
+		expect(store.restartClaim(party.id, beatKey('meeting'), NOW + 5 * MINUTE_MS)).toMatchObject({
+			claimedAt: NOW + 5 * MINUTE_MS,
+			late: true,
+			nonce: postNonce(party.id, beatKey('meeting')),
+		});
+		store.markLost(party.id, beatKey('goodbye'), NOW + 5 * MINUTE_MS);
+		const lost = store.posts(party.id).find((post) => post.key === beatKey('goodbye'))!;
+		expect(lost).toMatchObject({ lostAt: NOW + 5 * MINUTE_MS, messageId: null });
+		expect(store.reclaim(party.id, lost)).toBe(false);
+		expect(store.restartClaim(party.id, beatKey('goodbye'), NOW + 6 * MINUTE_MS)).toBeUndefined();
+		expect(store.get(party.id)?.timeline.posted.toSorted()).toEqual(['goodbye', 'meeting']);
+	});
+
+	test('Given a party paused before pauses had a limit (nothing due stored), then opening the store makes it due at the limit', () => {
+		const { db, store, reserve, messages } = setup();
+		const { party } = reserve();
+		store.activate(party.id, messages, NOW);
+		store.updateClock(party.id, NOW + MINUTE_MS, (timeline) => pause(timeline, NOW + MINUTE_MS));
+		db.prepare('UPDATE watch_parties SET next_due_at = NULL WHERE id = ?').run(party.id);
+		const reopened = new WatchPartyStore(db, plan);
+		expect(reopened.due(NOW + MINUTE_MS + PAUSE_LIMIT_MS - 1, ['g1'])).toEqual([]);
+		expect(reopened.due(NOW + MINUTE_MS + PAUSE_LIMIT_MS, ['g1']).map((due) => due.id)).toEqual([party.id]);
 	});
 
 	test('Given join twice and leave, then each member is listed once, in the order they joined', () => {

@@ -10,6 +10,8 @@ const en = {
 	needsManageGuild: 'You need the **Manage Server** permission to do that.',
 	missingPermissions: (permissions: string, channel: string) =>
 		`I can't do that in ${channel}: I'm missing **${permissions}**. Ask an admin to allow it for my role in that channel.`,
+	memberNeeds: (permission: string, channel: string) =>
+		`You need **${permission}** in ${channel} for that, and I only do for members what they may do themselves.`,
 	permission: {
 		ViewChannel: 'View Channel',
 		SendMessages: 'Send Messages',
@@ -33,6 +35,8 @@ const ko: typeof en = {
 	needsManageGuild: '이 작업에는 **서버 관리하기** 권한이 필요해요.',
 	missingPermissions: (permissions, channel) =>
 		`${channel}에서 그 작업을 할 수 없어요. **${permissions}** 권한이 없어요. 관리자에게 그 채널에서 봇 역할에 권한을 허용해 달라고 요청해 주세요.`,
+	memberNeeds: (permission, channel) =>
+		`${channel}에서 그렇게 하려면 **${permission}** 권한이 필요해요. 봇은 멤버가 직접 할 수 있는 일만 대신해요.`,
 	permission: {
 		ViewChannel: '채널 보기',
 		SendMessages: '메시지 보내기',

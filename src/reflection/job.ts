@@ -14,8 +14,11 @@ import {
 } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { isForbidden, isGone } from '../errors.js';
+import { langOf, type Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
+import type { Logger } from '../logger.js';
 import { missing } from '../permissions.js';
+import { discordTime, pausedText, reflectionText } from './messages.js';
 import { reflectionPost, reflectionThreadName } from './render.js';
 import { decide } from './schedule.js';
 import { ReflectionStore, type PauseReason, type ReflectionPost, type ReflectionSchedule } from './store.js';
@@ -33,10 +36,23 @@ export interface ReflectionJobOptions {
 	readonly processId: string;
 }
 
+/**
+ * The shortest time we count on Discord to remember a message nonce. Discord says "a few minutes" and
+ * documents no number, so every retry that only the nonce guards happens within this much of the first try.
+ */
+export const NONCE_WINDOW_FLOOR_MS = 2 * 60_000;
+
+/**
+ * Sized against that window, the only guard when the bot can't read the channel's history. discord.js
+ * tries a request at most twice, 10 s each (src/client.ts), so all tries of a send end within 20 s; the lease
+ * (40 s) is twice that, so a live attempt is over before another takes it up. Three attempts start within
+ * 2 × (lease + tick) = 90 s of the first, and their last try ends within 110 s: inside the window. A retry
+ * later than that (after a crash) looks for the earlier post in the channel instead.
+ */
 export const DEFAULT_REFLECTION_JOB: ReflectionJobOptions = {
 	intervalMs: 5_000,
-	leaseMs: 90_000,
-	maxAttempts: 5,
+	leaseMs: 40_000,
+	maxAttempts: 3,
 	concurrency: 10,
 	processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
 };
@@ -116,19 +132,29 @@ async function runSchedule(
 
 	const guild = client.guilds.cache.get(schedule.guildId);
 	if (!guild?.available) return;
-	const pause = (reason: PauseReason, detail: string | null, localDate?: string) => {
-		store.pause(schedule.guildId, reason, detail, ctx.now(), localDate);
+	const pause = async (reason: PauseReason, detail: string | null) => {
+		if (!store.pause(schedule.guildId, reason, detail, ctx.now(), decision.localDate)) {
+			log.info({ reason, detail }, 'daily reflection still paused; skipped the day');
+			return;
+		}
 		log.warn({ reason, detail }, 'daily reflection paused');
+		const next = discordTime(store.get(schedule.guildId)?.nextDueAt ?? now);
+		await tellAdmin(client, ctx, store, guild, log, (lang) => {
+			const t = reflectionText[lang];
+			const why = pausedText(lang, { reason, detail, at: now });
+			return `${t.pausedNotice(guild.name, `<#${schedule.channelId}>`, why)}\n${t.resumeHint(next)}`;
+		});
 	};
 	const channel = guild.channels.cache.get(schedule.channelId);
 	if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {
-		pause('channel-missing', null);
+		await pause('channel-missing', null);
 		return;
 	}
 	const me = guild.members.me ?? (await guild.members.fetchMe());
-	const lacking = missing(channel.permissionsFor(me), neededPermissions(schedule.thread));
+	const granted = channel.permissionsFor(me);
+	const lacking = missing(granted, neededPermissions(schedule.thread));
 	if (lacking.length > 0) {
-		pause('missing-permissions', lacking.join(','));
+		await pause('missing-permissions', lacking.join(','));
 		return;
 	}
 
@@ -144,26 +170,81 @@ async function runSchedule(
 		maxAttempts: options.maxAttempts,
 		pick: () => ctx.rotation.next(schedule.guildId, REFLECTION_POOL, ids, ctx.random, now),
 	});
+	if (claim.kind === 'gave-up') {
+		const { post } = claim;
+		log.warn(
+			{ localDate: post.localDate, attempts: post.attempts, failure: post.failure },
+			'daily reflection given up',
+		);
+		const next = store.get(schedule.guildId)?.nextDueAt ?? now;
+		await tellAdmin(client, ctx, store, guild, log, (lang) =>
+			reflectionText[lang].gaveUpNotice(
+				guild.name,
+				`<#${channel.id}>`,
+				post.localDate,
+				post.attempts,
+				discordTime(next),
+			),
+		);
+		return;
+	}
 	if (claim.kind !== 'claimed') {
 		log.debug({ claim: claim.kind, localDate: decision.localDate }, 'nothing to send');
 		return;
 	}
 	const { post } = claim;
 	try {
-		const sent = await send(ctx, guild, channel, schedule, post, claim.retry);
-		store.markSent(post, sent, ctx.now());
+		// An earlier attempt went out, if at all, between the first claim and the end of the last one's lease.
+		// Without Read Message History, Discord lists no messages: the nonce alone guards the retry.
+		const earlier =
+			claim.lastAttemptAt && granted?.has('ReadMessageHistory', true)
+				? await findEarlierPost(channel, post, {
+						from: post.firstClaimedAt,
+						to: new Date(claim.lastAttemptAt.getTime() + options.leaseMs),
+					})
+				: undefined;
+		const sent = await send(ctx, guild, channel, schedule, post, earlier);
+		const resumed = store.markSent(post, sent, ctx.now());
 		log.info(
 			{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
 			'daily reflection posted',
 		);
+		if (resumed) log.info({ pausedFor: resumed.reason }, 'daily reflection resumed');
 	} catch (error) {
-		if (isGone(error)) pause('channel-missing', null, post.localDate);
-		else if (isForbidden(error)) pause('forbidden', null, post.localDate);
+		if (isGone(error)) await pause('channel-missing', null);
+		else if (isForbidden(error)) await pause('forbidden', null);
 		else {
 			// Left claimed: retried with the same nonce once the lease runs out, on this local date only.
 			store.noteFailure(post, error instanceof Error ? error.message : String(error));
 			log.warn({ err: error, localDate: post.localDate }, 'daily reflection send failed; will retry');
 		}
+	}
+}
+
+/**
+ * Tells the admin who set the schedule, once until it posts again, in their language: a DM, or, when their
+ * DMs are closed to the bot, a warn line for the operator with what they would have read.
+ */
+async function tellAdmin(
+	client: Client<true>,
+	ctx: BotContext,
+	store: ReflectionStore,
+	guild: Guild,
+	log: Logger,
+	notice: (lang: Lang) => string,
+): Promise<void> {
+	const schedule = store.get(guild.id);
+	if (!schedule || !store.takeNotice(guild.id, ctx.now())) return;
+	const lang = langOf(schedule.updatedLocale ?? guild.preferredLocale);
+	try {
+		const dm = await client.users.createDM(schedule.updatedBy, { cache: false });
+		await dm.send({ content: notice(lang), allowedMentions: { parse: [] } });
+		log.info({ userId: schedule.updatedBy }, 'told the admin about the daily reflection');
+	} catch (error) {
+		log.warn(
+			{ err: error, userId: schedule.updatedBy, notice: notice('en') },
+			'could not DM the admin about the daily reflection',
+		);
 	}
 }
 
@@ -173,7 +254,7 @@ async function send(
 	channel: PostChannel,
 	schedule: ReflectionSchedule,
 	post: ReflectionPost,
-	retry: boolean,
+	earlier: Message | undefined,
 ): Promise<{ messageId: string; threadId: string | null }> {
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === post.reflectionId);
 	if (!reflection) throw new Error(`reflection ${post.reflectionId} is no longer in the dataset`);
@@ -181,7 +262,7 @@ async function send(
 	// A deleted role is simply not mentioned; the prompt still goes out.
 	const roleId = schedule.roleId && guild.roles.cache.has(schedule.roleId) ? schedule.roleId : null;
 	const message =
-		(retry ? await findEarlierPost(channel, post, schedule.nextDueAt) : undefined) ??
+		earlier ??
 		(await channel.send({
 			...reflectionPost(ctx.dataset, reflection, langs, roleId),
 			// The same nonce on every attempt: if an earlier attempt did reach Discord, it returns that message.
@@ -194,24 +275,47 @@ async function send(
 	return { messageId: message.id, threadId };
 }
 
+/** How far Discord's clock (a message id's time) and this process's may disagree. */
+const CLOCK_SKEW_MS = 60_000;
+/** Discord's largest history page. */
+const PAGE_SIZE = 100;
+/** 5,000 messages: a channel busier than that while the attempts ran is searched again on the next try. */
+const MAX_SEARCH_PAGES = 50;
+
 /**
  * Discord remembers a nonce for a few minutes only, so a retry after a longer crash first looks for the
- * earlier attempt's message itself: the bot's own post since the day fell due, whose footer names the prompt.
- * (Not since the claim: a retry re-claims, and the lost attempt was sent before that.)
+ * earlier attempts' message itself: the bot's own post, whose footer names the prompt, among the messages
+ * from the first attempt on, page by page (oldest first) until past the last attempt's lease. Only a
+ * channel the bot may not read (403) leaves the nonce alone to guard; any other failure (a 5xx, a timeout)
+ * is thrown, so the day is tried again later rather than sent blind.
  */
-async function findEarlierPost(channel: PostChannel, post: ReflectionPost, dueAt: Date): Promise<Message | undefined> {
-	const after = SnowflakeUtil.generate({ timestamp: dueAt.getTime() - 60_000 }).toString();
-	try {
-		const recent = await channel.messages.fetch({ after, limit: 50, cache: false });
-		return recent.find(
+async function findEarlierPost(
+	channel: PostChannel,
+	post: ReflectionPost,
+	window: { from: Date; to: Date },
+): Promise<Message | undefined> {
+	const end = SnowflakeUtil.generate({ timestamp: window.to.getTime() + CLOCK_SKEW_MS });
+	let after = SnowflakeUtil.generate({ timestamp: window.from.getTime() - CLOCK_SKEW_MS });
+	for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+		let messages;
+		try {
+			messages = await channel.messages.fetch({ after: after.toString(), limit: PAGE_SIZE, cache: false });
+		} catch (error) {
+			if (isForbidden(error)) return undefined;
+			throw error;
+		}
+		const found = messages.find(
 			(message) =>
 				message.author.id === channel.client.user.id &&
+				!message.interactionMetadata &&
 				message.embeds.some((embed) => embed.footer?.text.endsWith(` · ${post.reflectionId}`)),
 		);
-	} catch {
-		// Without Read Message History the nonce is the only guard left; sending is still better than skipping the day.
-		return undefined;
+		if (found) return found;
+		if (messages.size < PAGE_SIZE) return undefined;
+		for (const id of messages.keys()) if (BigInt(id) > after) after = BigInt(id);
+		if (after > end) return undefined;
 	}
+	throw new Error(`no earlier post among ${MAX_SEARCH_PAGES * PAGE_SIZE} messages since the first attempt`);
 }
 
 /** Opens the prompt's thread; a retried post may already have one. A failure here does not unsend the prompt. */

@@ -1,4 +1,6 @@
-import type { Messages } from '../i18n/index.js';
+import { common } from '../i18n/common.js';
+import type { Lang, Messages } from '../i18n/index.js';
+import type { ReflectionSchedule } from './store.js';
 
 export interface ScheduledInfo {
 	readonly channel: string;
@@ -45,12 +47,18 @@ const en = {
 	no: 'no',
 	noneYet: 'none yet',
 	jumpToPost: (date: string) => `${date} (jump to it)`,
-	resumeHint: 'Fix it, then run `/her-reflection schedule` again to resume.',
+	resumeHint: (next: string) =>
+		`Once it is fixed, the next prompt (${next}) goes out by itself; \`/her-reflection schedule\` resumes it at once.`,
 	paused: {
 		'channel-missing': 'the channel was deleted or I can no longer see it.',
 		'missing-permissions': (permissions: string) => `I lost **${permissions}** in the channel.`,
 		forbidden: 'Discord refused my post in the channel (missing access or permission).',
 	},
+	/** A DM to the admin who set the schedule, sent once until it posts again. */
+	pausedNotice: (server: string, channel: string, reason: string) =>
+		`The daily reflection of **${server}** in ${channel} is paused: ${reason}`,
+	gaveUpNotice: (server: string, channel: string, date: string, attempts: number, next: string) =>
+		`The daily reflection of **${server}** for ${date} did not go out in ${channel}: Discord failed all ${attempts} tries. The next prompt (${next}) is tried as usual; \`/her-reflection status\` there shows how it goes.`,
 	noPrompts: 'There are no reflection prompts to post yet.',
 };
 
@@ -90,13 +98,36 @@ const ko: typeof en = {
 	no: '아니요',
 	noneYet: '아직 없음',
 	jumpToPost: (date) => `${date} (바로 가기)`,
-	resumeHint: '문제를 해결한 뒤 `/her-reflection schedule`을 다시 실행하면 재개돼요.',
+	resumeHint: (next) =>
+		`문제가 해결되면 다음 질문(${next})은 저절로 올라가요. \`/her-reflection schedule\`을 다시 실행하면 바로 재개돼요.`,
 	paused: {
 		'channel-missing': '채널이 삭제되었거나 봇이 더 이상 볼 수 없어요.',
 		'missing-permissions': (permissions) => `채널에서 **${permissions}** 권한이 없어졌어요.`,
 		forbidden: 'Discord가 채널에 올리는 것을 거부했어요 (접근 또는 권한 없음).',
 	},
+	pausedNotice: (server, channel, reason) => `**${server}**의 매일 성찰 질문(${channel})이 일시정지됐어요: ${reason}`,
+	gaveUpNotice: (server, channel, date, attempts, next) =>
+		`**${server}**의 ${date} 매일 성찰 질문을 ${channel}에 올리지 못했어요: Discord가 ${attempts}번 모두 실패했어요. 다음 질문(${next})은 평소대로 올려 볼게요. 그 서버에서 \`/her-reflection status\`로 확인할 수 있어요.`,
 	noPrompts: '아직 올릴 성찰 질문이 없어요.',
 };
 
 export const reflectionText: Messages<typeof en> = { en, ko };
+
+/** Why a schedule is paused, in `lang`: for `status` and for the admin's notice. */
+export function pausedText(lang: Lang, paused: NonNullable<ReflectionSchedule['paused']>): string {
+	const reasons = reflectionText[lang].paused;
+	if (paused.reason === 'missing-permissions') {
+		const names = (paused.detail ?? '')
+			.split(',')
+			.filter(Boolean)
+			.map((permission) => common[lang].permission[permission] ?? permission);
+		return reasons['missing-permissions'](names.join(common[lang].listSeparator));
+	}
+	return reasons[paused.reason];
+}
+
+/** A Discord timestamp the reader sees in their own time zone, with "in 3 hours". */
+export function discordTime(date: Date): string {
+	const seconds = Math.floor(date.getTime() / 1000);
+	return `<t:${seconds}:F> (<t:${seconds}:R>)`;
+}

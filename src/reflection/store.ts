@@ -16,7 +16,11 @@ export interface ReflectionSchedule {
 	readonly nextDueAt: Date;
 	readonly paused: { readonly reason: PauseReason; readonly detail: string | null; readonly at: Date } | null;
 	readonly updatedBy: string;
+	/** The Discord locale of the admin who set the schedule, to tell them in their language; null before it was kept. */
+	readonly updatedLocale: string | null;
 	readonly updatedAt: Date;
+	/** When that admin was told it stopped posting (a pause or a day given up); null once a prompt goes out. */
+	readonly notifiedAt: Date | null;
 }
 
 export type PostStatus = 'claimed' | 'sent' | 'failed';
@@ -29,7 +33,10 @@ export interface ReflectionPost {
 	readonly reflectionId: string;
 	readonly channelId: string;
 	readonly claimedBy: string;
+	/** When the latest attempt claimed the post. */
 	readonly claimedAt: Date;
+	/** When the first attempt did: every attempt since may have reached the channel. */
+	readonly firstClaimedAt: Date;
 	readonly attempts: number;
 	readonly messageId: string | null;
 	readonly threadId: string | null;
@@ -38,13 +45,23 @@ export interface ReflectionPost {
 }
 
 export type ClaimResult =
-	/** This process owns the day's post now and must send it (`retry`: an earlier attempt did not confirm). */
-	| { readonly kind: 'claimed'; readonly post: ReflectionPost; readonly retry: boolean }
+	/**
+	 * This process owns the day's post now and must send it. `retry`: earlier attempts did not confirm; the
+	 * last of them claimed the post at `lastAttemptAt` (null on a first attempt).
+	 */
+	| {
+			readonly kind: 'claimed';
+			readonly post: ReflectionPost;
+			readonly retry: boolean;
+			readonly lastAttemptAt: Date | null;
+	  }
 	/** The day is already sent or given up: nothing to send; the schedule has moved on. */
 	| { readonly kind: 'settled'; readonly post: ReflectionPost }
+	/** This claim gave the day up after its attempts ran out (once per day); the schedule has moved on. */
+	| { readonly kind: 'gave-up'; readonly post: ReflectionPost }
 	/** Another attempt holds a fresh claim: leave it alone until its lease runs out. */
 	| { readonly kind: 'busy'; readonly post: ReflectionPost }
-	/** The schedule was stopped, paused or moved since it was read. */
+	/** The schedule was stopped or moved since it was read. */
 	| { readonly kind: 'stale' }
 	/** There is no prompt to post. */
 	| { readonly kind: 'empty' };
@@ -53,7 +70,8 @@ export type ClaimResult =
 export type ScheduleInput = Pick<
 	ReflectionSchedule,
 	'guildId' | 'channelId' | 'time' | 'timeZone' | 'roleId' | 'thread' | 'updatedBy'
->;
+> &
+	Partial<Pick<ReflectionSchedule, 'updatedLocale'>>;
 
 export interface ClaimInput {
 	readonly guildId: string;
@@ -83,7 +101,9 @@ interface ScheduleRow {
 	paused_detail: string | null;
 	paused_at: number | null;
 	updated_by: string;
+	updated_locale: string | null;
 	updated_at: number;
+	notified_at: number | null;
 }
 
 interface PostRow {
@@ -95,6 +115,7 @@ interface PostRow {
 	channel_id: string;
 	claimed_by: string;
 	claimed_at: number;
+	first_claimed_at: number | null;
 	attempts: number;
 	message_id: string | null;
 	thread_id: string | null;
@@ -116,7 +137,9 @@ function toSchedule(row: ScheduleRow): ReflectionSchedule {
 				? null
 				: { reason: row.paused_reason, detail: row.paused_detail, at: new Date(row.paused_at ?? 0) },
 		updatedBy: row.updated_by,
+		updatedLocale: row.updated_locale,
 		updatedAt: new Date(row.updated_at),
+		notifiedAt: row.notified_at === null ? null : new Date(row.notified_at),
 	};
 }
 
@@ -130,6 +153,7 @@ function toPost(row: PostRow): ReflectionPost {
 		channelId: row.channel_id,
 		claimedBy: row.claimed_by,
 		claimedAt: new Date(row.claimed_at),
+		firstClaimedAt: new Date(row.first_claimed_at ?? row.claimed_at),
 		attempts: row.attempts,
 		messageId: row.message_id,
 		threadId: row.thread_id,
@@ -187,16 +211,18 @@ export class ReflectionStore {
 				this.db
 					.prepare(
 						`INSERT INTO reflection_schedules
-							(guild_id, channel_id, time, time_zone, role_id, thread, next_due_at, updated_by, updated_at)
-						 VALUES (@guildId, @channelId, @time, @timeZone, @roleId, @thread, @nextDueAt, @updatedBy, @now)
+							(guild_id, channel_id, time, time_zone, role_id, thread, next_due_at, updated_by, updated_locale, updated_at)
+						 VALUES (@guildId, @channelId, @time, @timeZone, @roleId, @thread, @nextDueAt, @updatedBy, @updatedLocale, @now)
 						 ON CONFLICT (guild_id) DO UPDATE SET
 							channel_id = excluded.channel_id, time = excluded.time, time_zone = excluded.time_zone,
 							role_id = excluded.role_id, thread = excluded.thread, next_due_at = excluded.next_due_at,
-							paused_reason = NULL, paused_detail = NULL, paused_at = NULL,
-							updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+							paused_reason = NULL, paused_detail = NULL, paused_at = NULL, notified_at = NULL,
+							updated_by = excluded.updated_by, updated_locale = excluded.updated_locale,
+							updated_at = excluded.updated_at`,
 					)
 					.run({
 						...input,
+						updatedLocale: input.updatedLocale ?? null,
 						thread: input.thread ? 1 : 0,
 						nextDueAt: nextDueAt.getTime(),
 						now: now.getTime(),
@@ -211,13 +237,16 @@ export class ReflectionStore {
 		return this.db.prepare('DELETE FROM reflection_schedules WHERE guild_id = ?').run(guildId).changes > 0;
 	}
 
-	/** Running schedules due at `now`, among `guildIds` (the guilds this process, or shard, serves). */
+	/**
+	 * Schedules due at `now`, among `guildIds` (the guilds this process, or shard, serves). Paused ones too:
+	 * each due day checks again whether what paused it is fixed, so a schedule resumes by itself.
+	 */
 	public due(now: Date, guildIds: readonly string[], limit = 500): ReflectionSchedule[] {
 		if (guildIds.length === 0) return [];
 		return this.db
 			.prepare<[number, string, number], ScheduleRow>(
 				`SELECT * FROM reflection_schedules
-				 WHERE paused_reason IS NULL AND next_due_at <= ? AND guild_id IN (SELECT value FROM json_each(?))
+				 WHERE next_due_at <= ? AND guild_id IN (SELECT value FROM json_each(?))
 				 ORDER BY next_due_at LIMIT ?`,
 			)
 			.all(now.getTime(), JSON.stringify(guildIds), limit)
@@ -232,9 +261,7 @@ export class ReflectionStore {
 		return this.db
 			.transaction(() => {
 				const moved = this.db
-					.prepare(
-						`UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND next_due_at = ? AND paused_reason IS NULL`,
-					)
+					.prepare(`UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND next_due_at = ?`)
 					.run(nextDueAt.getTime(), schedule.guildId, schedule.nextDueAt.getTime()).changes;
 				this.db
 					.prepare(
@@ -256,7 +283,7 @@ export class ReflectionStore {
 		return this.db
 			.transaction((): ClaimResult => {
 				const schedule = this.get(input.guildId);
-				if (!schedule || schedule.paused || schedule.nextDueAt.getTime() !== input.dueAt.getTime()) {
+				if (!schedule || schedule.nextDueAt.getTime() !== input.dueAt.getTime()) {
 					return { kind: 'stale' };
 				}
 				const existing = this.post(input.guildId, input.localDate);
@@ -267,8 +294,8 @@ export class ReflectionStore {
 					this.db
 						.prepare(
 							`INSERT INTO reflection_posts
-								(guild_id, local_date, status, nonce, reflection_id, channel_id, claimed_by, claimed_at)
-							 VALUES (?, ?, 'claimed', ?, ?, ?, ?, ?)`,
+								(guild_id, local_date, status, nonce, reflection_id, channel_id, claimed_by, claimed_at, first_claimed_at)
+							 VALUES (?, ?, 'claimed', ?, ?, ?, ?, ?, ?)`,
 						)
 						.run(
 							input.guildId,
@@ -278,8 +305,10 @@ export class ReflectionStore {
 							input.channelId,
 							input.processId,
 							now,
+							now,
 						);
-					return { kind: 'claimed', post: this.post(input.guildId, input.localDate)!, retry: false };
+					const post = this.post(input.guildId, input.localDate)!;
+					return { kind: 'claimed', post, retry: false, lastAttemptAt: null };
 				}
 				if (existing.status !== 'claimed') {
 					this.advance(schedule, existing.localDate, input.now);
@@ -289,7 +318,7 @@ export class ReflectionStore {
 				if (existing.attempts >= input.maxAttempts) {
 					this.settle(input.guildId, input.localDate, 'failed', 'too-many-attempts');
 					this.advance(schedule, existing.localDate, input.now);
-					return { kind: 'settled', post: this.post(input.guildId, input.localDate)! };
+					return { kind: 'gave-up', post: this.post(input.guildId, input.localDate)! };
 				}
 				this.db
 					.prepare(
@@ -297,18 +326,22 @@ export class ReflectionStore {
 						 WHERE guild_id = ? AND local_date = ?`,
 					)
 					.run(input.processId, now, input.channelId, input.guildId, input.localDate);
-				return { kind: 'claimed', post: this.post(input.guildId, input.localDate)!, retry: true };
+				const post = this.post(input.guildId, input.localDate)!;
+				return { kind: 'claimed', post, retry: true, lastAttemptAt: existing.claimedAt };
 			})
 			.immediate();
 	}
 
-	/** Records the message that went out and moves the schedule to the next local date. */
+	/**
+	 * Records the message that went out and moves the schedule to the next local date. A paused schedule
+	 * that posted again is running again. Returns the pause it ended, if any.
+	 */
 	public markSent(
 		post: Pick<ReflectionPost, 'guildId' | 'localDate'>,
 		sent: { messageId: string; threadId: string | null },
 		now: Date,
-	): void {
-		this.db
+	): ReflectionSchedule['paused'] {
+		return this.db
 			.transaction(() => {
 				this.db
 					.prepare(
@@ -317,7 +350,15 @@ export class ReflectionStore {
 					)
 					.run(sent.messageId, sent.threadId, now.getTime(), post.guildId, post.localDate);
 				const schedule = this.get(post.guildId);
-				if (schedule) this.advance(schedule, post.localDate, now);
+				if (!schedule) return null;
+				this.advance(schedule, post.localDate, now);
+				this.db
+					.prepare(
+						`UPDATE reflection_schedules SET paused_reason = NULL, paused_detail = NULL, paused_at = NULL,
+						 notified_at = NULL WHERE guild_id = ?`,
+					)
+					.run(post.guildId);
+				return schedule.paused;
 			})
 			.immediate();
 	}
@@ -330,12 +371,15 @@ export class ReflectionStore {
 	}
 
 	/**
-	 * Pauses the schedule with a reason `status` can show; the next `save` resumes it. A claim for
-	 * `localDate` still open is closed as failed: nothing is retried until an admin acts.
+	 * Pauses the schedule with a reason `status` can show. With `localDate` (the day it could not post), a
+	 * claim for it still open is closed as failed and the schedule moves to its next due day, when it checks
+	 * again whether it can post (or the next `save` resumes it). True when it was running until now.
 	 */
-	public pause(guildId: string, reason: PauseReason, detail: string | null, now: Date, localDate?: LocalDate): void {
-		this.db
+	public pause(guildId: string, reason: PauseReason, detail: string | null, now: Date, localDate?: LocalDate): boolean {
+		return this.db
 			.transaction(() => {
+				const schedule = this.get(guildId);
+				if (!schedule) return false;
 				this.db
 					.prepare(
 						`UPDATE reflection_schedules SET paused_reason = ?, paused_detail = ?, paused_at = ? WHERE guild_id = ?`,
@@ -348,9 +392,20 @@ export class ReflectionStore {
 							 WHERE guild_id = ? AND local_date = ? AND status = 'claimed'`,
 						)
 						.run(reason, guildId, localDate);
+					this.advance(schedule, localDate, now);
 				}
+				return schedule.paused === null;
 			})
 			.immediate();
+	}
+
+	/** Takes the one notice owed to the admin until the schedule posts again: true for the first caller only. */
+	public takeNotice(guildId: string, now: Date): boolean {
+		return (
+			this.db
+				.prepare('UPDATE reflection_schedules SET notified_at = ? WHERE guild_id = ? AND notified_at IS NULL')
+				.run(now.getTime(), guildId).changes > 0
+		);
 	}
 
 	private settle(guildId: string, localDate: LocalDate, status: PostStatus, failure: string | null): void {

@@ -127,4 +127,28 @@ export const MIGRATIONS: readonly Migration[] = [
 				WHERE status = 'ended' AND next_due_at IS NOT NULL;
 		`,
 	},
+	{
+		version: 5,
+		name: 'watch-party posts given up on',
+		sql: `
+			-- Set when an unconfirmed beat was past Discord's nonce window and could not be found in the thread.
+			ALTER TABLE watch_party_posts ADD COLUMN lost_at INTEGER;
+		`,
+	},
+	{
+		version: 6,
+		name: 'daily reflection: first attempt, admin locale, admin told',
+		sql: `
+			-- claimed_at moves on every re-claim; a retry searches the channel from the first attempt on.
+			ALTER TABLE reflection_posts ADD COLUMN first_claimed_at INTEGER;
+			UPDATE reflection_posts SET first_claimed_at = claimed_at;
+			-- The locale of the admin who ran schedule, to tell them in their language when it stops posting.
+			ALTER TABLE reflection_schedules ADD COLUMN updated_locale TEXT;
+			-- When that admin was told the schedule stopped posting; cleared once a prompt goes out again.
+			ALTER TABLE reflection_schedules ADD COLUMN notified_at INTEGER;
+			-- A paused schedule stays due: each due day it checks whether it can post again.
+			DROP INDEX reflection_schedules_due;
+			CREATE INDEX reflection_schedules_next_due ON reflection_schedules (next_due_at);
+		`,
+	},
 ];

@@ -2,12 +2,15 @@ import {
 	DiscordAPIError,
 	GuildScheduledEventStatus,
 	RESTJSONErrorCodes,
+	SnowflakeUtil,
 	type Client,
 	type Guild,
+	type Message,
 	type MessageCreateOptions,
 	type SendableChannels,
 } from 'discord.js';
 import type { BotContext } from '../context.js';
+import type { WatchPartyBeat } from '../dataset/schema.js';
 import { isForbidden } from '../errors.js';
 import type { Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
@@ -21,13 +24,12 @@ import {
 	type PostClaim,
 	type WatchPartyStore,
 } from './store.js';
-import { countdownStepAt, dueBeats, eventWindow, pausedTooLongSince, staleSince, wrapUpDue } from './timeline.js';
+import { NONCE_RETRY_WINDOW_MS, planParty, postsInThread, type PartyAction } from './planner.js';
+import { eventWindow } from './timeline.js';
 
 export const WATCH_PARTY_JOB = 'watch-party';
 /** A setup that never finished (the process died mid-way) releases its channel after this long. */
 export const SETUP_TIMEOUT_MS = 5 * 60_000;
-/** Discord deduplicates a nonce for a few minutes; an unconfirmed send is retried only within this window. */
-export const NONCE_RETRY_WINDOW_MS = 2 * 60_000;
 /** Transient failures in a row (5xx, network) before a party is ended instead of retried forever. */
 export const MAX_FAILURES = 5;
 /** Discord refuses an event start in the past; one closer than this is about to be marked active anyway. */
@@ -244,13 +246,12 @@ async function postWrapUp(
 		const claim = wrapUpClaim(ctx, store, party, now);
 		if (claim) {
 			const members = store.members(partyId);
-			const posted = party.timeline.posted.length;
 			const payload = wrapUpPayload(
 				ctx.dataset,
 				ctx.dataset.watchParty,
 				party,
 				members,
-				posted,
+				beatTally(store.posts(partyId)),
 				now,
 				langsOf(ctx, guild),
 			);
@@ -273,9 +274,17 @@ async function postWrapUp(
 	await tidyUp(client, ctx, guild, party, target);
 }
 
+/** The summary's beats: those Discord confirmed, and those claimed that it never did. */
+function beatTally(claims: readonly PostClaim[]): { posted: number; lost: number } {
+	const beats = claims.filter((claim) => claim.key !== WRAP_UP_KEY);
+	const posted = beats.filter((claim) => claim.messageId !== null).length;
+	return { posted, lost: beats.length - posted };
+}
+
 /**
- * Ends a party on the host's word: recorded first (so the engine stops at once), then the wrap-up.
- * Returns false if it had already ended.
+ * Ends a party on the host's word: recorded first (so the engine posts nothing more), then, once a send
+ * already on its way has landed, the wrap-up, which so comes last and counts it. Returns false if it had
+ * already ended.
  */
 export async function endParty(client: Client<true>, ctx: BotContext, partyId: number): Promise<boolean> {
 	const store = partyStore(ctx);
@@ -283,6 +292,7 @@ export async function endParty(client: Client<true>, ctx: BotContext, partyId: n
 	const party = store.get(partyId);
 	const guild = party && client.guilds.cache.get(party.guildId);
 	if (!party || !guild) return true;
+	await flights(ctx).get(partyId);
 	await postWrapUp(client, ctx, guild, partyId);
 	return true;
 }
@@ -306,72 +316,148 @@ export async function announceInParty(
 	}
 }
 
-/** Does whatever is due for one party: the countdown step, unconfirmed and due beats, the wrap-up. */
+/** The party if it still runs and plays: re-read before every send, so an End or Pause mid-way stops the rest. */
+function playing(store: WatchPartyStore, partyId: number): Party | undefined {
+	const party = store.get(partyId);
+	return party?.status === 'running' && party.timeline.pausedAt === null ? party : undefined;
+}
+
+/** Threads searched for a lost beat at most this deep (pages of 100), newest messages after its first send. */
+const SEARCH_PAGES = 10;
+/** The search starts this long before the first send, in case the bot's clock runs ahead of Discord's. */
+const SEARCH_LEEWAY_MS = 60_000;
+
+/**
+ * Looks for a beat the bot may have posted without seeing Discord confirm it: its own message whose footer
+ * names the beat, among those after its first send. `after` gives the closest newer messages, so the pages
+ * walk forward in time from there. Null when the thread can't be read (without Read Message History
+ * Discord answers an empty page, which would look like "not there").
+ */
+async function findPostedBeat(
+	channel: SendableChannels,
+	beatId: string,
+	claimedAt: number,
+): Promise<Message | undefined | null> {
+	const me = channel.client.user.id;
+	const parent = channel.isThread() ? channel.parent : channel;
+	if (!parent || !('permissionsFor' in parent) || !parent.permissionsFor(me)?.has('ReadMessageHistory')) return null;
+	let after = SnowflakeUtil.generate({ timestamp: claimedAt - SEARCH_LEEWAY_MS }).toString();
+	for (let page = 0; page < SEARCH_PAGES; page++) {
+		const batch = await channel.messages.fetch({ after, limit: 100, cache: false });
+		const found = batch.find((message) => message.author.id === me && message.embeds[0]?.footer?.text === beatId);
+		if (found) return found;
+		if (batch.size < 100) return undefined;
+		after = [...batch.keys()].reduce((newest, id) => (BigInt(id) > BigInt(newest) ? id : newest));
+	}
+	return null;
+}
+
+interface Step {
+	readonly client: Client<true>;
+	readonly ctx: BotContext;
+	readonly store: WatchPartyStore;
+	readonly guild: Guild;
+	readonly channel: SendableChannels;
+	readonly party: Party;
+	readonly now: number;
+	readonly langs: readonly Lang[];
+}
+
+/**
+ * An unconfirmed beat past the nonce window: confirmed if the thread holds it, else sent again marked late;
+ * recorded as lost (and logged) when the thread can't be searched, since a resend could then show twice.
+ */
+async function recoverBeat(step: Step, beat: WatchPartyBeat, claimedAt: number): Promise<void> {
+	const { ctx, store, party, now } = step;
+	const key = beatKey(beat.id);
+	const log = { partyId: party.id, guildId: party.guildId, beat: beat.id };
+	const found = await findPostedBeat(step.channel, beat.id, claimedAt);
+	if (found) {
+		store.recordSent(party.id, key, found.id);
+		ctx.logger.info({ ...log, messageId: found.id }, 'found an unconfirmed watch-party beat in its thread');
+		return;
+	}
+	if (found === null) {
+		store.markLost(party.id, key, now);
+		ctx.logger.warn(log, 'lost a watch-party beat: Discord never confirmed it and its thread could not be searched');
+		return;
+	}
+	const claim = store.restartClaim(party.id, key, now);
+	if (!claim) return;
+	ctx.logger.info(log, 'an unconfirmed watch-party beat is not in its thread; posting it late');
+	await sendClaimed(step.channel, store, party.id, claim, beatPayload(ctx.dataset, beat, true, step.langs));
+}
+
+/** Takes one planned action; returns whether the party ended with it. */
+async function act(step: Step, action: Exclude<PartyAction, { kind: 'close' }>): Promise<boolean> {
+	const { client, ctx, store, guild, channel, party, now, langs } = step;
+	const beat = 'beatId' in action ? ctx.dataset.watchParty.beats.find((b) => b.id === action.beatId) : undefined;
+	switch (action.kind) {
+		case 'countdown':
+			await editOwnMessage(channel, party.countdownMessageId, {
+				content: countdownContent(party.timeline, action.step, now, langs),
+			});
+			store.markCountdown(party.id, action.step, now);
+			if (action.step === 0) await updateEvent(ctx, guild, party, 'active');
+			return false;
+		case 'resend': {
+			const claim = store.posts(party.id).find((post) => post.key === beatKey(action.beatId));
+			if (beat && claim && store.reclaim(party.id, claim)) {
+				await sendClaimed(channel, store, party.id, claim, beatPayload(ctx.dataset, beat, claim.late, langs));
+			}
+			return false;
+		}
+		case 'recover':
+			if (beat) await recoverBeat(step, beat, action.claimedAt);
+			return false;
+		case 'beat': {
+			const claim = beat && store.claim(party.id, beatKey(beat.id), now, action.late);
+			if (!beat || !claim) return false;
+			if (action.late) {
+				ctx.logger.info({ partyId: party.id, beat: beat.id, dueAt: action.dueAt }, 'posting a missed beat late');
+			}
+			await sendClaimed(channel, store, party.id, claim, beatPayload(ctx.dataset, beat, action.late, langs));
+			return false;
+		}
+		case 'wrap-up':
+			if (store.end(party.id, 'finished', now)) await postWrapUp(client, ctx, guild, party.id, { channel });
+			return true;
+	}
+}
+
+/**
+ * Does what the planner says is due for one party, one action at a time. Before each, the party is read
+ * again from SQLite: once the host ended it, or while paused, nothing more is posted.
+ */
 export async function advanceParty(client: Client<true>, ctx: BotContext, partyId: number): Promise<void> {
 	const store = partyStore(ctx);
-	const plan = ctx.dataset.watchParty;
 	const initial = store.get(partyId);
 	const guild = initial && client.guilds.cache.get(initial.guildId);
 	if (!initial || initial.status !== 'running' || !guild) return;
 	const now = ctx.now().getTime();
 	const log = { partyId, guildId: initial.guildId };
-	// Paused for hours: the host is not coming back, and the party must not hold its channel forever.
-	const pausedSince = pausedTooLongSince(initial.timeline, now);
-	if (pausedSince !== null) {
-		ctx.logger.info({ ...log, pausedSince }, 'watch party paused for too long; closing it');
-		if (store.end(partyId, 'paused-too-long', pausedSince)) await postWrapUp(client, ctx, guild, partyId);
+	const actions = planParty(ctx.dataset.watchParty, initial, store.posts(partyId), now);
+	const [first] = actions;
+	if (first?.kind === 'close') {
+		// Paused for hours, or back long after the film ended: a burst of stale beats would only bury the
+		// thread, so the party closes with its wrap-up, dated when the pause began or the film ended.
+		ctx.logger.info({ ...log, reason: first.reason, at: first.at }, 'closing a watch party nobody is watching');
+		if (store.end(partyId, first.reason, first.at)) await postWrapUp(client, ctx, guild, partyId);
+		return;
+	}
+	if (!first) {
+		store.reindex(partyId, now);
 		return;
 	}
 	try {
 		const channel = await partyChannel(client, initial);
-		// Back long after the film ended (offline for hours, or out of the guild): a burst of stale beats
-		// would only bury the thread, so the party closes with its wrap-up, dated when the film ended.
-		const filmEndedAt = staleSince(initial.timeline, plan, now);
-		if (filmEndedAt !== null) {
-			ctx.logger.info({ ...log, filmEndedAt }, 'watch party ended while the bot was away; closing it');
-			if (store.end(partyId, 'finished-while-away', filmEndedAt))
-				await postWrapUp(client, ctx, guild, partyId, { channel });
-			return;
-		}
 		const langs = langsOf(ctx, guild);
 		let changed = false;
-
-		const step = countdownStepAt(initial.timeline, now);
-		if (step !== null && step !== initial.timeline.countdownShown) {
-			await editOwnMessage(channel, initial.countdownMessageId, {
-				content: countdownContent(initial.timeline, step, now, langs),
-			});
-			store.markCountdown(partyId, step, now);
-			if (step === 0) {
-				changed = true;
-				await updateEvent(ctx, guild, initial, 'active');
-			}
-		}
-
-		// A send the process never saw confirmed (it died, or Discord failed): retried with the same nonce.
-		for (const claim of store.posts(partyId)) {
-			if (claim.messageId !== null || !claim.key.startsWith('beat:')) continue;
-			if (now - claim.claimedAt > NONCE_RETRY_WINDOW_MS) continue;
-			const beat = plan.beats.find((candidate) => beatKey(candidate.id) === claim.key);
-			if (!beat || !store.reclaim(partyId, claim)) continue;
-			await sendClaimed(channel, store, partyId, claim, beatPayload(ctx.dataset, beat, claim.late, langs));
-			changed = true;
-		}
-
-		const current = store.get(partyId);
-		if (!current || current.status !== 'running') return;
-		for (const due of dueBeats(current.timeline, plan, now)) {
-			const claim = store.claim(partyId, beatKey(due.beat.id), now, due.late);
-			if (!claim) continue;
-			if (due.late) ctx.logger.info({ ...log, beat: due.beat.id, dueAt: due.dueAt }, 'posting a missed beat late');
-			await sendClaimed(channel, store, partyId, claim, beatPayload(ctx.dataset, due.beat, due.late, langs));
-			changed = true;
-		}
-
-		const latest = store.get(partyId);
-		if (latest?.status === 'running' && wrapUpDue(latest.timeline, plan, now)) {
-			if (store.end(partyId, 'finished', now)) await postWrapUp(client, ctx, guild, partyId, { channel });
-			return;
+		for (const action of actions) {
+			const party = playing(store, partyId);
+			if (!party || action.kind === 'close') return;
+			if (await act({ client, ctx, store, guild, channel, party, now, langs }, action)) return;
+			changed ||= postsInThread(action) || (action.kind === 'countdown' && action.step === 0);
 		}
 		store.reindex(partyId, now);
 		if (changed) await refreshMessages(ctx, channel, partyId, guild);
@@ -391,11 +477,41 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 	}
 }
 
+/** At most this many parties are advanced at once per process; the rest wait for a later tick. */
+export const MAX_PARTIES_IN_FLIGHT = 10;
+/** Party steps under way, per bot: a party waiting on Discord is left to finish while later ticks serve the others. */
+const inFlight = new WeakMap<BotContext, Map<number, Promise<void>>>();
+
+function flights(ctx: BotContext): Map<number, Promise<void>> {
+	let running = inFlight.get(ctx);
+	if (!running) {
+		running = new Map();
+		inFlight.set(ctx, running);
+	}
+	return running;
+}
+
+/** Starts `work` for a party unless a step of it is still under way or the bound is reached. */
+function launch(ctx: BotContext, partyId: number, work: () => Promise<void>): void {
+	const running = flights(ctx);
+	if (running.has(partyId) || running.size >= MAX_PARTIES_IN_FLIGHT) return;
+	const done = work()
+		.catch((error: unknown) => ctx.logger.error({ partyId, err: error }, 'watch party step failed'))
+		.finally(() => running.delete(partyId));
+	running.set(partyId, done);
+}
+
+/** Resolves once every party step under way has finished: before the bot stops, and in tests. */
+export async function settleWatchParties(ctx: BotContext): Promise<void> {
+	await Promise.all(flights(ctx).values());
+}
+
 /**
- * Each tick: release stale setups, advance every due party in a guild on this shard, then try again
- * the wrap-ups that failed for a passing reason.
+ * Each tick: release stale setups, then start advancing every due party in a guild on this shard and
+ * the wrap-ups to try again, without waiting for them: one thread's 429 or slow answer must not hold
+ * another party's countdown. A party still busy from an earlier tick is left to it.
  */
-export async function runWatchParties(client: Client<true>, ctx: BotContext): Promise<void> {
+export function runWatchParties(client: Client<true>, ctx: BotContext): Promise<void> {
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
 	for (const id of store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
@@ -404,13 +520,19 @@ export async function runWatchParties(client: Client<true>, ctx: BotContext): Pr
 	// Only this shard's guilds: a party in a guild the bot left waits, untouched, until it comes back.
 	const guildIds = [...client.guilds.cache.keys()];
 	for (const party of store.due(now, guildIds)) {
-		await advanceParty(client, ctx, party.id);
+		launch(ctx, party.id, () => advanceParty(client, ctx, party.id));
 	}
 	for (const party of store.wrapUpRetriesDue(now, guildIds)) {
 		const guild = client.guilds.cache.get(party.guildId);
-		if (guild) await postWrapUp(client, ctx, guild, party.id, { attempt: party.failures + 1 });
+		if (guild) launch(ctx, party.id, () => postWrapUp(client, ctx, guild, party.id, { attempt: party.failures + 1 }));
 	}
+	return Promise.resolve();
 }
 
 /** Ticks every second: the countdown moves per second, and everything else is read from SQLite. */
-export const watchPartyJob: Job = { name: WATCH_PARTY_JOB, intervalMs: 1000, run: runWatchParties };
+export const watchPartyJob: Job = {
+	name: WATCH_PARTY_JOB,
+	intervalMs: 1000,
+	run: runWatchParties,
+	settle: settleWatchParties,
+};

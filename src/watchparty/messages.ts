@@ -47,6 +47,10 @@ const en = {
 	summaryNobody: 'Joined: nobody pressed Join',
 	summaryRan: (duration: string) => `Ran for ${duration}`,
 	summaryBeats: (posted: number, total: number) => `Beats posted: ${posted} of ${total}`,
+	summaryLost: (lost: number) =>
+		lost === 1
+			? '1 beat was lost: Discord never confirmed it, and I could not find it in the thread.'
+			: `${lost} beats were lost: Discord never confirmed them, and I could not find them in the thread.`,
 	summaryEndedByHost: 'Ended by the host.',
 	summaryEndedWhileAway: 'I was offline when the film ended, so I did not post the beats I missed.',
 	summaryEndedAfterPause: (hours: number) =>
@@ -61,6 +65,8 @@ const en = {
 	partyEnded: 'This watch party has ended.',
 	noEventPermission:
 		'I could not create a Scheduled Event for the start: I need **Manage Events**. The party goes on without it.',
+	noEventRight:
+		'The party starts without a Scheduled Event: creating one needs **Create Events** or **Manage Events** in this server, and you have neither.',
 	eventFailed: 'Discord did not accept the Scheduled Event for the start. The party goes on without it.',
 	pausedReply: (position: string) => `Paused at ${position}. Every later beat waits.`,
 	alreadyPaused: 'The party is already paused. Resume it with `/her-watchparty resume` or the Resume button.',
@@ -133,6 +139,7 @@ const ko: typeof en = {
 	summaryNobody: '참여: 참여 버튼을 누른 사람이 없어요',
 	summaryRan: (duration) => `진행 시간: ${duration}`,
 	summaryBeats: (posted, total) => `올린 지점: ${total}개 중 ${posted}개`,
+	summaryLost: (lost) => `놓친 지점: ${lost}개. Discord가 받았다고 확인해 주지 않았고, 스레드에서도 찾지 못했어요.`,
 	summaryEndedByHost: '호스트가 끝냈어요.',
 	summaryEndedWhileAway: '영화가 끝날 때 제가 오프라인이어서, 놓친 지점은 올리지 않았어요.',
 	summaryEndedAfterPause: (hours) =>
@@ -146,6 +153,8 @@ const ko: typeof en = {
 	partyEnded: '이미 끝난 같이 보기예요.',
 	noEventPermission:
 		'시작 시간에 맞춘 예약 이벤트를 만들지 못했어요: **이벤트 관리하기** 권한이 필요해요. 같이 보기는 그대로 진행돼요.',
+	noEventRight:
+		'예약 이벤트 없이 시작해요: 이벤트를 만들려면 이 서버에서 **이벤트 만들기**나 **이벤트 관리하기** 권한이 필요한데, 둘 다 없어요.',
 	eventFailed: 'Discord가 예약 이벤트를 받아 주지 않았어요. 같이 보기는 그대로 진행돼요.',
 	pausedReply: (position) => `${position}에서 일시정지했어요. 이후 지점은 모두 기다려요.`,
 	alreadyPaused: '이미 일시정지 상태예요. `/her-watchparty resume`이나 다시 재생 버튼으로 이어 가세요.',

@@ -281,7 +281,7 @@ export function wrapUpPayload(
 	plan: WatchPartyPlan,
 	party: Party,
 	members: readonly string[],
-	postedBeats: number,
+	beats: { readonly posted: number; readonly lost: number },
 	now: number,
 	langs: readonly Lang[],
 ) {
@@ -291,7 +291,8 @@ export function wrapUpPayload(
 		[
 			members.length > 0 ? t(lang).summaryJoined(participantList(members, lang)) : t(lang).summaryNobody,
 			t(lang).summaryRan(duration(runDurationMs(party.timeline, now), lang)),
-			t(lang).summaryBeats(postedBeats, plan.beats.length),
+			t(lang).summaryBeats(beats.posted, plan.beats.length),
+			beats.lost > 0 ? t(lang).summaryLost(beats.lost) : undefined,
 			party.endReason === 'ended-by-host' ? t(lang).summaryEndedByHost : undefined,
 			party.endReason === 'finished-while-away' ? t(lang).summaryEndedWhileAway : undefined,
 			party.endReason === 'paused-too-long' ? t(lang).summaryEndedAfterPause(PAUSE_LIMIT_MS / HOUR_MS) : undefined,

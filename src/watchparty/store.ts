@@ -82,6 +82,8 @@ export interface PostClaim {
 	readonly claimedAt: number;
 	readonly late: boolean;
 	readonly messageId: string | null;
+	/** Set when the engine gave up on it: unconfirmed past the nonce window and not found in the thread. */
+	readonly lostAt: number | null;
 }
 
 export const WRAP_UP_KEY = 'wrap-up';
@@ -154,13 +156,28 @@ export class WatchPartyStore {
 			),
 			posts: db.prepare<
 				[number],
-				{ post_key: string; nonce: string; claimed_at: number; late: number; message_id: string | null }
+				{
+					post_key: string;
+					nonce: string;
+					claimed_at: number;
+					late: number;
+					message_id: string | null;
+					lost_at: number | null;
+				}
 			>('SELECT * FROM watch_party_posts WHERE party_id = ? ORDER BY claimed_at, rowid'),
 			claim: db.prepare<[number, string, string, number, number]>(
 				'INSERT OR IGNORE INTO watch_party_posts (party_id, post_key, nonce, claimed_at, late) VALUES (?, ?, ?, ?, ?)',
 			),
 			unsent: db.prepare<[number, string], { found: number }>(
-				'SELECT 1 AS found FROM watch_party_posts WHERE party_id = ? AND post_key = ? AND message_id IS NULL',
+				`SELECT 1 AS found FROM watch_party_posts WHERE party_id = ? AND post_key = ? AND message_id IS NULL
+				 AND lost_at IS NULL`,
+			),
+			restart: db.prepare<[number, number, string]>(
+				`UPDATE watch_party_posts SET claimed_at = ?, late = 1 WHERE party_id = ? AND post_key = ?
+				 AND message_id IS NULL AND lost_at IS NULL`,
+			),
+			lost: db.prepare<[number, number, string]>(
+				`UPDATE watch_party_posts SET lost_at = ? WHERE party_id = ? AND post_key = ? AND message_id IS NULL`,
 			),
 			sent: db.prepare<[string, number, string]>(
 				'UPDATE watch_party_posts SET message_id = ? WHERE party_id = ? AND post_key = ?',
@@ -350,6 +367,7 @@ export class WatchPartyStore {
 			claimedAt: row.claimed_at,
 			late: row.late === 1,
 			messageId: row.message_id,
+			lostAt: row.lost_at,
 		}));
 	}
 
@@ -357,7 +375,7 @@ export class WatchPartyStore {
 	public claim(id: number, key: string, now: number, late: boolean): PostClaim | undefined {
 		const nonce = postNonce(id, key);
 		const { changes } = this.statements.claim.run(id, key, nonce, now, late ? 1 : 0);
-		return changes === 1 ? { key, nonce, claimedAt: now, late, messageId: null } : undefined;
+		return changes === 1 ? { key, nonce, claimedAt: now, late, messageId: null, lostAt: null } : undefined;
 	}
 
 	/**
@@ -367,6 +385,20 @@ export class WatchPartyStore {
 	 */
 	public reclaim(id: number, claim: PostClaim): boolean {
 		return this.statements.unsent.get(id, claim.key) !== undefined;
+	}
+
+	/**
+	 * An unconfirmed post past the nonce window that the thread does not hold: it is sent again, marked late,
+	 * and its nonce window starts over. Returns the claim to send under, or undefined if it was settled meanwhile.
+	 */
+	public restartClaim(id: number, key: string, now: number): PostClaim | undefined {
+		if (this.statements.restart.run(now, id, key).changes !== 1) return undefined;
+		return this.posts(id).find((post) => post.key === key);
+	}
+
+	/** Gives up on an unconfirmed post: it is not sent again, and the summary counts it as lost. */
+	public markLost(id: number, key: string, now: number): void {
+		this.statements.lost.run(now, id, key);
 	}
 
 	public recordSent(id: number, key: string, messageId: string): void {

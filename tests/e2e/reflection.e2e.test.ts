@@ -4,12 +4,14 @@
  * function the bot's job runs every 5 s) instead of waiting for the timer. The restart scenarios rely
  * on the job's own first tick, which runs as soon as the bot is ready.
  */
-import type { Client } from 'discord.js';
+import Database from 'better-sqlite3';
+import { PermissionFlagsBits, type Client, type TextChannel } from 'discord.js';
 import { describe, expect, test } from 'vitest';
-import { runDueReflections } from '../../src/reflection/job.js';
+import { NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
-import type { User } from '../fake-discord/index.js';
+import type { FakeDiscordOptions, User } from '../fake-discord/index.js';
+import { dms } from '../fake-discord/rest.js';
 import {
 	embedText,
 	eventually,
@@ -25,7 +27,9 @@ import {
 import { TestClock as Clock } from '../support/context.js';
 
 const running = stopAfterEach();
-const club = () => running.startClub();
+const club = (options?: FakeDiscordOptions) => running.startClub(options);
+/** A Discord that remembers nonces only as long as the bot counts on, so a restart later is past it. */
+const forgetful = { nonceWindowMs: NONCE_WINDOW_FLOOR_MS };
 const bot = (club: Club, clock: Clock, databasePath = tempDatabase()) =>
 	running.startInProcess(club, { databasePath, now: clock.now });
 
@@ -35,6 +39,54 @@ const fromBot = (club: Club, channelId: string) =>
 	club.fake
 		.messages(channelId)
 		.filter((message) => message.author?.bot === true && message.interaction_metadata === undefined);
+/** Waits for the bot's prompt in a channel: the job's own timer may be the tick that posts it. */
+const promptIn = (club: Club, channelId: string) =>
+	club.fake.waitUntil(() => fromBot(club, channelId).length > 0, { what: 'the daily prompt' });
+
+/** Moves the bot's clock and the fake Discord's together, so message ids and nonces age as the bot sees time. */
+function clocks(club: Club, start: string) {
+	const clock = new Clock(start);
+	const set = (iso: string) => {
+		clock.set(iso);
+		club.fake.clock.set(Date.parse(iso));
+	};
+	set(start);
+	return { clock, set };
+}
+
+/**
+ * While on, recording a sent prompt fails, as when the process dies between Discord's answer and the
+ * database write: the prompt is in the channel, the database still says "claimed".
+ */
+function recordingFails(databasePath: string, on: boolean): void {
+	const db = new Database(databasePath);
+	db.pragma('busy_timeout = 5000');
+	db.exec(
+		on
+			? `CREATE TRIGGER died_before_recording BEFORE UPDATE OF status ON reflection_posts
+			   WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'the process died'); END`
+			: 'DROP TRIGGER died_before_recording',
+	);
+	db.close();
+}
+
+const sendFailures = (bot: InProcessBot) =>
+	bot.logs.filter((record) => record.msg === 'daily reflection send failed; will retry').length;
+
+/** The DMs the bot sent `user`. */
+const dmsTo = (club: Club, user: User) =>
+	dms(club.fake)
+		.sent.filter((sent) => sent.userId === user.id)
+		.map((sent) => String(sent.message.content));
+
+/** Waits until the bot's cache has the bot's own overwrite in `channelId` as the fake set it. */
+async function botSeesOverwrite(club: Club, bot: InProcessBot, channelId: string, deny: bigint): Promise<void> {
+	await eventually(() => {
+		const channel = bot.bot.client.channels.cache.get(channelId) as TextChannel | undefined;
+		const overwrite = channel?.permissionOverwrites.cache.get(club.fake.bot.id);
+		return overwrite !== undefined && overwrite.deny.bitfield === deny;
+	}, 'the bot to see its new permissions');
+}
 
 /** `/her-reflection <subcommand>` used by `user` in #general of `guild`: the first response and the text they see. */
 async function reflection(
@@ -84,6 +136,7 @@ describe('daily reflection', () => {
 		clock.set('2025-05-14T03:30:00Z');
 		await tick(herBot);
 		await tick(herBot);
+		await promptIn(fake, guild.general);
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
 		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, '2025-05-14'));
@@ -156,6 +209,7 @@ describe('daily reflection', () => {
 		await schedule(guild.general);
 		clock.set('2025-05-15T03:30:00Z');
 		await tick(herBot);
+		await promptIn(fake, guild.general);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
 		expectClean(fake);
 	});
@@ -193,6 +247,7 @@ describe('daily reflection', () => {
 		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '12:30' });
 		clock.set('2025-05-14T03:30:00Z');
 		await Promise.all([tick(a), tick(b), tick(a), tick(b)]);
+		await promptIn(fake, guild.general);
 		expect(fromBot(fake, guild.general)).toHaveLength(1);
 		expectClean(fake);
 	});
@@ -221,12 +276,175 @@ describe('daily reflection', () => {
 		fake.fake.failNext({ method: 'POST', path: '/channels/:channel/messages', status: 429, count: 3 });
 		clock.set('2025-05-14T03:30:00Z');
 		await tick(herBot);
+		const generals = guilds.map((guild) => fake.fake.general(guild.id));
+		await fake.fake.waitUntil(() => generals.every((general) => fake.fake.threads(general).length > 0), {
+			what: 'every prompt and its thread',
+		});
 		for (const guild of guilds) {
 			const general = fake.fake.general(guild.id);
 			expect(fromBot(fake, general)).toHaveLength(1);
 			expect(fake.fake.threads(general)).toHaveLength(1);
 		}
 		expect(herBot.logs.some((record) => record.msg === 'rate limited')).toBe(true);
+		expectClean(fake);
+	});
+
+	test('Given a late post lost in a crash in a busy channel, then the restart past the nonce window finds it and the day is posted once', async () => {
+		const fake = await club(forgetful);
+		const { clock, set } = clocks(fake, '2025-05-13T23:00:00Z'); // 08:00 in Seoul
+		const databasePath = tempDatabase();
+		const guild = fake.guilds.ko;
+		const first = await bot(fake, clock, databasePath);
+		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '09:00' });
+		await first.stop();
+
+		// Down at 09:00, while the members talk all morning.
+		set('2025-05-14T03:00:00Z');
+		fake.fake.memberSays(guild.general, fake.users.ko, 60);
+
+		// Back at 15:00: the late post's first attempt fails on Discord's side...
+		set('2025-05-14T06:00:00Z');
+		fake.fake.failNext({ method: 'POST', path: `/channels/${guild.general}/messages`, status: 500, count: 4 });
+		const second = await bot(fake, clock, databasePath);
+		await eventually(() => sendFailures(second) === 1, 'the first attempt to fail');
+		fake.fake.clearFaults();
+		set('2025-05-14T06:00:30Z');
+		fake.fake.memberSays(guild.general, fake.users.en, 150);
+
+		// ...the retry after its lease goes out, and the process dies before recording it.
+		recordingFails(databasePath, true);
+		set('2025-05-14T06:02:00Z');
+		await tick(second);
+		await eventually(() => sendFailures(second) === 2, 'the retry to go out unrecorded');
+		expect(fromBot(fake, guild.general)).toHaveLength(1);
+		await second.stop();
+		recordingFails(databasePath, false);
+		set('2025-05-14T06:03:00Z');
+		fake.fake.memberSays(guild.general, fake.users.ko, 30);
+
+		// Restarted after Discord forgot the nonce: the search pages from the first attempt and finds the post.
+		set('2025-05-14T06:15:00Z');
+		const third = await bot(fake, clock, databasePath);
+		await third.waitForLog((record) => record.msg === 'daily reflection posted');
+		const posts = fromBot(fake, guild.general);
+		expect(posts).toHaveLength(1);
+		expect(new ReflectionStore(third.bot.ctx.db).post(guild.id, '2025-05-14')).toMatchObject({
+			status: 'sent',
+			messageId: posts[0]!.id,
+		});
+		expectClean(fake);
+	});
+
+	test('Given the search for a lost post fails with 500s, then nothing is posted blind, and a later try finds the post', async () => {
+		const fake = await club(forgetful);
+		const { clock, set } = clocks(fake, '2025-05-14T03:00:00Z');
+		const databasePath = tempDatabase();
+		const guild = fake.guilds.en;
+		const first = await bot(fake, clock, databasePath);
+		await reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel: guild.general, time: '12:30' });
+		recordingFails(databasePath, true);
+		set('2025-05-14T03:30:00Z');
+		await tick(first);
+		await eventually(() => sendFailures(first) === 1, 'the post to go out unrecorded');
+		await first.stop();
+		recordingFails(databasePath, false);
+
+		set('2025-05-14T03:45:00Z');
+		fake.fake.failNext({ method: 'GET', path: `/channels/${guild.general}/messages`, status: 500, count: 8 });
+		const second = await bot(fake, clock, databasePath);
+		const posted = (bot: InProcessBot) => bot.logs.some((record) => record.msg === 'daily reflection posted');
+		await eventually(() => sendFailures(second) === 1 || posted(second), 'the retry to end');
+		expect(fromBot(fake, guild.general)).toHaveLength(1);
+
+		fake.fake.clearFaults();
+		set('2025-05-14T03:46:00Z');
+		await tick(second);
+		await second.waitForLog((record) => record.msg === 'daily reflection posted');
+		expect(fromBot(fake, guild.general)).toHaveLength(1);
+		expectClean(fake);
+	});
+
+	test('Given the bot loses Send Messages, then the admin gets one DM in Korean, and the prompt returns by itself with the permission', async () => {
+		const fake = await club();
+		const { clock, set } = clocks(fake, '2025-05-14T03:00:00Z');
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.ko;
+		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '12:30' });
+		fake.fake.setBotOverwrite(guild.general, [], ['SendMessages']);
+		await botSeesOverwrite(fake, herBot, guild.general, PermissionFlagsBits.SendMessages);
+
+		set('2025-05-14T03:30:00Z');
+		await tick(herBot);
+		await fake.fake.waitUntil(() => dmsTo(fake, fake.users.koAdmin).length === 1, { what: 'the DM to the admin' });
+		const [notice] = dmsTo(fake, fake.users.koAdmin);
+		expect(notice).toContain('일시정지');
+		expect(notice).toContain('**메시지 보내기**');
+		expect(notice).toContain(`<#${guild.general}>`);
+		const status = await reflection(fake, guild, fake.users.en, 'status');
+		expect(status.content).toContain('Paused: I lost **Send Messages**');
+		expect(status.content).toContain(`<t:${Date.parse('2025-05-15T03:30:00Z') / 1000}:F>`);
+
+		// Still missing the next day: skipped without another DM.
+		set('2025-05-15T03:30:00Z');
+		await tick(herBot);
+		expect(fromBot(fake, guild.general)).toHaveLength(0);
+
+		fake.fake.setBotOverwrite(guild.general, [], []);
+		await botSeesOverwrite(fake, herBot, guild.general, 0n);
+		set('2025-05-16T03:30:00Z');
+		await tick(herBot);
+		await promptIn(fake, guild.general);
+		expect(fromBot(fake, guild.general)).toHaveLength(1);
+		expect((await reflection(fake, guild, fake.users.en, 'status')).content).toContain('Next prompt:');
+		expect(dmsTo(fake, fake.users.koAdmin)).toHaveLength(1);
+		expectClean(fake);
+	});
+
+	test('Given Discord fails every try of a day, then the day is given up at warn, the admin is told once, and the next day posts', async () => {
+		const fake = await club();
+		const { clock, set } = clocks(fake, '2025-05-14T03:00:00Z');
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		await reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel: guild.general, time: '12:30' });
+		fake.fake.failNext({ method: 'POST', path: `/channels/${guild.general}/messages`, status: 500, count: 100 });
+		for (const minute of ['30', '31', '32', '33', '34']) {
+			set(`2025-05-14T03:${minute}:00Z`);
+			await tick(herBot);
+		}
+		const givenUp = await herBot.waitForLog((record) => record.msg === 'daily reflection given up');
+		expect(givenUp.level).toBe(40);
+		await fake.fake.waitUntil(() => dmsTo(fake, fake.users.enAdmin).length === 1, { what: 'the DM to the admin' });
+		expect(dmsTo(fake, fake.users.enAdmin)[0]).toContain('for 2025-05-14 did not go out');
+
+		fake.fake.clearFaults();
+		set('2025-05-15T03:30:00Z');
+		await tick(herBot);
+		await promptIn(fake, guild.general);
+		expect(fromBot(fake, guild.general)).toHaveLength(1);
+		expect(dmsTo(fake, fake.users.enAdmin)).toHaveLength(1);
+		expectClean(fake);
+	});
+
+	test('Given the channel is deleted and the admin’s DMs are closed, then a warn line says what they would have been told', async () => {
+		const fake = await club();
+		const { clock, set } = clocks(fake, '2025-05-14T03:00:00Z');
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		dms(fake.fake).closed.add(fake.users.enAdmin.id);
+		const reflections = fake.fake.addChannel(guild.id, { name: 'reflections' });
+		await eventually(() => herBot.bot.client.channels.cache.has(reflections), 'the bot to see #reflections');
+		await reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel: reflections, time: '12:30' });
+		fake.fake.deleteChannel(reflections);
+		await eventually(() => !herBot.bot.client.channels.cache.has(reflections), 'the bot to see the deletion');
+
+		set('2025-05-14T03:30:00Z');
+		await tick(herBot);
+		const warning = await herBot.waitForLog(
+			(record) => record.msg === 'could not DM the admin about the daily reflection',
+		);
+		expect(warning).toMatchObject({ level: 40, guildId: guild.id, userId: fake.users.enAdmin.id });
+		expect(warning.notice).toContain('is paused: the channel was deleted');
+		expect(dmsTo(fake, fake.users.enAdmin)).toEqual([]);
 		expectClean(fake);
 	});
 });

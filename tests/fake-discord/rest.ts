@@ -472,6 +472,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 				session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
 			}),
 		),
+		route('POST', '/users/@me/channels', (ctx) => openDirectMessage(f, ctx)),
 		route('GET', '/users/@me', () =>
 			ok({ ...userPayload(w.bot), verified: true, mfa_enabled: false, locale: 'en-US', email: null }),
 		),
@@ -656,7 +657,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			const visible = f.messages(ch.id).filter((m) => !((m.flags as number) & EPHEMERAL));
 			return ok(historyPage(visible, ctx.query, limit));
 		}),
-		route('POST', '/channels/:channel/messages', postMessage),
+		route('POST', '/channels/:channel/messages', (ctx) => directMessage(f, ctx) ?? postMessage(ctx)),
 		route('GET', '/channels/:channel/messages/:message', (ctx) => {
 			const r = channelMessage(ctx);
 			if ('status' in r) return r;
@@ -885,4 +886,66 @@ export function historyPage<T extends Json>(
 		page = oldestFirst.slice(-limit);
 	}
 	return [...page].reverse();
+}
+
+// ---- direct messages (self-contained: the bot opening a DM with a user and writing there) ----------------
+
+/** The DMs the bot sent, per fake; a user in `closed` refuses them as Discord does (403, code 50007). */
+export interface DirectMessages {
+	readonly closed: Set<string>;
+	readonly sent: { readonly userId: string; readonly message: Json }[];
+}
+
+const directMessages = new WeakMap<FakeDiscord, DirectMessages & { readonly channels: Map<string, string> }>();
+
+function dmState(f: FakeDiscord) {
+	let state = directMessages.get(f);
+	if (!state) directMessages.set(f, (state = { closed: new Set(), sent: [], channels: new Map() }));
+	return state;
+}
+
+export function dms(f: FakeDiscord): DirectMessages {
+	return dmState(f);
+}
+
+/** `POST /users/@me/channels`: the DM channel with `recipient_id`, the same one every time. */
+function openDirectMessage(f: FakeDiscord, ctx: RouteContext): Reply {
+	const user = f.world.users.get(String((ctx.body as Json | undefined)?.recipient_id));
+	if (!user || user.bot) return error(400, 50033, 'Invalid Recipient(s)');
+	const state = dmState(f);
+	let id = [...state.channels].find(([, userId]) => userId === user.id)?.[0];
+	if (id === undefined) state.channels.set((id = f.world.ids.next()), user.id);
+	return ok({ id, type: 1, last_message_id: null, flags: 0, recipients: [userPayload(user)] });
+}
+
+/** A message posted in a DM channel; undefined for any other channel. */
+function directMessage(f: FakeDiscord, ctx: RouteContext): Reply | undefined {
+	const state = dmState(f);
+	const userId = state.channels.get(ctx.params.channel!);
+	if (userId === undefined) return undefined;
+	if (state.closed.has(userId)) return error(403, 50007, 'Cannot send messages to this user');
+	const b = (ctx.body ?? {}) as Json;
+	const errors = checkMessage(b);
+	if (errors.length) return { status: 400, body: formBody(errors) };
+	const id = f.world.ids.next();
+	const message: Json = {
+		id,
+		type: 0,
+		channel_id: ctx.params.channel,
+		author: userPayload(f.world.bot),
+		content: b.content ?? '',
+		embeds: b.embeds ?? [],
+		components: b.components ?? [],
+		attachments: [],
+		mentions: [],
+		mention_roles: [],
+		mention_everyone: false,
+		pinned: false,
+		tts: false,
+		timestamp: new Date(snowflakeTime(id)).toISOString(),
+		edited_timestamp: null,
+		flags: 0,
+	};
+	state.sent.push({ userId, message });
+	return ok(message);
 }

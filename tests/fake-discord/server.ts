@@ -72,8 +72,10 @@ export interface RequestMatch {
  *   sees a socket error.
  * - `{ network: 'after' }`: Discord does the request (a message is stored, a nonce remembered) and the connection
  *   drops before the answer; the caller sees the same socket error and cannot tell the two apart.
- * discord.js retries 5xx (and ECONNRESET) itself, up to `rest.retries` times: fail `retries + 1` requests for
- * the bot to see one 5xx. A socket error it does not retry.
+ * - `seen: 'timeout'` with either: the caller's request times out instead (in process: at once, as an AbortError;
+ *   over HTTP: no answer comes, and discord.js gives up after its `rest.timeout`).
+ * discord.js retries 5xx, timeouts (and ECONNRESET) itself, up to `rest.retries` times: fail `retries + 1`
+ * requests for the bot to see one. A socket error it does not retry.
  */
 export type Fault = RequestMatch &
 	(
@@ -87,7 +89,7 @@ export type Fault = RequestMatch &
 				global?: boolean;
 				scope?: 'user' | 'shared' | 'global';
 		  }
-		| { network: 'before' | 'after' }
+		| { network: 'before' | 'after'; seen?: 'socket-error' | 'timeout' }
 	);
 
 /** Hold matching requests for `ms` (real time) or until `until` settles, then answer them as usual. */
@@ -105,12 +107,13 @@ export interface CoreRequest {
 	files: { name: string; filename: string; size: number }[];
 }
 
-/** The answer to a CoreRequest; `dropped` means the caller gets a socket error instead. */
+/** The answer to a CoreRequest; `dropped` means the caller gets `seen` (a socket error or a timeout) instead. */
 export interface CoreAnswer {
 	status: number;
 	body?: unknown;
 	headers: Record<string, string>;
 	dropped?: 'before' | 'after';
+	seen?: 'socket-error' | 'timeout';
 	record: RecordedRequest;
 }
 
@@ -751,6 +754,7 @@ export class FakeDiscord {
 			body: parsed.body,
 			files: parsed.files,
 		});
+		if (answer.seen === 'timeout') return; // no answer; the client gives up and closes the connection
 		if (answer.dropped) {
 			req.socket.destroy();
 			return;
@@ -776,6 +780,7 @@ export class FakeDiscord {
 				...(await parseInitBody(init.body)),
 			});
 			onAnswer?.(answer.record);
+			if (answer.seen === 'timeout') throw new DOMException('This operation was aborted', 'AbortError');
 			if (answer.dropped) throw socketError();
 			const empty = answer.status === 204 || answer.body === undefined;
 			return new Response(empty ? null : JSON.stringify(answer.body), {
@@ -806,6 +811,7 @@ export class FakeDiscord {
 		};
 		let reply: Reply = { status: 0 };
 		let dropped: 'before' | 'after' | undefined;
+		let seen: 'socket-error' | 'timeout' | undefined;
 		let bucket = 'none';
 		try {
 			const found = pathname.startsWith(API_PREFIX) ? this.match(method, rec.path) : undefined;
@@ -818,10 +824,13 @@ export class FakeDiscord {
 				bucket = `${method}:${route.template}`;
 				await this.delayed(rec);
 				const fault = this.fault(rec);
-				if (fault === 'before' || fault === 'after') dropped = fault;
+				if (fault && 'network' in fault) {
+					dropped = fault.network;
+					seen = fault.seen ?? 'socket-error';
+				}
 				if (dropped !== 'before') {
 					reply =
-						(typeof fault === 'object' ? fault : undefined) ??
+						(fault && 'status' in fault ? fault : undefined) ??
 						this.authCheck(request.authorization, route) ??
 						this.limiter(route) ??
 						(await route.handler({ params, body: request.body, query: rec.query, files: request.files, rec }));
@@ -846,7 +855,7 @@ export class FakeDiscord {
 			...(reply.status !== 429 && bucket !== 'none' ? rateHeaders(bucket) : {}),
 			...reply.headers,
 		};
-		return { status: reply.status, body: reply.body, headers, ...(dropped ? { dropped } : {}), record: rec };
+		return { status: reply.status, body: reply.body, headers, ...(dropped ? { dropped, seen } : {}), record: rec };
 	}
 
 	private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
@@ -869,11 +878,11 @@ export class FakeDiscord {
 		this.held.delete(rec);
 	}
 
-	private fault(rec: RecordedRequest): Reply | 'before' | 'after' | undefined {
+	private fault(rec: RecordedRequest): Reply | Extract<Fault, { network: unknown }> | undefined {
 		const f = this.faults.find((x) => x.remaining > 0 && matches(x, rec));
 		if (!f) return undefined;
 		f.remaining--;
-		if ('network' in f) return f.network;
+		if ('network' in f) return f;
 		if (f.status !== 429) {
 			const message = f.message ?? (f.status >= 500 ? `${f.status}: Internal Server Error` : `${f.status}: injected`);
 			return { status: f.status, body: { message, code: f.code ?? 0 } };

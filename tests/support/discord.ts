@@ -3,7 +3,8 @@
  * route table, message store, history paging, nonce de-duplication, permission checks, Discord's limits and
  * faults as the end-to-end suite gets over HTTP (tests/fake-discord/). Interactions are the real discord.js
  * classes built from payloads shaped as Discord sends them. So a handler test runs the real reply/defer/edit
- * code, through discord.js's own REST stack (retries, errors), and asserts on the exact JSON a user would get.
+ * code, through discord.js's own REST stack with the bot's REST settings (timeout, retries; src/client.ts), and
+ * asserts on the exact JSON a user would get.
  *
  * Faults: `discord.fake.failNext(...)`, `delay(...)`, `denyReadHistory(...)` (see tests/fake-discord/server.ts).
  * Violations of Discord's limits are in `discord.fake.violations`.
@@ -44,7 +45,8 @@ import {
 	rolePayload,
 	userPayload,
 } from '../fake-discord/world.js';
-import { DEFAULT_START } from './context.js';
+import { createClient } from '../../src/client.js';
+import { DEFAULT_START, testConfig } from './context.js';
 
 export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000001';
@@ -66,6 +68,18 @@ export interface RecordedRequest {
 	readonly query: URLSearchParams | undefined;
 	/** Discord's answer: its status (0: the connection dropped before it got the request) */
 	readonly status?: number;
+}
+
+/** How the bot's own client times out and retries a request (src/client.ts), read once. */
+let productionRest: { retries: number; timeout: number } | undefined;
+function restSettings() {
+	if (!productionRest) {
+		const client = createClient(testConfig);
+		const { retries, timeout } = client.rest.options;
+		void client.destroy();
+		productionRest = { retries, timeout };
+	}
+	return productionRest;
 }
 
 /** REST never leaves this process (makeRequest answers it); the URL is on loopback all the same. */
@@ -198,6 +212,7 @@ export class TestDiscord {
 			intents: [GatewayIntentBits.Guilds],
 			allowedMentions: { parse: [] },
 			rest: {
+				...restSettings(),
 				api: API,
 				makeRequest: (url, init) => {
 					// Discord's clock is the clock of the process talking to it (see GuildOptions.fake).
@@ -207,6 +222,8 @@ export class TestDiscord {
 			},
 		});
 		client.rest.setToken(TOKEN);
+		// Bound, so a test can wrap it (`const answer = client.rest.request; client.rest.request = …answer(r)`).
+		client.rest.request = client.rest.request.bind(client.rest);
 		const writable = client as unknown as { user: ClientUser; application: ClientApplication };
 		writable.user = Reflect.construct(ClientUser, [client, userPayload(this.fake.bot)]) as ClientUser;
 		writable.application = Reflect.construct(ClientApplication, [
