@@ -62,6 +62,8 @@ export interface RequestMatch {
 	path: string | RegExp;
 	/** how many matching requests it applies to (default 1; Infinity: until `clearFaults`) */
 	count?: number;
+	/** let the first `after` matching requests through first, untouched */
+	after?: number;
 }
 
 /**
@@ -93,10 +95,7 @@ export type Fault = RequestMatch &
 	);
 
 /** Hold matching requests for `ms` (real time) or until `until` settles, then answer them as usual. */
-export type Delay = RequestMatch & {
-	/** let the first `after` matching requests through unheld */
-	after?: number;
-} & ({ ms: number } | { until: Promise<unknown> });
+export type Delay = RequestMatch & ({ ms: number } | { until: Promise<unknown> });
 
 /** A request as the REST core sees it, over HTTP or in process (`makeRequest`). */
 export interface CoreRequest {
@@ -390,6 +389,14 @@ export class FakeDiscord {
 		} else {
 			this.dispatch('CHANNEL_DELETE', channelPayload(ch, this.world), { guildId: ch.guildId });
 		}
+	}
+
+	/** Discord archives a thread (its auto-archive time passed with no activity); dispatched as THREAD_UPDATE. */
+	archiveThread(id: string): void {
+		const ch = this.world.channel(id);
+		if (!ch || (ch.type !== 10 && ch.type !== 11 && ch.type !== 12)) throw new Error(`fake-discord: no thread ${id}`);
+		ch.archived = true;
+		this.dispatch('THREAD_UPDATE', channelPayload(ch, this.world), { guildId: ch.guildId });
 	}
 
 	/** Kick the bot from a guild (GUILD_DELETE without `unavailable`), or an outage with `unavailable: true`. */
@@ -888,6 +895,10 @@ export class FakeDiscord {
 	private fault(rec: RecordedRequest): Reply | Extract<Fault, { network: unknown }> | undefined {
 		const f = this.faults.find((x) => x.remaining > 0 && matches(x, rec));
 		if (!f) return undefined;
+		if (f.after) {
+			f.after--;
+			return undefined;
+		}
 		f.remaining--;
 		if ('network' in f) return f;
 		if (f.status !== 429) {
