@@ -175,6 +175,7 @@ export class FakeDiscord {
 	private readonly events = new EventEmitter();
 	private readonly faults: (Fault & { remaining: number })[] = [];
 	private readonly delays: (Delay & { remaining: number })[] = [];
+	/** `window`: when the current second of the global limit began (real time) */
 	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
 	private readonly routes: Route[];
 	private server!: Server;
@@ -924,15 +925,16 @@ export class FakeDiscord {
 	private limiter(route: Route): Reply | undefined {
 		const g = this.globalLimit;
 		if (!g || route.noGlobalLimit) return undefined;
+		// A second counted from the first request in it (not from the wall clock's second), so a burst of more
+		// than `perSecond` is limited wherever it falls.
 		const now = Date.now();
-		const window = Math.floor(now / 1000);
-		if (g.window !== window) {
-			g.window = window;
+		if (now - g.window >= 1000) {
+			g.window = now;
 			g.used = 0;
 		}
 		if (g.used >= g.perSecond) {
 			this.rateLimited++;
-			const retryAfter = Math.max(0.001, ((window + 1) * 1000 - now) / 1000);
+			const retryAfter = Math.max(0.001, (g.window + 1000 - now) / 1000);
 			return rateLimited(Number(retryAfter.toFixed(3)), true, 'global', 'global');
 		}
 		g.used++;
