@@ -263,7 +263,7 @@ describe('/her-watchparty start', () => {
 });
 
 describe('a start that fails half-way', () => {
-	const threadPosts = /^\/channels\/(?!300000000000000001\/)\d+\/messages$/;
+	const threadPosts = new RegExp(`^/channels/(?!${CHANNEL_ID}/)\\d+/messages$`);
 	/** Discord answers 500 to a matching request and to each of discord.js's own retries, so the bot sees it fail. */
 	const serverError = (harness: Harness, match: { method: string; path: string | RegExp; after: number }) =>
 		harness.discord.fake.failNext({ ...match, status: 500, count: harness.discord.client.rest.options.retries + 1 });
