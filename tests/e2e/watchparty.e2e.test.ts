@@ -277,7 +277,7 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 30 }, { user });
 		const at = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
-		await eventually(() => fake.fake.scheduledEvents(guild.id)[0], 'the scheduled event');
+		await eventually(() => partyStore(herBot.bot.ctx).get(party.id)?.eventId, 'the scheduled event');
 		const host = { guildId: guild.id, channelId: party.threadId, user };
 
 		const paused = await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
@@ -325,6 +325,8 @@ describe('watch party', () => {
 		const guild = fake.guilds.en;
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 1 }, { user });
+		// The event is the start's last step: made before the clock moves on, or Discord refuses it as past.
+		await eventually(() => partyStore(herBot.bot.ctx).get(party.id)?.eventId, 'the scheduled event');
 		const [, controls] = fromBot(fake, party.threadId);
 		const pausedAfter = BEATS[0]!.minute + 1;
 		clock.set(new Date(party.timeline.startAt + pausedAfter * MINUTE_MS));
@@ -333,11 +335,15 @@ describe('watch party', () => {
 		await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
 
 		clock.set(new Date(party.timeline.startAt + pausedAfter * MINUTE_MS + PAUSE_LIMIT_MS));
-		const wrapUp = await fake.fake.waitUntil(() => wrapUps(fake, party.threadId)[0]);
+		const wrapUp = await fake.fake.waitUntil(() => wrapUps(fake, party.threadId)[0], { what: 'the wrap-up' });
 		expect(embedText(wrapUp.embeds[1])).toContain(`Ran for ${pausedAfter} min`);
 		expect(embedText(wrapUp.embeds[1])).toContain('Ended after a long pause: nobody resumed it for 6 hours.');
-		await fake.fake.waitUntil(() => fake.fake.message(controls!.id)?.components?.length === 0);
-		await fake.fake.waitUntil(() => fake.fake.scheduledEvents(guild.id)[0]?.status === 3);
+		await fake.fake.waitUntil(() => fake.fake.message(controls!.id)?.components?.length === 0, {
+			what: 'the controls without buttons',
+		});
+		await fake.fake.waitUntil(() => fake.fake.scheduledEvents(guild.id)[0]?.status === 3, {
+			what: 'the event completed',
+		});
 		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
 		const again = await startParty(fake, herBot);
 		expect(again.party.id).not.toBe(party.id);
