@@ -75,14 +75,14 @@ describe('schedules', () => {
 	test('Given a schedule paused on its day, then it is due again only on its next day, and saving it resumes it', () => {
 		const store = open();
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
-		expect(store.pause(GUILD, 'channel-missing', null, DUE, '2024-03-10')).toBe(true);
+		expect(store.pause(seoulNine, 'channel-missing', null, DUE, '2024-03-10')).toBe(true);
 		expect(store.get(GUILD)?.paused).toEqual({ reason: 'channel-missing', detail: null, at: DUE });
 		expect(store.due(at('2024-03-10T12:00:00Z'), [GUILD])).toEqual([]);
 		// Its next day it is due again, still paused, to check whether it can post by now.
 		expect(store.due(at('2024-03-11T00:00:00Z'), [GUILD]).map((row) => row.paused?.reason)).toEqual([
 			'channel-missing',
 		]);
-		expect(store.pause(GUILD, 'channel-missing', null, at('2024-03-11T00:00:00Z'), '2024-03-11')).toBe(false);
+		expect(store.pause(seoulNine, 'channel-missing', null, at('2024-03-11T00:00:00Z'), '2024-03-11')).toBe(false);
 
 		const resumed = store.save(seoulNine, at('2024-03-11T05:00:00Z'));
 		expect(resumed.paused).toBeNull();
@@ -105,10 +105,10 @@ describe('schedules', () => {
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
 		store.claim(claimInput());
 		store.markSent(claimInput(), { messageId: 'm1', threadId: null }, DUE);
-		expect(store.remove(GUILD)).toBe(true);
-		expect(store.remove(GUILD)).toBe(false);
+		expect(store.remove(seoulNine)).toBe(true);
+		expect(store.remove(seoulNine)).toBe(false);
 		expect(store.get(GUILD)).toBeUndefined();
-		expect(store.lastSent(GUILD)?.messageId).toBe('m1');
+		expect(store.lastSent(seoulNine)?.messageId).toBe('m1');
 	});
 });
 
@@ -120,7 +120,7 @@ describe('claims', () => {
 		expect(claim).toMatchObject({
 			kind: 'claimed',
 			retry: false,
-			post: { status: 'claimed', nonce: reflectionNonce(GUILD, '2024-03-10'), reflectionId: 'reflection-one' },
+			post: { status: 'claimed', nonce: reflectionNonce(GUILD, seoulNine.channelId, '2024-03-10'), reflectionId: 'reflection-one' },
 		});
 	});
 
@@ -130,7 +130,7 @@ describe('claims', () => {
 		store.claim(claimInput());
 		store.markSent(claimInput(), { messageId: 'm1', threadId: 't1' }, at('2024-03-10T00:00:02Z'));
 		expect(store.get(GUILD)?.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
-		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'sent', messageId: 'm1', threadId: 't1' });
+		expect(store.post(seoulNine, '2024-03-10')).toMatchObject({ status: 'sent', messageId: 'm1', threadId: 't1' });
 		expect(store.due(at('2024-03-10T12:00:00Z'), [GUILD])).toEqual([]);
 	});
 
@@ -168,7 +168,7 @@ describe('claims', () => {
 			kind: 'claimed',
 			retry: true,
 			post: {
-				nonce: reflectionNonce(GUILD, '2024-03-10'),
+				nonce: reflectionNonce(GUILD, seoulNine.channelId, '2024-03-10'),
 				reflectionId: 'reflection-one',
 				claimedBy: 'process-b',
 				attempts: 2,
@@ -206,7 +206,7 @@ describe('claims', () => {
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
 		store.save({ ...seoulNine, time: '10:00' }, at('2024-03-09T12:00:01Z'));
 		expect(store.claim(claimInput()).kind).toBe('stale');
-		store.remove(GUILD);
+		store.remove(seoulNine);
 		expect(store.claim(claimInput()).kind).toBe('stale');
 	});
 
@@ -217,7 +217,7 @@ describe('claims', () => {
 		const schedule = store.get(GUILD)!;
 		const skipped = store.skip(schedule, at('2024-03-11T00:00:00Z'), at('2024-03-10T16:00:00Z'));
 		expect(skipped).toBe(true);
-		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
+		expect(store.post(seoulNine, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
 		// A second process doing the same skip finds the schedule already moved.
 		expect(store.skip(schedule, at('2024-03-11T00:00:00Z'), at('2024-03-10T16:00:00Z'))).toBe(false);
 	});
@@ -227,8 +227,8 @@ describe('claims', () => {
 		store.save({ ...seoulNine, time: '08:00' }, at('2024-03-09T12:00:00Z'));
 		const dueAt = at('2024-03-09T23:00:00Z');
 		store.claim(claimInput({ dueAt, now: dueAt }));
-		store.pause(GUILD, 'channel-missing', null, dueAt, '2024-03-10');
-		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'channel-missing' });
+		store.pause(seoulNine, 'channel-missing', null, dueAt, '2024-03-10');
+		expect(store.post(seoulNine, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'channel-missing' });
 
 		const fixed = store.save({ ...seoulNine, channelId: '300000000000000002' }, at('2024-03-09T23:30:00Z'));
 		expect(fixed.nextDueAt).toEqual(DUE);
@@ -256,7 +256,7 @@ describe('two OS processes on one SQLite file', () => {
 			while (!existsSync(process.env.GO)) {}
 			const result = store.claim({
 				guildId: ${JSON.stringify(GUILD)}, localDate: '2024-03-10', dueAt: new Date(${DUE.getTime()}),
-				channelId: '1', processId: process.env.PROCESS_ID, now: new Date(${DUE.getTime()}),
+				channelId: ${JSON.stringify(seoulNine.channelId)}, processId: process.env.PROCESS_ID, now: new Date(${DUE.getTime()}),
 				leaseMs: 60000, maxAttempts: 3, pick: () => 'reflection-' + process.env.PROCESS_ID,
 			});
 			process.stdout.write(result.kind);
@@ -278,7 +278,7 @@ describe('two OS processes on one SQLite file', () => {
 		const results = await running;
 		expect(results.filter((kind) => kind === 'claimed')).toHaveLength(1);
 		expect(results.filter((kind) => kind === 'busy')).toHaveLength(3);
-		const post = store.post(GUILD, '2024-03-10')!;
+		const post = store.post(seoulNine, '2024-03-10')!;
 		expect(post.reflectionId).toBe(`reflection-${post.claimedBy}`);
 	});
 });

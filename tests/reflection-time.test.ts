@@ -206,12 +206,14 @@ describe('nextDueAfter', () => {
 });
 
 describe('reflectionNonce', () => {
-	test('Given a guild and a date, then the nonce is stable, fits Discord’s 25 characters and differs per day', () => {
+	test('Given a guild, channel and date, then the nonce is stable, fits Discord’s 25 characters and differs per day and channel', () => {
 		const guildId = '12345678901234567890';
-		const nonce = reflectionNonce(guildId, '2024-03-10');
-		expect(nonce).toBe(reflectionNonce(guildId, '2024-03-10'));
+		const channelId = '12345678901234567891';
+		const nonce = reflectionNonce(guildId, channelId, '2024-03-10');
+		expect(nonce).toBe(reflectionNonce(guildId, channelId, '2024-03-10'));
 		expect(nonce.length).toBeLessThanOrEqual(25);
-		expect(nonce).not.toBe(reflectionNonce(guildId, '2024-03-11'));
-		expect(nonce).not.toBe(reflectionNonce('1234567890123456789', '2024-03-10'));
+		expect(nonce).not.toBe(reflectionNonce(guildId, channelId, '2024-03-11'));
+		expect(nonce).not.toBe(reflectionNonce('1234567890123456789', channelId, '2024-03-10'));
+		expect(nonce).not.toBe(reflectionNonce(guildId, '1234567890123456789', '2024-03-10'));
 	});
 });

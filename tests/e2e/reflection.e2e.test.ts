@@ -139,7 +139,7 @@ describe('daily reflection', () => {
 		await promptIn(fake, guild.general);
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
-		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, '2025-05-14'));
+		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, guild.general, '2025-05-14'));
 		expect(embedText(posts[0]!.embeds[0])).toMatch(/^오늘의 성찰 질문\n/);
 
 		const after = await reflection(fake, guild, fake.users.en, 'status');
@@ -328,7 +328,7 @@ describe('daily reflection', () => {
 		await third.waitForLog((record) => record.msg === 'daily reflection posted');
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
-		expect(new ReflectionStore(third.bot.ctx.db).post(guild.id, '2025-05-14')).toMatchObject({
+		expect(new ReflectionStore(third.bot.ctx.db).post({ guildId: guild.id, channelId: guild.general }, '2025-05-14')).toMatchObject({
 			status: 'sent',
 			messageId: posts[0]!.id,
 		});
