@@ -371,7 +371,8 @@ async function resume(interaction: Interaction, ctx: BotContext): Promise<void> 
 async function repliesTo(interaction: Interaction, threadId: string | null): Promise<number | null> {
 	if (!threadId) return null;
 	try {
-		const thread = await interaction.guild.channels.fetch(threadId, { force: true, cache: false });
+		// Forced and cached: discord.js refreshes a cached thread only when the fetch may cache it.
+		const thread = await interaction.guild.channels.fetch(threadId, { force: true });
 		return thread?.isThread() ? (thread.messageCount ?? null) : null;
 	} catch {
 		// Deleted, or closed to the bot: the count is simply not shown.
