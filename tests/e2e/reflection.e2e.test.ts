@@ -6,10 +6,11 @@
  */
 import Database from 'better-sqlite3';
 import { PermissionFlagsBits, type Client, type TextChannel } from 'discord.js';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
+import { openDatabase } from '../../src/store/database.js';
 import type { FakeDiscordOptions, Json, User } from '../fake-discord/index.js';
 import { dms } from '../fake-discord/rest.js';
 import {
@@ -17,12 +18,14 @@ import {
 	eventually,
 	expectClean,
 	isEphemeral,
+	spawnBot,
 	stopAfterEach,
 	tempDatabase,
 	use,
 	type Club,
 	type ClubGuild,
 	type InProcessBot,
+	type SpawnedBot,
 } from './harness.js';
 import { TestClock as Clock } from '../support/context.js';
 
@@ -631,6 +634,78 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 			'stopped',
 		);
 		expect(new ReflectionStore(herBot.bot.ctx.db).list(guild.id)).toHaveLength(4);
+		expectClean(fake);
+	});
+});
+
+describe('daily reflection in a forum, across a SIGKILL', () => {
+	const spawned: SpawnedBot[] = [];
+	afterEach(async () => {
+		for (const started of spawned.splice(0)) await started.kill('SIGKILL');
+	});
+
+	test('Given the bot is SIGKILLed after Discord took the forum post but before it heard back, then the restarted bot finds that post and the day has one', async () => {
+		const fake = await club();
+		const guild = fake.guilds.en;
+		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly']);
+		const databasePath = tempDatabase();
+		const db = openDatabase(databasePath);
+		const now = new Date();
+		const key = { guildId: guild.id, channelId: forum.id };
+		new ReflectionStore(db).save(
+			{
+				...key,
+				time: '00:00',
+				timeZone: 'Asia/Seoul',
+				roleId: null,
+				thread: false,
+				forumTagId: forum.tags[0]!.id,
+				updatedBy: fake.users.enAdmin.id,
+			},
+			now,
+		);
+		// 00:00 Seoul has come today whatever the hour (the spawned bot runs on the real clock): due, late.
+		db.prepare('UPDATE reflection_schedules SET next_due_at = ?').run(now.getTime() - 1_000);
+		db.close();
+
+		// The worst moment: Discord has the request; the bot dies before it hears back.
+		const held = fake.fake.hold('POST', `/channels/${forum.id}/threads`);
+		const first = spawnBot(fake, { databasePath });
+		spawned.push(first);
+		await fake.fake.waitUntil(() => held.waiting > 0, { what: 'the forum post in flight' });
+		expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
+		held.release();
+		await fake.fake.waitUntil(() => forumPosts(fake, forum.id).length === 1, { what: 'Discord to create the post' });
+
+		// A minute on, the dead process's claim is past its lease (40 s): what a restart a little later finds.
+		const aging = new Database(databasePath);
+		aging
+			.prepare(
+				'UPDATE reflection_posts SET claimed_at = claimed_at - 60000, first_claimed_at = first_claimed_at - 60000',
+			)
+			.run();
+		aging.close();
+		const second = spawnBot(fake, { databasePath });
+		spawned.push(second);
+		await eventually(
+			() => second.logs().find((record) => record.msg === 'daily reflection posted'),
+			'the restarted bot to record the post',
+			20_000,
+		);
+		const posts = forumPosts(fake, forum.id);
+		expect(posts).toHaveLength(1);
+		expect(fake.fake.messages(posts[0]!.id)).toHaveLength(1);
+		expect(second.logs().find((record) => record.msg === 'daily reflection posted')).toMatchObject({ retry: true });
+		const check = new Database(databasePath, { readonly: true });
+		const row = check.prepare('SELECT status, message_id, thread_id FROM reflection_posts').get();
+		check.close();
+		expect(row).toEqual({ status: 'sent', message_id: posts[0]!.id, thread_id: posts[0]!.id });
+		// Only the first process ever asked Discord to create one.
+		expect(
+			fake.fake.requests.filter(
+				(request) => request.method === 'POST' && request.path === `/channels/${forum.id}/threads`,
+			),
+		).toHaveLength(1);
 		expectClean(fake);
 	});
 });
