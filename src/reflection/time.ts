@@ -175,8 +175,9 @@ export function nextDueAt(daily: DailyTime & { after: Date }): Date {
 	const { time, timeZone, after } = daily;
 	const wallTime = wallTimeOf(time);
 	const today = localDateOf(after, timeZone);
-	// Starting a day early catches a gap-shifted time that spills into today; a week and a skipped date on.
-	for (let offset = -1; offset <= 9; offset++) {
+	// Starting a day early catches a gap-shifted time that spills into today; two weeks cover a weekly day
+	// whose date a zone skipped (Samoa, 2011-12-30).
+	for (let offset = -1; offset <= 15; offset++) {
 		const instant = instantOf(addDays(today, offset), wallTime, timeZone);
 		if (instant > after.getTime() && onChosenDay(instant, daily)) return new Date(instant);
 	}
@@ -188,7 +189,7 @@ export function previousDueAt(daily: DailyTime & { at: Date }): Date {
 	const { time, timeZone, at } = daily;
 	const wallTime = wallTimeOf(time);
 	const today = localDateOf(at, timeZone);
-	for (let offset = 1; offset >= -9; offset--) {
+	for (let offset = 1; offset >= -15; offset--) {
 		const instant = instantOf(addDays(today, offset), wallTime, timeZone);
 		if (instant <= at.getTime() && onChosenDay(instant, daily)) return new Date(instant);
 	}
