@@ -330,7 +330,9 @@ async function skip(interaction: Interaction, ctx: BotContext): Promise<void> {
 		{ guildId: schedule.guildId, channelId: schedule.channelId, skipped: result.skipped },
 		'daily reflection day skipped',
 	);
-	const next = schedule.held ? t.statusHeld(`<@${schedule.held.by}>`) : discordTime(result.nextDueAt);
+	const next = schedule.held
+		? `${t.statusPaused} ${t.statusHeld(`<@${schedule.held.by}>`)}`
+		: discordTime(result.nextDueAt);
 	await answer(interaction, t.skipped(`<#${schedule.channelId}>`, result.skipped, skippedAt, next));
 }
 

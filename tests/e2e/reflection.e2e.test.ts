@@ -545,7 +545,7 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 		const paused = await act('pause');
 		expect(paused.content).toContain('is paused: nothing is posted until `/her-reflection resume`');
 		expect((await reflection(fake, guild, fake.users.en, 'status')).content).toContain(
-			`Paused: Paused by <@${fake.users.enAdmin.id}>`,
+			`Paused: by <@${fake.users.enAdmin.id}>, until \`/her-reflection resume\``,
 		);
 		expect((await act('pause')).content).toContain('already paused');
 		for (const moment of ['2025-05-16T03:30:00Z', '2025-05-19T03:30:00Z', '2025-05-19T04:00:00Z']) {
