@@ -289,7 +289,7 @@ function target(interaction: Interaction, store: ReflectionStore): ReflectionSch
 		return found;
 	}
 	const all = store.list(interaction.guildId);
-	if (all.length === 0) throw new UserError(localize(reflectionText, (m) => m.nothingToStop));
+	if (all.length === 0) throw new UserError(localize(reflectionText, (m) => m.notScheduled));
 	if (all.length > 1) {
 		const channels = all.map((one) => `<#${one.channelId}>`).join(', ');
 		throw new UserError(localize(reflectionText, (m) => m.whichSchedule(channels)));

@@ -13,6 +13,7 @@ import { common } from './i18n/common.js';
 import type { Lang } from './i18n/index.js';
 import { operationsText } from './i18n/operations.js';
 import { BOT_PERMISSIONS } from './permissions.js';
+import { PIN_PERMISSION } from './reflection/job.js';
 import { ReflectionStore } from './reflection/store.js';
 
 /** Granted per server, not per channel: the fix is in Server Settings. */
@@ -56,10 +57,10 @@ export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
 	}
 	if (check.pin) {
 		// Optional for posting, needed for the pin the schedule asks for.
-		if (check.granted.has('PinMessages', true)) lines.push(t.can(name('PinMessages')));
+		if (check.granted.has(PIN_PERMISSION, true)) lines.push(t.can(name(PIN_PERMISSION)));
 		else {
 			problems++;
-			lines.push(t.cannot(name('PinMessages'), t.fixInChannel(name('PinMessages'), check.botRole)));
+			lines.push(t.cannot(name(PIN_PERMISSION), t.fixInChannel(name(PIN_PERMISSION), check.botRole)));
 		}
 	}
 	if (!check.threadable) lines.push(t.threadsWrongType);
@@ -122,11 +123,8 @@ export async function checkChannels(
 	const me = guild.members.me ?? (await guild.members.fetchMe());
 	const botRole = me.roles.botRole?.name ?? me.displayName;
 	const schedules = new ReflectionStore(db).list(guild.id);
-	const configured = configuredChannels(
-		db,
-		guild.id,
-		schedules.map((schedule) => schedule.channelId),
-	);
+	const reflectionChannels = schedules.map((schedule) => schedule.channelId);
+	const configured = configuredChannels(db, guild.id, reflectionChannels);
 	const uses = asked ? new Map([[asked.id, configured.get(asked.id) ?? (['asked'] as ChannelUse[])]]) : configured;
 	if (uses.size === 0) return { content: t.nothingConfigured, embeds: [] };
 	const notes: string[] = [];
