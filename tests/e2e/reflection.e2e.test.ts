@@ -669,12 +669,17 @@ describe('daily reflection in a forum, across a SIGKILL', () => {
 		db.close();
 
 		// The worst moment: Discord has the request; the bot dies before it hears back.
-		const held = fake.fake.hold('POST', `/channels/${forum.id}/threads`);
+		let release!: () => void;
+		fake.fake.delay({
+			method: 'POST',
+			path: `/channels/${forum.id}/threads`,
+			until: new Promise<void>((resolve) => (release = resolve)),
+		});
 		const first = spawnBot(fake, { databasePath });
 		spawned.push(first);
-		await fake.fake.waitUntil(() => held.waiting > 0, { what: 'the forum post in flight' });
+		await fake.fake.waitUntil(() => fake.fake.held.size > 0, { what: 'the forum post in flight' });
 		expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
-		held.release();
+		release();
 		await fake.fake.waitUntil(() => forumPosts(fake, forum.id).length === 1, { what: 'Discord to create the post' });
 
 		// A minute on, the dead process's claim is past its lease (40 s): what a restart a little later finds.
