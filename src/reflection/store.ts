@@ -256,7 +256,13 @@ export class ReflectionStore {
 						 AND failure IN ('channel-missing', 'missing-permissions', 'forbidden')`,
 					)
 					.run(input.guildId, input.channelId);
-				const schedule = { days: EVERY_DAY, pin: false, forumTagId: null, updatedLocale: null, ...input };
+				const schedule = {
+					...input,
+					days: input.days ?? EVERY_DAY,
+					pin: input.pin ?? false,
+					forumTagId: input.forumTagId ?? null,
+					updatedLocale: input.updatedLocale ?? null,
+				};
 				const nextDueAt = nextDueAfter(schedule, now, (date) => this.post(input, date) !== undefined);
 				this.db
 					.prepare(

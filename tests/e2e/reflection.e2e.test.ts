@@ -9,6 +9,7 @@ import { PermissionFlagsBits, type Client, type TextChannel } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
+import { FORUM_TITLE_LENGTH } from '../../src/reflection/render.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
 import { openDatabase } from '../../src/store/database.js';
 import type { FakeDiscordOptions, Json, User } from '../fake-discord/index.js';
@@ -473,6 +474,18 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly', 'Spoilers']);
 		await eventually(() => herBot.bot.client.channels.cache.has(forum.id), 'the bot to see the forum');
 
+		const tagsOffered = await use(fake, {
+			kind: 'autocomplete',
+			name: 'her-reflection',
+			subcommand: 'schedule',
+			options: { channel: forum.id, time: '12:30', tag: 'wee' },
+			focused: 'tag',
+			guildId: guild.id,
+			channelId: guild.general,
+			user: fake.users.enAdmin,
+		});
+		expect(tagsOffered.response.data?.choices).toEqual([{ name: 'Weekly', value: forum.tags[0]!.id }]);
+
 		await reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel: guild.general, time: '12:30' });
 		const sunday = await reflection(fake, guild, fake.users.enAdmin, 'schedule', {
 			channel: forum.id,
@@ -504,7 +517,7 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 		const [post] = forumPosts(fake, forum.id);
 		expect(post!.appliedTags).toEqual([forum.tags[0]!.id]);
 		expect(post!.name.startsWith('💭 ')).toBe(true);
-		expect(post!.name.length).toBeLessThanOrEqual(62);
+		expect(post!.name.length).toBeLessThanOrEqual(FORUM_TITLE_LENGTH + '💭 '.length);
 		const [starter] = fake.fake.messages(post!.id);
 		expect(starter!.id).toBe(post!.id);
 		// One rotation per server: the forum's prompt is none of the three in #general.
