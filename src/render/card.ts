@@ -1,0 +1,400 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { GlobalFonts, createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Dataset, Quote } from '../dataset/schema.js';
+import type { Lang } from '../i18n/index.js';
+import { sourceLine, spoiler, truncate } from './common.js';
+import { renderText } from './messages.js';
+
+/**
+ * A quote as a picture members can share: the quote in the server's languages, who said it, the review and its
+ * date, the film's title. 1200 × 675 (16:9) fits Discord's preview box on desktop (about 550 px wide, so the
+ * quote text is at least 16 px there) and on a phone (the chat's width, at least 10 px).
+ */
+export const CARD_WIDTH = 1200;
+export const CARD_HEIGHT = 675;
+
+// The card draws only with SUIT (SIL Open Font License 1.1), shipped in the @sun-typeface/suit npm package: no
+// system font is assumed and nothing is downloaded. Registered under our own family name, so a system font of
+// the same name can't stand in for it.
+export const CARD_FONT_FAMILY = 'HFC Card SUIT';
+const FONT_FILES = { 400: 'SUIT-Regular.otf', 600: 'SUIT-SemiBold.otf', 700: 'SUIT-Bold.otf' } as const;
+type Weight = keyof typeof FONT_FILES;
+
+/** The font files the card draws with, inside the installed package. */
+export function cardFontPaths(): string[] {
+	const root = dirname(createRequire(import.meta.url).resolve('@sun-typeface/suit/package.json'));
+	return Object.values(FONT_FILES).map((file) => join(root, 'fonts/static/otf', file));
+}
+
+let registered = false;
+/** Registers the card's font files with the canvas library; once per process, at start (and on first use). */
+export function registerCardFonts(): void {
+	if (registered) return;
+	for (const path of cardFontPaths()) {
+		if (!GlobalFonts.registerFromPath(path, CARD_FONT_FAMILY)) throw new Error(`could not load the card font ${path}`);
+	}
+	registered = true;
+}
+
+const COLORS = {
+	background: '#fbf3ea',
+	accent: '#d9513f', // EMBED_COLOR: the warm red of Theodore's shirts
+	primary: '#2b2220',
+	secondary: '#54463f',
+	meta: '#7a6a62',
+};
+
+const PAD_X = 72;
+const PAD_Y = 56;
+/** The quote sits right of a red rule, like the embed's blockquote. */
+const RULE_WIDTH = 6;
+const RULE_GAP = 26;
+
+/** Font sizes in px: the quote shrinks from the largest to the smallest before the card grows any taller. */
+export const SIZES = {
+	primaryMax: 60,
+	primaryMin: 36,
+	secondaryRatio: 0.7,
+	secondaryMin: 28,
+	label: 22,
+	title: 30,
+	speaker: 26,
+	source: 24,
+	note: 22,
+} as const;
+
+type Role = 'title' | 'primary' | 'label' | 'secondary' | 'speaker' | 'source' | 'note';
+
+/** One line of text as drawn: where, in which font, and its measured width. */
+export interface CardLine {
+	readonly role: Role;
+	readonly text: string;
+	/** a CSS font string, e.g. `600 48px "HFC Card SUIT"` */
+	readonly font: string;
+	readonly size: number;
+	readonly x: number;
+	/** the line's top (text is drawn with `textBaseline = 'top'`) */
+	readonly y: number;
+	readonly width: number;
+}
+
+export interface CardLayout {
+	readonly width: number;
+	readonly height: number;
+	/** everything is drawn inside this box */
+	readonly box: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number };
+	readonly primarySize: number;
+	readonly lines: readonly CardLine[];
+	/** the red rule beside the quote */
+	readonly rule: { readonly top: number; readonly bottom: number };
+}
+
+const font = (weight: Weight, size: number) => `${weight} ${size}px "${CARD_FONT_FAMILY}"`;
+const lineHeight = (lang: Lang, size: number) => Math.round(size * (lang === 'ko' ? 1.5 : 1.38));
+const t = (lang: Lang) => renderText[lang];
+
+let measurer: SKRSContext2D | undefined;
+function measuring(): SKRSContext2D {
+	registerCardFonts();
+	measurer ??= createCanvas(1, 1).getContext('2d');
+	return measurer;
+}
+
+/**
+ * Greedy word wrap: lines break only between words (Korean too, between 어절), so no word is ever cut. A word
+ * wider than the line is broken by characters only when `breakWords` (the smallest size, a last resort).
+ */
+function wrap(ctx: SKRSContext2D, text: string, maxWidth: number, breakWords: boolean): string[] | undefined {
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
+		const candidate = line ? `${line} ${word}` : word;
+		if (ctx.measureText(candidate).width <= maxWidth) {
+			line = candidate;
+			continue;
+		}
+		if (line) lines.push(line);
+		line = word;
+		if (ctx.measureText(word).width > maxWidth) {
+			if (!breakWords) return undefined;
+			let piece = '';
+			for (const char of word) {
+				if (piece && ctx.measureText(piece + char).width > maxWidth) {
+					lines.push(piece);
+					piece = '';
+				}
+				piece += char;
+			}
+			line = piece;
+		}
+	}
+	if (line) lines.push(line);
+	return lines;
+}
+
+interface Block {
+	readonly role: 'primary' | 'label' | 'secondary';
+	readonly lang: Lang;
+	readonly text: string;
+}
+
+/** What the quote area holds: the first language large, the other below it, smaller. */
+function quoteBlocks(quote: Quote, langs: readonly Lang[]): Block[] {
+	if (!langs.includes('en')) return [{ role: 'primary', lang: 'ko', text: quote.text.ko }];
+	if (langs.includes('ko'))
+		return [
+			{ role: 'primary', lang: 'ko', text: quote.text.ko },
+			{ role: 'secondary', lang: 'en', text: quote.text.en },
+		];
+	// English alone always keeps the Korean original beside it.
+	return [
+		{ role: 'primary', lang: 'en', text: quote.text.en },
+		{ role: 'label', lang: 'en', text: t('en').original },
+		{ role: 'secondary', lang: 'ko', text: quote.text.ko },
+	];
+}
+
+/** The source line is given in English (with the Korean title) whenever English is shown, as on the embed. */
+const sourceLang = (langs: readonly Lang[]): Lang => (langs.includes('en') ? 'en' : 'ko');
+
+function speakerText(dataset: Dataset, quote: Quote, langs: readonly Lang[]): string {
+	if (quote.speaker.kind === 'film') return langs.map((lang) => t(lang).fromTheFilm).join(' · ');
+	const author = dataset.sources.find((source) => source.id === quote.source.review)?.author;
+	const from = langs.map((lang) => t(lang).fromTheReview).join(' · ');
+	return author ? `${from} — ${author}` : from;
+}
+
+function footerTexts(dataset: Dataset, quote: Quote, langs: readonly Lang[]) {
+	return {
+		speaker: speakerText(dataset, quote, langs),
+		source: sourceLine(dataset, quote.source, sourceLang(langs)),
+		// A film line's English is our translation of the review's Korean, not the film's own dialogue.
+		note: quote.speaker.kind === 'film' && langs.includes('en') ? t('en').ourTranslation : undefined,
+	};
+}
+
+const filmTitle = (langs: readonly Lang[]) => t(langs.includes('ko') ? 'ko' : 'en').filmCardTitle;
+
+/**
+ * Where every line of the card goes. Pure: the same quote and languages always give the same layout. The quote
+ * takes the largest size (60 px down to 36 px) at which it fits between the title and the footer; only a quote
+ * too long even at the smallest size makes the card taller, so nothing is ever cut off or drawn outside.
+ */
+export function layoutCard(dataset: Dataset, quote: Quote, langs: readonly Lang[]): CardLayout {
+	const ctx = measuring();
+	const left = PAD_X;
+	const right = CARD_WIDTH - PAD_X;
+	const fullWidth = right - left;
+	const quoteLeft = left + RULE_WIDTH + RULE_GAP;
+	const quoteWidth = right - quoteLeft;
+
+	const fixedLines = (role: Role, weight: Weight, size: number, text: string) => {
+		ctx.font = font(weight, size);
+		return (wrap(ctx, text, fullWidth, true) ?? []).map((line) => ({
+			role,
+			text: line,
+			font: font(weight, size),
+			size,
+			width: ctx.measureText(line).width,
+		}));
+	};
+	const title = fixedLines('title', 700, SIZES.title, filmTitle(langs));
+	const footer = footerTexts(dataset, quote, langs);
+	const footerLines = [
+		...fixedLines('speaker', 600, SIZES.speaker, footer.speaker).map((line) => ({ ...line, height: 36 })),
+		...fixedLines('source', 400, SIZES.source, footer.source).map((line) => ({ ...line, height: 34 })),
+		...(footer.note ? fixedLines('note', 400, SIZES.note, footer.note) : []).map((line) => ({ ...line, height: 30 })),
+	];
+	const titleHeight = title.length * 40;
+	const footerHeight = footerLines.reduce((sum, line) => sum + line.height, 0);
+	const gap = 36;
+	const available = CARD_HEIGHT - 2 * PAD_Y - titleHeight - footerHeight - 2 * gap;
+
+	const blocks = quoteBlocks(quote, langs);
+	const fit = (primary: number, last: boolean) => {
+		const secondary = Math.max(SIZES.secondaryMin, Math.round(primary * SIZES.secondaryRatio));
+		const laid: { block: Block; lines: string[]; font: string; size: number; step: number; before: number }[] = [];
+		let height = 0;
+		for (const [index, block] of blocks.entries()) {
+			const size = block.role === 'primary' ? primary : block.role === 'label' ? SIZES.label : secondary;
+			const weight: Weight = block.role === 'primary' ? 600 : block.role === 'label' ? 700 : 400;
+			ctx.font = font(weight, size);
+			const lines = wrap(ctx, block.text, quoteWidth, last);
+			if (!lines) return undefined;
+			const step = block.role === 'label' ? Math.round(size * 1.5) : lineHeight(block.lang, size);
+			// Space before each language's block; a label sits right on top of the text it names.
+			const before = index === 0 || blocks[index - 1]?.role === 'label' ? 0 : Math.round(primary * 0.6);
+			laid.push({ block, lines, font: font(weight, size), size, step, before });
+			height += before + lines.length * step;
+		}
+		return { laid, height, primary };
+	};
+	let chosen: ReturnType<typeof fit>;
+	for (let size: number = SIZES.primaryMax; size >= SIZES.primaryMin && !chosen; size -= 2) {
+		const attempt = fit(size, size === SIZES.primaryMin);
+		if (attempt && attempt.height <= available) chosen = attempt;
+	}
+	chosen ??= fit(SIZES.primaryMin, true)!;
+	const height = CARD_HEIGHT + Math.max(0, chosen.height - available);
+	const quoteArea = height - 2 * PAD_Y - titleHeight - footerHeight - 2 * gap;
+
+	const lines: CardLine[] = [];
+	let y = PAD_Y;
+	for (const line of title) {
+		lines.push({ ...line, x: left, y });
+		y += 40;
+	}
+	// The quote is centred in the space between the title and the footer.
+	y += gap + Math.floor((quoteArea - chosen.height) / 2);
+	const ruleTop = y;
+	for (const { block, lines: texts, font: blockFont, size, step, before } of chosen.laid) {
+		y += before;
+		ctx.font = blockFont;
+		for (const text of texts) {
+			lines.push({
+				role: block.role,
+				text,
+				font: blockFont,
+				size,
+				x: quoteLeft,
+				y,
+				width: ctx.measureText(text).width,
+			});
+			y += step;
+		}
+	}
+	const rule = { top: ruleTop, bottom: y - Math.round(chosen.primary * 0.3) };
+	y = height - PAD_Y - footerHeight;
+	for (const { height: step, ...line } of footerLines) {
+		lines.push({ ...line, x: left, y });
+		y += step;
+	}
+	return {
+		width: CARD_WIDTH,
+		height,
+		box: { left, top: PAD_Y, right, bottom: height - PAD_Y },
+		primarySize: chosen.primary,
+		lines,
+		rule,
+	};
+}
+
+const COLOR_OF: Record<Role, string> = {
+	title: COLORS.accent,
+	primary: COLORS.primary,
+	label: COLORS.accent,
+	secondary: COLORS.secondary,
+	speaker: COLORS.primary,
+	source: COLORS.meta,
+	note: COLORS.meta,
+};
+
+/** The card as PNG bytes. Pure: (dataset, quote, languages) → the same picture every time. */
+export async function renderCard(dataset: Dataset, quote: Quote, langs: readonly Lang[]): Promise<Buffer> {
+	const layout = layoutCard(dataset, quote, langs);
+	const canvas = createCanvas(layout.width, layout.height);
+	const ctx = canvas.getContext('2d');
+	ctx.fillStyle = COLORS.background;
+	ctx.fillRect(0, 0, layout.width, layout.height);
+	ctx.fillStyle = COLORS.accent;
+	ctx.fillRect(0, 0, layout.width, 10);
+	ctx.fillRect(layout.box.left, layout.rule.top, RULE_WIDTH, layout.rule.bottom - layout.rule.top);
+	ctx.textBaseline = 'top';
+	for (const line of layout.lines) {
+		ctx.font = line.font;
+		ctx.fillStyle = COLOR_OF[line.role];
+		ctx.fillText(line.text, line.x, line.y);
+	}
+	// Encoded off the main thread by the canvas library.
+	return canvas.encode('png');
+}
+
+/** A spoiler card is a spoiler attachment: Discord blurs it until a member clicks. */
+export function cardFileName(quote: Quote): string {
+	return `${quote.spoiler ? 'SPOILER_' : ''}her-quote-${quote.id}.png`;
+}
+
+/** Alt text for screen readers: the quote and its source, in the card's languages (Discord allows 1024). */
+export function cardAltText(dataset: Dataset, quote: Quote, langs: readonly Lang[]): string {
+	const footer = footerTexts(dataset, quote, langs);
+	const texts = quoteBlocks(quote, langs)
+		.filter((block) => block.role !== 'label')
+		.map((block) => `“${block.text}”`);
+	return truncate(`${texts.join(' / ')} — ${footer.speaker}. ${footer.source}`, 1024);
+}
+
+/**
+ * The reply that carries a card. A spoiler card's text goes beside it behind spoiler bars, so nothing of it shows
+ * before a member clicks and the text is there for whoever can't see the picture.
+ */
+export function cardMessage(dataset: Dataset, quote: Quote, langs: readonly Lang[], png: Buffer) {
+	const content = quote.spoiler
+		? quoteBlocks(quote, langs)
+				.filter((block) => block.role !== 'label')
+				.map((block) => spoiler(truncate(block.text, 990)))
+				.join('\n')
+		: undefined;
+	return {
+		...(content ? { content } : {}),
+		files: [{ attachment: png, name: cardFileName(quote), description: cardAltText(dataset, quote, langs) }],
+	};
+}
+
+/**
+ * Rendered cards by (quote, languages): a quote's card never changes while the bot runs, and at most every
+ * quote in every language setting is held. A render under way is shared, so two presses render once.
+ */
+export class CardCache {
+	private readonly cards = new Map<string, Promise<Buffer>>();
+	private readonly done = new Map<string, Buffer>();
+
+	public constructor(private readonly dataset: Dataset) {}
+
+	private static key(quote: Quote, langs: readonly Lang[]): string {
+		return `${quote.id}:${langs.join('+')}`;
+	}
+
+	/** The card if it is already rendered, without waiting. */
+	public peek(quote: Quote, langs: readonly Lang[]): Buffer | undefined {
+		return this.done.get(CardCache.key(quote, langs));
+	}
+
+	public get(quote: Quote, langs: readonly Lang[]): Promise<Buffer> {
+		const key = CardCache.key(quote, langs);
+		let card = this.cards.get(key);
+		if (!card) {
+			card = renderCard(this.dataset, quote, langs).then(
+				(png) => {
+					this.done.set(key, png);
+					return png;
+				},
+				(error: unknown) => {
+					this.cards.delete(key);
+					throw error;
+				},
+			);
+			this.cards.set(key, card);
+		}
+		return card;
+	}
+
+	/** The PNG bytes held. */
+	public get bytes(): number {
+		let total = 0;
+		for (const png of this.done.values()) total += png.byteLength;
+		return total;
+	}
+
+	public get size(): number {
+		return this.done.size;
+	}
+}
+
+const caches = new WeakMap<Dataset, CardCache>();
+/** The one cache of a dataset's cards, for the life of that dataset. */
+export function cardCache(dataset: Dataset): CardCache {
+	let cache = caches.get(dataset);
+	if (!cache) caches.set(dataset, (cache = new CardCache(dataset)));
+	return cache;
+}
