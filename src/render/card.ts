@@ -101,6 +101,9 @@ function measuring(): SKRSContext2D {
 	return measurer;
 }
 
+/** SUIT has no em or en dash, so the card sets the horizontal bar (―) Korean typesetting uses in their place. */
+export const cardText = (text: string): string => text.replace(/\s+/g, ' ').trim().replace(/[—–]/g, '―');
+
 /**
  * Greedy word wrap: lines break only between words (Korean too, between 어절), so no word is ever cut. A word
  * wider than the line is broken by characters only when `breakWords` (the smallest size, a last resort).
@@ -108,7 +111,7 @@ function measuring(): SKRSContext2D {
 function wrap(ctx: SKRSContext2D, text: string, maxWidth: number, breakWords: boolean): string[] | undefined {
 	const lines: string[] = [];
 	let line = '';
-	for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
+	for (const word of cardText(text).split(' ')) {
 		const candidate = line ? `${line} ${word}` : word;
 		if (ctx.measureText(candidate).width <= maxWidth) {
 			line = candidate;
@@ -162,7 +165,7 @@ function speakerText(dataset: Dataset, quote: Quote, langs: readonly Lang[]): st
 	if (quote.speaker.kind === 'film') return langs.map((lang) => t(lang).fromTheFilm).join(' · ');
 	const author = dataset.sources.find((source) => source.id === quote.source.review)?.author;
 	const from = langs.map((lang) => t(lang).fromTheReview).join(' · ');
-	return author ? `${from} — ${author}` : from;
+	return author ? `${from} · ${author}` : from;
 }
 
 function footerTexts(dataset: Dataset, quote: Quote, langs: readonly Lang[]) {
@@ -176,6 +179,19 @@ function footerTexts(dataset: Dataset, quote: Quote, langs: readonly Lang[]) {
 
 const filmTitle = (langs: readonly Lang[]) => t(langs.includes('ko') ? 'ko' : 'en').filmCardTitle;
 
+/** Lines of one role, one font and one line height, wrapped; `before` is the space above them. */
+interface Run {
+	readonly role: Role;
+	readonly font: string;
+	readonly size: number;
+	readonly step: number;
+	readonly before: number;
+	readonly x: number;
+	readonly texts: readonly string[];
+}
+const runHeight = (runs: readonly Run[]) =>
+	runs.reduce((sum, run) => sum + run.before + run.texts.length * run.step, 0);
+
 /**
  * Where every line of the card goes. Pure: the same quote and languages always give the same layout. The quote
  * takes the largest size (60 px down to 36 px) at which it fits between the title and the footer; only a quote
@@ -185,98 +201,92 @@ export function layoutCard(dataset: Dataset, quote: Quote, langs: readonly Lang[
 	const ctx = measuring();
 	const left = PAD_X;
 	const right = CARD_WIDTH - PAD_X;
-	const fullWidth = right - left;
 	const quoteLeft = left + RULE_WIDTH + RULE_GAP;
-	const quoteWidth = right - quoteLeft;
-
-	const fixedLines = (role: Role, weight: Weight, size: number, text: string) => {
+	/** Wraps `text` at `x` to the right edge; only the fixed-size lines, and the quote at its smallest, break words. */
+	const run = (
+		role: Role,
+		weight: Weight,
+		size: number,
+		step: number,
+		text: string,
+		x = left,
+		before = 0,
+		breakWords = true,
+	) => {
 		ctx.font = font(weight, size);
-		return (wrap(ctx, text, fullWidth, true) ?? []).map((line) => ({
-			role,
-			text: line,
-			font: font(weight, size),
-			size,
-			width: ctx.measureText(line).width,
-		}));
+		const texts = wrap(ctx, text, right - x, breakWords);
+		return texts && { role, font: font(weight, size), size, step, before, x, texts };
 	};
-	const title = fixedLines('title', 700, SIZES.title, filmTitle(langs));
-	const footer = footerTexts(dataset, quote, langs);
-	const footerLines = [
-		...fixedLines('speaker', 600, SIZES.speaker, footer.speaker).map((line) => ({ ...line, height: 36 })),
-		...fixedLines('source', 400, SIZES.source, footer.source).map((line) => ({ ...line, height: 34 })),
-		...(footer.note ? fixedLines('note', 400, SIZES.note, footer.note) : []).map((line) => ({ ...line, height: 30 })),
+
+	const title = [run('title', 700, SIZES.title, 40, filmTitle(langs))!];
+	const texts = footerTexts(dataset, quote, langs);
+	const footer = [
+		run('speaker', 600, SIZES.speaker, 36, texts.speaker)!,
+		run('source', 400, SIZES.source, 34, texts.source)!,
+		...(texts.note ? [run('note', 400, SIZES.note, 30, texts.note)!] : []),
 	];
-	const titleHeight = title.length * 40;
-	const footerHeight = footerLines.reduce((sum, line) => sum + line.height, 0);
 	const gap = 36;
-	const available = CARD_HEIGHT - 2 * PAD_Y - titleHeight - footerHeight - 2 * gap;
+	const fixed = 2 * PAD_Y + runHeight(title) + runHeight(footer) + 2 * gap;
 
 	const blocks = quoteBlocks(quote, langs);
-	const fit = (primary: number, last: boolean) => {
+	const fit = (primary: number, breakWords: boolean): Run[] | undefined => {
 		const secondary = Math.max(SIZES.secondaryMin, Math.round(primary * SIZES.secondaryRatio));
-		const laid: { block: Block; lines: string[]; font: string; size: number; step: number; before: number }[] = [];
-		let height = 0;
-		for (const [index, block] of blocks.entries()) {
-			const size = block.role === 'primary' ? primary : block.role === 'label' ? SIZES.label : secondary;
-			const weight: Weight = block.role === 'primary' ? 600 : block.role === 'label' ? 700 : 400;
-			ctx.font = font(weight, size);
-			const lines = wrap(ctx, block.text, quoteWidth, last);
-			if (!lines) return undefined;
-			const step = block.role === 'label' ? Math.round(size * 1.5) : lineHeight(block.lang, size);
+		const runs: Run[] = [];
+		for (const [index, { role, lang, text }] of blocks.entries()) {
 			// Space before each language's block; a label sits right on top of the text it names.
 			const before = index === 0 || blocks[index - 1]?.role === 'label' ? 0 : Math.round(primary * 0.6);
-			laid.push({ block, lines, font: font(weight, size), size, step, before });
-			height += before + lines.length * step;
+			const [weight, size, step]: [Weight, number, number] =
+				role === 'label'
+					? [700, SIZES.label, Math.round(SIZES.label * 1.5)]
+					: role === 'primary'
+						? [600, primary, lineHeight(lang, primary)]
+						: [400, secondary, lineHeight(lang, secondary)];
+			const laid = run(role, weight, size, step, text, quoteLeft, before, breakWords);
+			if (!laid) return undefined;
+			runs.push(laid);
 		}
-		return { laid, height, primary };
+		return runs;
 	};
-	let chosen: ReturnType<typeof fit>;
-	for (let size: number = SIZES.primaryMax; size >= SIZES.primaryMin && !chosen; size -= 2) {
+	let quoteRuns: Run[] | undefined;
+	for (let size: number = SIZES.primaryMax; size >= SIZES.primaryMin && !quoteRuns; size -= 2) {
 		const attempt = fit(size, size === SIZES.primaryMin);
-		if (attempt && attempt.height <= available) chosen = attempt;
+		if (attempt && fixed + runHeight(attempt) <= CARD_HEIGHT) quoteRuns = attempt;
 	}
-	chosen ??= fit(SIZES.primaryMin, true)!;
-	const height = CARD_HEIGHT + Math.max(0, chosen.height - available);
-	const quoteArea = height - 2 * PAD_Y - titleHeight - footerHeight - 2 * gap;
+	quoteRuns ??= fit(SIZES.primaryMin, true)!;
+	const height = Math.max(CARD_HEIGHT, fixed + runHeight(quoteRuns));
 
+	// Each line is drawn in the middle of its line box, with half the leading above it (as CSS does).
 	const lines: CardLine[] = [];
-	let y = PAD_Y;
-	for (const line of title) {
-		lines.push({ ...line, x: left, y });
-		y += 40;
-	}
-	// The quote is centred in the space between the title and the footer.
-	y += gap + Math.floor((quoteArea - chosen.height) / 2);
-	const ruleTop = y;
-	for (const { block, lines: texts, font: blockFont, size, step, before } of chosen.laid) {
-		y += before;
-		ctx.font = blockFont;
-		for (const text of texts) {
-			lines.push({
-				role: block.role,
-				text,
-				font: blockFont,
-				size,
-				x: quoteLeft,
-				y,
-				width: ctx.measureText(text).width,
-			});
-			y += step;
+	const place = (runs: readonly Run[], top: number) => {
+		let y = top;
+		for (const { role, font: runFont, size, step, before, x, texts: runTexts } of runs) {
+			y += before;
+			ctx.font = runFont;
+			for (const text of runTexts) {
+				lines.push({
+					role,
+					text,
+					font: runFont,
+					size,
+					x,
+					y: y + Math.round((step - size) / 2),
+					width: ctx.measureText(text).width,
+				});
+				y += step;
+			}
 		}
-	}
-	const rule = { top: ruleTop, bottom: y - Math.round(chosen.primary * 0.3) };
-	y = height - PAD_Y - footerHeight;
-	for (const { height: step, ...line } of footerLines) {
-		lines.push({ ...line, x: left, y });
-		y += step;
-	}
+		return y;
+	};
+	const quoteTop = place(title, PAD_Y) + gap + Math.floor((height - fixed - runHeight(quoteRuns)) / 2);
+	const quoteBottom = place(quoteRuns, quoteTop);
+	place(footer, height - PAD_Y - runHeight(footer));
 	return {
 		width: CARD_WIDTH,
 		height,
 		box: { left, top: PAD_Y, right, bottom: height - PAD_Y },
-		primarySize: chosen.primary,
+		primarySize: quoteRuns[0]!.size,
 		lines,
-		rule,
+		rule: { top: quoteTop, bottom: quoteBottom },
 	};
 }
 
