@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { GlobalFonts, createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { Dataset, Quote } from '../dataset/schema.js';
 import type { Lang } from '../i18n/index.js';
-import { sourceLine, spoiler, truncate } from './common.js';
+import { sourceLang, sourceLine, spoiler, truncate } from './common.js';
 import { renderText } from './messages.js';
 
 /**
@@ -74,7 +74,7 @@ export interface CardLine {
 	readonly font: string;
 	readonly size: number;
 	readonly x: number;
-	/** the line's top (text is drawn with `textBaseline = 'top'`) */
+	/** where the text's top goes (drawn with `textBaseline = 'top'`), half the leading below its line box's top */
 	readonly y: number;
 	readonly width: number;
 }
@@ -157,9 +157,6 @@ function quoteBlocks(quote: Quote, langs: readonly Lang[]): Block[] {
 		{ role: 'secondary', lang: 'ko', text: quote.text.ko },
 	];
 }
-
-/** The source line is given in English (with the Korean title) whenever English is shown, as on the embed. */
-const sourceLang = (langs: readonly Lang[]): Lang => (langs.includes('en') ? 'en' : 'ko');
 
 function speakerText(dataset: Dataset, quote: Quote, langs: readonly Lang[]): string {
 	if (quote.speaker.kind === 'film') return langs.map((lang) => t(lang).fromTheFilm).join(' · ');
