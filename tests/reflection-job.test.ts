@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import herReflection from '../commands/her-reflection.js';
 import { COMMANDS } from '../commands/index.js';
@@ -138,6 +138,47 @@ function botProcess(
 			}),
 		/** Every time the bot asked Discord to post a message in the server (failed attempts and retries included). */
 		postRequests: () => discord.sent(SERVER_POSTS, 'POST'),
+	};
+}
+
+/**
+ * Every try of a post in the server reaches Discord `ms` after the bot sent it, as on a slow network: Discord
+ * holds it while the bot's clock moves on, then does it at the later time. `tick` runs the job so; `landed`
+ * says when each try reached Discord.
+ */
+function slowPosts(bot: ReturnType<typeof botProcess>, ms: number) {
+	const { fake } = bot.memory;
+	const landed: number[] = [];
+	const arrived = new Set<unknown>();
+	const holdNext = () => {
+		let release!: () => void;
+		fake.delay({ method: 'POST', path: SERVER_POSTS, until: new Promise<void>((resolve) => (release = resolve)) });
+		return release;
+	};
+	let release = holdNext();
+	return {
+		landed,
+		async tick() {
+			let done = false;
+			const ticking = bot.tick().finally(() => {
+				done = true;
+				fake.changed();
+			});
+			for (;;) {
+				const next = await fake.waitUntil(() => done || [...fake.held].find((request) => !arrived.has(request)), {
+					what: 'the tick to end or a post to reach Discord',
+				});
+				if (next === true) break;
+				arrived.add(next);
+				bot.clock.advance(ms);
+				landed.push(bot.ctx.now().getTime());
+				// The next try is held in turn.
+				const current = release;
+				release = holdNext();
+				current();
+			}
+			await ticking;
+		},
 	};
 }
 
@@ -310,22 +351,22 @@ describe('exactly once across crashes and processes', () => {
 		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
 		memory.forgetNonces();
 		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
-		const answer = restarted.discord.client.rest.request;
-		let historyTimesOut = true;
-		restarted.discord.client.rest.request = async (request) => {
-			if (historyTimesOut && request.method === RequestMethod.Get && POSTS.test(request.fullRoute)) {
-				throw new DOMException('This operation was aborted', 'AbortError');
-			}
-			return answer(request);
-		};
+		memory.fake.failNext({
+			method: 'GET',
+			path: '/channels/:channel/messages',
+			network: 'before',
+			seen: 'timeout',
+			count: Infinity,
+		});
 		await restarted.tick();
+		expect(restarted.discord.sent(POSTS, 'GET').length).toBeGreaterThan(0);
 		expect(restarted.postRequests()).toHaveLength(0);
 		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
 			status: 'claimed',
 			failure: expect.any(String),
 		});
 
-		historyTimesOut = false;
+		memory.fake.clearFaults();
 		restarted.clock.set(new Date(Date.parse('2025-05-14T03:00:00Z') + LEASE));
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
@@ -346,28 +387,20 @@ describe('exactly once across crashes and processes', () => {
 		for (let attempt = 0; attempt < 10; attempt++) {
 			bot.failNextSend(new DOMException('This operation was aborted', 'AbortError'), true);
 		}
-		// The worst case on the clock: Discord takes a send's first try, and its last try lands after all of
-		// them timed out.
-		const sendTakes = allTriesMs();
-		const answer = bot.discord.client.rest.request;
-		let firstTry: number | undefined;
-		const landed: number[] = [];
-		bot.discord.client.rest.request = async (request) => {
-			const nonce = (request.body as { nonce?: string } | undefined)?.nonce;
-			if (request.method === RequestMethod.Post && nonce) {
-				firstTry ??= bot.ctx.now().getTime();
-				bot.clock.advance(sendTakes);
-				landed.push(bot.ctx.now().getTime());
-			}
-			return answer(request);
-		};
+		// The worst case on the clock: each try reaches Discord just as the bot gives up on it, so a send's last
+		// try lands all its tries' time after its first was sent.
+		const slow = slowPosts(bot, bot.discord.client.rest.options.timeout);
 		bot.clock.set(DUE);
+		const firstTry = bot.ctx.now().getTime();
 		for (let tick = 0; tick < 60; tick++) {
-			await bot.tick();
+			await slow.tick();
 			bot.clock.advance(DEFAULT_REFLECTION_JOB.intervalMs);
 		}
-		expect(landed).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts);
-		expect(landed.at(-1)! - firstTry!).toBeLessThan(NONCE_WINDOW_FLOOR_MS);
+		expect(slow.landed).toHaveLength(
+			DEFAULT_REFLECTION_JOB.maxAttempts * (1 + bot.discord.client.rest.options.retries),
+		);
+		expect(slow.landed[1]! - firstTry).toBe(allTriesMs());
+		expect(slow.landed.at(-1)! - firstTry).toBeLessThan(NONCE_WINDOW_FLOOR_MS);
 		expect(bot.memory.messages).toHaveLength(1);
 		expect(bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
 	});

@@ -18,6 +18,7 @@ import {
 	embedText,
 	eventually,
 	expectClean,
+	hold,
 	isEphemeral,
 	spawnBot,
 	stopAfterEach,
@@ -682,17 +683,12 @@ describe('daily reflection in a forum, across a SIGKILL', () => {
 		db.close();
 
 		// The worst moment: Discord has the request; the bot dies before it hears back.
-		let release!: () => void;
-		fake.fake.delay({
-			method: 'POST',
-			path: `/channels/${forum.id}/threads`,
-			until: new Promise<void>((resolve) => (release = resolve)),
-		});
+		const held = hold(fake.fake, { method: 'POST', path: `/channels/${forum.id}/threads`, count: 1 });
 		const first = spawnBot(fake, { databasePath });
 		spawned.push(first);
 		await fake.fake.waitUntil(() => fake.fake.held.size > 0, { what: 'the forum post in flight' });
 		expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
-		release();
+		held.release();
 		await fake.fake.waitUntil(() => forumPosts(fake, forum.id).length === 1, { what: 'Discord to create the post' });
 
 		// A minute on, the dead process's claim is past its lease (40 s): what a restart a little later finds.

@@ -222,8 +222,6 @@ export class TestDiscord {
 			},
 		});
 		client.rest.setToken(TOKEN);
-		// Bound, so a test can wrap it (`const answer = client.rest.request; client.rest.request = …answer(r)`).
-		client.rest.request = client.rest.request.bind(client.rest);
 		const writable = client as unknown as { user: ClientUser; application: ClientApplication };
 		writable.user = Reflect.construct(ClientUser, [client, userPayload(this.fake.bot)]) as ClientUser;
 		writable.application = Reflect.construct(ClientApplication, [
