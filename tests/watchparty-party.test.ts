@@ -268,8 +268,23 @@ describe('a start that fails half-way', () => {
 	const serverError = (harness: Harness, match: { method: string; path: string | RegExp; after: number }) =>
 		harness.discord.fake.failNext({ ...match, status: 500, count: harness.discord.client.rest.options.retries + 1 });
 
-	// Discord deletes a thread only for Manage Threads, which the bot's invite does not ask for: without it the
-	// thread of a failed start stays (reported to the lead; src/watchparty/setup.ts, removeFailedSetup).
+	test('Given a bot as invited (no Manage Threads) and Discord failing the host controls in the new thread, then the welcome card is deleted, the thread archived, the announcement deleted, and the host told the truth', async () => {
+		const harness = setup({ language: 'en' });
+		serverError(harness, { method: 'POST', path: threadPosts, after: 1 });
+		await control(harness, 'start');
+
+		const [created] = harness.discord.fake.threads(CHANNEL_ID).filter((thread) => thread.id !== THREAD_ID);
+		expect(created).toBeDefined();
+		expect(created!.thread_metadata.archived).toBe(true);
+		expect(harness.discord.fake.messages(String(created!.id))).toEqual([]);
+		expect(publicMessages(harness.discord, CHANNEL_ID)).toEqual([]);
+		expect(lastReply(harness.discord).content).toBe(
+			'I could not start the watch party: Discord did not accept the welcome card and host controls. I removed what I had posted; please try again in a moment.',
+		);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+	});
+
+	// With Manage Threads (which the invite does not ask for) the failed start's thread is deleted outright.
 	test('Given a bot with Manage Threads and Discord failing the host controls in the new thread, then the thread and the announcement are deleted, the host is told in Korean, only to them, and the channel is free', async () => {
 		const harness = setup({ language: 'en', botPermissions: [...BOT_PERMISSIONS, PermissionFlagsBits.ManageThreads] });
 		serverError(harness, { method: 'POST', path: threadPosts, after: 1 });
