@@ -17,7 +17,7 @@ const MAY_OPEN_THREADS = { memberPermissions: PermissionFlagsBits.CreatePublicTh
 
 function setup(options: { preferredLocale?: string; language?: 'ko' | 'en' | 'both' } = {}) {
 	const { ctx } = createTestContext();
-	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US' });
+	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US', now: ctx.now });
 	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
 	return { ctx, discord, route };

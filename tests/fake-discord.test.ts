@@ -2,8 +2,10 @@ import { once } from 'node:events';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, PermissionFlagsBits, Routes } from 'discord.js';
 import type { Interaction, TextChannel } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeDiscord } from './fake-discord/index.js';
-import type { FakeDiscord, Guild } from './fake-discord/index.js';
+import { FakeDiscord, INTERACTION_TOKEN_MS, snowflakeTime, startFakeDiscord } from './fake-discord/index.js';
+import { DEFAULT_START, TestClock } from './support/context.js';
+import { CHANNEL_ID, TestDiscord, testDiscordCore } from './support/discord.js';
+import type { Guild } from './fake-discord/index.js';
 
 const TOKEN = 'MTAw.fake.token';
 
@@ -320,5 +322,131 @@ describe('fake discord: channel history pages as Discord pages it', () => {
 		expect(await page({ after: ids[0]!, limit: '100' })).toEqual(range(1, 100));
 		await expect(page({ limit: '101' })).rejects.toThrow(DiscordAPIError);
 		await expect(page({ limit: '0' })).rejects.toThrow(DiscordAPIError);
+	});
+});
+
+describe('fake discord: interaction tokens expire 15 minutes after the interaction', () => {
+	it('Given an interaction 15 minutes old, then its callback, @original edit, follow-up and follow-up edit get 401 Invalid Webhook Token', async () => {
+		const c = await connect();
+		const app = fake.applicationId;
+		const answered = fake.interact({ kind: 'command', name: 'ping', guildId: guild.id, channelId: general });
+		const late = fake.interact({ kind: 'command', name: 'ping', guildId: guild.id, channelId: general });
+		await c.rest.post(Routes.interactionCallback(answered.id, answered.token), {
+			body: { type: 4, data: { content: 'pong' } },
+			auth: false,
+		});
+		const followUp = (await c.rest.post(Routes.webhook(app, answered.token), {
+			body: { content: 'more' },
+			auth: false,
+		})) as { id: string };
+		const edit = (path: `/${string}`) => c.rest.patch(path, { body: { content: 'edited' }, auth: false });
+
+		fake.clock.advance(INTERACTION_TOKEN_MS - 1_000);
+		await edit(Routes.webhookMessage(app, answered.token, '@original'));
+		await edit(Routes.webhookMessage(app, answered.token, followUp.id));
+
+		fake.clock.advance(1_000);
+		const refusals = await Promise.all(
+			[
+				c.rest.post(Routes.interactionCallback(late.id, late.token), {
+					body: { type: 4, data: { content: 'too late' } },
+					auth: false,
+				}),
+				edit(Routes.webhookMessage(app, answered.token, '@original')),
+				c.rest.post(Routes.webhook(app, answered.token), { body: { content: 'again' }, auth: false }),
+				edit(Routes.webhookMessage(app, answered.token, followUp.id)),
+			].map((request) => request.catch((e: unknown) => e)),
+		);
+		for (const refusal of refusals) {
+			expect(refusal).toBeInstanceOf(DiscordAPIError);
+			expect(refusal).toMatchObject({ status: 401, code: 50027 });
+		}
+		expect(fake.messages(general).map((m) => m.content)).toEqual(['edited', 'edited']);
+	});
+});
+
+describe('fake discord: injected faults', () => {
+	it('Given the connection drops after Discord got a post, then it is stored and the caller sees an error; dropped before, it is not stored', async () => {
+		const c = await connect();
+		const channel = c.channels.cache.get(general) as TextChannel;
+		fake.failNext({ method: 'POST', path: '/channels/:channel/messages', network: 'after' });
+		await expect(channel.send('kept')).rejects.toThrow('other side closed');
+		fake.failNext({ method: 'POST', path: '/channels/:channel/messages', network: 'before' });
+		await expect(channel.send('lost')).rejects.toThrow('other side closed');
+		expect(fake.messages(general).map((m) => m.content)).toEqual(['kept']);
+		const posts = fake.requests.filter((r) => r.method === 'POST' && r.route === '/channels/:channel/messages');
+		expect(posts.map((r) => [r.status, r.dropped])).toEqual([
+			[200, 'after'],
+			[0, 'before'],
+		]);
+	});
+
+	it('Given a Discord error with a code, then the caller gets it as a DiscordAPIError and nothing is posted', async () => {
+		const c = await connect();
+		const channel = c.channels.cache.get(general) as TextChannel;
+		fake.failNext({ method: 'POST', path: '/channels/:channel/messages', status: 403, code: 50013 });
+		await expect(channel.send('refused')).rejects.toMatchObject({ status: 403, code: 50013 });
+		expect(fake.messages(general)).toEqual([]);
+	});
+
+	it('Given a delay until a promise settles, then Discord answers only after it', async () => {
+		const c = await connect();
+		const channel = c.channels.cache.get(general) as TextChannel;
+		let release = (): void => undefined;
+		fake.delay({ method: 'POST', path: '/channels/:channel/messages', until: new Promise<void>((r) => (release = r)) });
+		const sent = channel.send('held');
+		await fake.waitUntil(() => fake.held.size === 1);
+		expect(fake.messages(general)).toEqual([]);
+		release();
+		await sent;
+		expect(fake.messages(general).map((m) => m.content)).toEqual(['held']);
+	});
+});
+
+describe('TestDiscord: the handler tests’ client, answered by the same core in process', () => {
+	it.each([2, 10])(
+		'Given a %i-minute nonce window, then a repeat inside it returns the first message and one after it posts anew',
+		async (minutes) => {
+			const clock = new TestClock(DEFAULT_START);
+			const discord = new TestDiscord({ fake: testDiscordCore({ nonceWindowMs: minutes * 60_000 }), now: clock.now });
+			const channel = discord.guild.channels.cache.get(CHANNEL_ID) as TextChannel;
+			const post = () => channel.send({ content: 'daily', nonce: 'daily-1', enforceNonce: true });
+			const first = await post();
+			clock.advance(minutes * 60_000 - 1);
+			expect((await post()).id).toBe(first.id);
+			clock.advance(1);
+			expect((await post()).id).not.toBe(first.id);
+			expect(discord.fake.messages(CHANNEL_ID)).toHaveLength(2);
+		},
+	);
+
+	it('Given the bot may not read history there, then Discord gives an empty page, and the client knows it lost the permission', async () => {
+		const discord = new TestDiscord();
+		const channel = discord.guild.channels.cache.get(CHANNEL_ID) as TextChannel;
+		await channel.send('hello');
+		expect((await channel.messages.fetch({ limit: 10, cache: false })).size).toBe(1);
+		discord.fake.denyReadHistory(CHANNEL_ID);
+		expect(channel.permissionsFor(discord.client.user)!.has(PermissionFlagsBits.ReadMessageHistory)).toBe(false);
+		expect((await channel.messages.fetch({ limit: 10, cache: false })).size).toBe(0);
+	});
+
+	it('Given a message over Discord’s limits, then Discord refuses it with 50035 and records the violation', async () => {
+		const discord = new TestDiscord();
+		const channel = discord.guild.channels.cache.get(CHANNEL_ID) as TextChannel;
+		await expect(channel.send({ content: 'x'.repeat(2001) })).rejects.toMatchObject({ status: 400, code: 50035 });
+		expect(discord.sent('/messages', 'POST').map((r) => r.status)).toEqual([400]);
+		expect(discord.fake.violations.splice(0).map((v) => v.kind)).toEqual(['limits']);
+	});
+});
+
+describe('fake discord: snowflakes', () => {
+	it('Given a frozen clock, then ids stay unique and increasing past 4096 in one millisecond; a clock set back gives older ids', () => {
+		const core = new FakeDiscord();
+		core.clock.set(Date.parse(DEFAULT_START));
+		const ids = Array.from({ length: 5_000 }, () => BigInt(core.world.ids.next()));
+		expect(new Set(ids).size).toBe(ids.length);
+		expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+		core.clock.set(Date.parse(DEFAULT_START) - 60_000);
+		expect(snowflakeTime(core.world.ids.next())).toBe(Date.parse(DEFAULT_START) - 60_000);
 	});
 });

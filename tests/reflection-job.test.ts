@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod, SnowflakeUtil } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, RequestMethod } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import herReflection from '../commands/her-reflection.js';
 import { COMMANDS } from '../commands/index.js';
@@ -12,7 +12,15 @@ import { reflectionNonce } from '../src/reflection/schedule.js';
 import { ReflectionStore, type ScheduleInput } from '../src/reflection/store.js';
 import { createRouter } from '../src/router.js';
 import { createTestContext, testConfig } from './support/context.js';
-import { CHANNEL_ID, CLUB_ROLE_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER_ID } from './support/discord.js';
+import {
+	CHANNEL_ID,
+	CLUB_ROLE_ID,
+	GUILD_ID,
+	OTHER_CHANNEL_ID,
+	TestDiscord,
+	USER_ID,
+	testDiscordCore,
+} from './support/discord.js';
 
 const LEASE = DEFAULT_REFLECTION_JOB.leaseMs;
 
@@ -26,6 +34,8 @@ function allTriesMs(): number {
 // 2025-05-14 09:00 in Seoul.
 const DUE = '2025-05-14T00:00:00Z';
 const POSTS = /^\/channels\/\d+\/messages$/;
+/** Posts in the server's channels (not the admin's DMs). */
+const SERVER_POSTS = new RegExp(`^/channels/(${CHANNEL_ID}|${OTHER_CHANNEL_ID})/messages$`);
 
 const seoulNine: ScheduleInput = {
 	guildId: GUILD_ID,
@@ -50,17 +60,32 @@ function databaseFile(): string {
 	return join(dir, 'bot.sqlite');
 }
 
-/** What Discord remembers across bot processes: each message created with `enforce_nonce`, by nonce. */
+/** The one Discord the bot processes of a test talk to: it outlives them, with its messages and nonces. */
 class DiscordMemory {
-	public readonly byNonce = new Map<string, unknown>();
-	/** Every message in the channels, which outlives the few minutes Discord keeps nonces for. */
-	public readonly messages: unknown[] = [];
+	public readonly fake: ReturnType<typeof testDiscordCore>;
+	/** `nonceWindowMs`: how long Discord remembers a nonce (default: the fake's). */
+	public constructor(options: { nonceWindowMs?: number } = {}) {
+		this.fake = testDiscordCore(options);
+	}
+	/** The messages Discord created with `enforce_nonce` whose nonce it still remembers, by nonce. */
+	public get byNonce(): ReadonlyMap<string, unknown> {
+		return new Map([...this.fake.nonces].map(([key, seen]) => [key, this.fake.message(seen.messageId)]));
+	}
+	/** Every message in the channel, which outlives the few minutes Discord keeps nonces for. */
+	public get messages(): unknown[] {
+		return this.fake.messages(CHANNEL_ID);
+	}
+	/** Discord forgets every nonce, as it does a few minutes after each was used. */
+	public forgetNonces(): void {
+		this.fake.nonces.clear();
+	}
 }
 
 /**
- * One bot process: its own context (clock, database handle) and client. Sends honour `enforce_nonce`
- * as Discord does (a repeated nonce returns the first message), and `failNextSend` makes the next send
- * fail with the given error after Discord got it or before, as a crash or an API error would.
+ * One bot process: its own context (clock, database handle) and client, talking to the fake Discord's core
+ * (`memory`: shared with the other processes of a test), whose clock is the process's. Sends honour
+ * `enforce_nonce` as Discord does, and `failNextSend` makes the next post fail with the given error: a Discord
+ * error, or a connection lost after Discord got the post or before, as a crash would.
  */
 function botProcess(
 	options: {
@@ -81,35 +106,9 @@ function botProcess(
 	});
 	contexts.push(ctx);
 	ctx.settings.setLanguage(GUILD_ID, options.language ?? 'en', ctx.now());
-	const discord = new TestDiscord();
 	const memory = options.memory ?? new DiscordMemory();
-	const answer = discord.client.rest.request;
-	const failures: { error: unknown; afterDiscordGotIt: boolean }[] = [];
-	const attempts: { route: string; body: any }[] = [];
-	discord.client.rest.request = async (request) => {
-		const body = request.body as { nonce?: string; enforce_nonce?: boolean } | undefined;
-		if (request.method === RequestMethod.Get && POSTS.test(request.fullRoute)) {
-			if (options.readHistory === false) throw apiError(RESTJSONErrorCodes.MissingAccess, 403);
-			// As Discord does: only messages newer than `after`, newest first.
-			const after = BigInt(request.query?.get('after') ?? '0');
-			return memory.messages.filter((message) => BigInt((message as { id: string }).id) > after).reverse();
-		}
-		if (request.method !== RequestMethod.Post || !POSTS.test(request.fullRoute)) return answer(request);
-		attempts.push({ route: request.fullRoute, body });
-		if (!body?.enforce_nonce || !body.nonce) return answer(request);
-		const failure = failures.shift();
-		if (failure && !failure.afterDiscordGotIt) throw failure.error;
-		const remembered = memory.byNonce.get(body.nonce);
-		// The message id carries the time Discord took it, on this process's clock, as a real snowflake does.
-		const created = remembered ?? {
-			...((await answer(request)) as object),
-			id: SnowflakeUtil.generate({ timestamp: ctx.now().getTime() }).toString(),
-		};
-		memory.byNonce.set(body.nonce, created);
-		if (!remembered) memory.messages.push(created);
-		if (failure) throw failure.error;
-		return created;
-	};
+	const discord = new TestDiscord({ fake: memory.fake, now: ctx.now });
+	if (options.readHistory === false) memory.fake.denyReadHistory(CHANNEL_ID);
 	const store = new ReflectionStore(ctx.db);
 	if (options.schedule) store.save(options.schedule, ctx.now());
 	const processId = options.processId ?? 'process-a';
@@ -121,9 +120,24 @@ function botProcess(
 		memory,
 		route: createRouter(COMMANDS, ctx),
 		tick: () => runDueReflections(discord.client, ctx, { ...DEFAULT_REFLECTION_JOB, processId }),
-		failNextSend: (error: unknown, afterDiscordGotIt = false) => failures.push({ error, afterDiscordGotIt }),
-		/** Every time the bot asked Discord to post a message (failed attempts and retries included). */
-		postRequests: () => attempts,
+		/**
+		 * The next `count` tries of a post fail with `error`: a DiscordAPIError is Discord's answer; an AbortError
+		 * a timeout (discord.js tries again itself), anything else a lost connection; after Discord got it or before.
+		 */
+		failNextSend: (error: unknown, afterDiscordGotIt = false, count = 1) =>
+			memory.fake.failNext({
+				method: 'POST',
+				path: '/channels/:channel/messages',
+				count,
+				...(error instanceof DiscordAPIError
+					? { status: error.status, code: Number(error.code), message: error.message }
+					: {
+							network: afterDiscordGotIt ? 'after' : 'before',
+							seen: error instanceof Error && error.name === 'AbortError' ? 'timeout' : 'socket-error',
+						}),
+			}),
+		/** Every time the bot asked Discord to post a message in the server (failed attempts and retries included). */
+		postRequests: () => discord.sent(SERVER_POSTS, 'POST'),
 	};
 }
 
@@ -271,6 +285,7 @@ describe('exactly once across crashes and processes', () => {
 		expect(retry!.body.nonce).toBe(first.postRequests()[0]!.body.nonce);
 		expect(retry!.body.embeds).toEqual(first.postRequests()[0]!.body.embeds);
 		expect(memory.byNonce.size).toBe(1);
+		expect(memory.messages).toHaveLength(1);
 		const created = [...memory.byNonce.values()][0] as { id: string };
 		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created.id });
 
@@ -281,7 +296,7 @@ describe('exactly once across crashes and processes', () => {
 
 	test('Given Discord took the post and the bot came back after Discord forgot the nonce, then the earlier post is found and not repeated', async () => {
 		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
-		memory.byNonce.clear();
+		memory.forgetNonces();
 
 		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
 		await restarted.tick();
@@ -293,7 +308,7 @@ describe('exactly once across crashes and processes', () => {
 
 	test('Given the search for the earlier post times out, then nothing is sent blind and a later try finds the post', async () => {
 		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
-		memory.byNonce.clear();
+		memory.forgetNonces();
 		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
 		const answer = restarted.discord.client.rest.request;
 		let historyTimesOut = true;
@@ -325,12 +340,14 @@ describe('exactly once across crashes and processes', () => {
 	});
 
 	test('Given every try lands but times out and the bot can’t read history, then all of them fall inside the nonce window we count on: one prompt', async () => {
-		const bot = botProcess({ schedule: seoulNine, readHistory: false });
+		// Discord forgets the nonce NONCE_WINDOW_FLOOR_MS after the first try.
+		const memory = new DiscordMemory({ nonceWindowMs: NONCE_WINDOW_FLOOR_MS });
+		const bot = botProcess({ schedule: seoulNine, readHistory: false, memory });
 		for (let attempt = 0; attempt < 10; attempt++) {
 			bot.failNextSend(new DOMException('This operation was aborted', 'AbortError'), true);
 		}
 		// The worst case on the clock: Discord takes a send's first try, and its last try lands after all of
-		// them timed out. Discord forgets the nonce NONCE_WINDOW_FLOOR_MS after the first try.
+		// them timed out.
 		const sendTakes = allTriesMs();
 		const answer = bot.discord.client.rest.request;
 		let firstTry: number | undefined;
@@ -341,7 +358,6 @@ describe('exactly once across crashes and processes', () => {
 				firstTry ??= bot.ctx.now().getTime();
 				bot.clock.advance(sendTakes);
 				landed.push(bot.ctx.now().getTime());
-				if (landed.at(-1)! - firstTry >= NONCE_WINDOW_FLOOR_MS) bot.memory.byNonce.delete(nonce);
 			}
 			return answer(request);
 		};
@@ -382,13 +398,15 @@ describe('exactly once across crashes and processes', () => {
 
 	test('Given Discord keeps failing with 500s, then the day is retried after each lease and given up, never endlessly', async () => {
 		const bot = botProcess({ schedule: seoulNine });
-		for (let attempt = 0; attempt < 10; attempt++) bot.failNextSend(apiError(0, 500));
+		bot.failNextSend(apiError(0, 500), false, Infinity);
 		for (let minute = 0; minute < 12; minute++) {
 			bot.clock.set(new Date(Date.parse(DUE) + minute * LEASE));
 			await bot.tick();
 		}
 		const nonces = new Set(bot.postRequests().map((request) => request.body.nonce));
-		expect(bot.postRequests()).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts);
+		// discord.js itself retries a 5xx `rest.retries` times before the job sees it fail.
+		const triesPerAttempt = 1 + bot.discord.client.rest.options.retries;
+		expect(bot.postRequests()).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts * triesPerAttempt);
 		expect(nonces.size).toBe(1);
 		expect(bot.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
 		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
@@ -403,7 +421,7 @@ describe('pausing when the channel or permission is gone', () => {
 
 	test('Given the channel was deleted, then the schedule pauses with the reason and the next schedule resumes it', async () => {
 		const bot = botProcess({ schedule: seoulNine });
-		bot.discord.guild.channels.cache.delete(CHANNEL_ID);
+		bot.discord.fake.deleteChannel(CHANNEL_ID);
 		bot.clock.set(DUE);
 		await bot.tick();
 		await bot.tick();

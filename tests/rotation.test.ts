@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
 import { pickUnseen, RotationStore } from '../src/store/rotation.js';
@@ -42,7 +45,7 @@ describe('RotationStore', () => {
 	test('Given two channels or two filters, then each keeps its own rotation', () => {
 		const store = new RotationStore(openDatabase(':memory:'));
 		const random = seededRandom(5);
-		const now = new Date();
+		const now = new Date('2025-05-14T00:00:00Z');
 		for (let i = 0; i < 4; i++) store.next('channel-1', 'quote:all', POOL, random, now);
 		const elsewhere = POOL.map(() => store.next('channel-2', 'quote:all', POOL, random, now));
 		const otherFilter = POOL.map(() => store.next('channel-1', 'quote:love', POOL, random, now));
@@ -51,9 +54,9 @@ describe('RotationStore', () => {
 	});
 
 	test('Given the database is reopened, then the rotation carries on where it was', () => {
-		const path = `${process.env.TMPDIR ?? '/tmp'}/hfc-rotation-${process.pid}-${Date.now()}.sqlite`;
+		const path = join(mkdtempSync(join(tmpdir(), 'hfc-rotation-')), 'bot.sqlite');
 		const random = seededRandom(9);
-		const now = new Date();
+		const now = new Date('2025-05-14T00:00:00Z');
 		const db = openDatabase(path);
 		const before = [0, 1, 2].map(() => new RotationStore(db).next('c', 'p', POOL, random, now));
 		db.close();

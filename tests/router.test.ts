@@ -36,7 +36,7 @@ const failing = (behaviour: 'user' | 'crash' | 'crash-after-defer'): Command => 
 function setup(command: Command) {
 	const { ctx } = createTestContext();
 	const { logger, lines } = capturingLogger();
-	const discord = new TestDiscord();
+	const discord = new TestDiscord({ now: ctx.now });
 	const route = createRouter([command], { ...ctx, logger });
 	return { discord, route, lines };
 }

@@ -18,8 +18,11 @@
  *   and English clients, no special permission) and `koAdmin`/`enAdmin` (Manage Server). The commands of
  *   `commands/` are deployed globally through `deployCommands`, so options carry their registered types.
  * - `startInProcess(club, { databasePath?, now?, random?, config? })`: the bot in this process, ready (`config`
- *   overrides parts of the club's, e.g. `health`); `logs` holds
- *   its log records (level debug), `waitForLog(msg)` waits for one, `stop()` stops it.
+ *   overrides parts of the club's, e.g. `health`); `logs` holds its log records (level debug), `waitForLog(msg)`
+ *   waits for one, `stop()` stops it. With `now`, the fake's clock follows it too (message ids, the nonce window,
+ *   interaction token expiry), so Discord and the bot agree, unless the test has set the fake's clock itself.
+ * - `FAKE_NONCE_WINDOW_MS` (environment): the fake's nonce window for the run (default 5 min), to check the bot
+ *   relies on no exact length, e.g. `FAKE_NONCE_WINDOW_MS=120000 npx vitest run tests/e2e`.
  * - `sharedClub()`: one club and one bot for a whole file. Call it at the top level,
  *   `const { club, bot } = sharedClub();`: it starts them in `beforeAll` and stops them in `afterAll`; `club`
  *   and `bot` read through to the started ones, so tests use `club.fake`, `bot.logs` as usual. A file that
@@ -45,7 +48,7 @@
  *   own state (its caches, its logs), bounded. For conditions on the fake, use `club.fake.waitUntil` /
  *   `waitForRequest` / `waitForOp`, which re-check on every request and gateway op.
  *
- * Every wait is bounded (the fake's waits default to 5 s) and waits for an event, never a fixed time.
+ * Every wait is bounded (the fake's waits and `eventually` default to 10 s) and waits for an event, never a fixed time.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -59,7 +62,7 @@ import { startBot, type RunningBot } from '../../src/bot.js';
 import type { Config } from '../../src/config.js';
 import type { Lang } from '../../src/i18n/index.js';
 import { deployCommands } from '../../src/deploy.js';
-import { startFakeDiscord } from '../fake-discord/index.js';
+import { startFakeDiscord, WAIT_MS } from '../fake-discord/index.js';
 import type {
 	FakeDiscord,
 	FakeDiscordOptions,
@@ -109,7 +112,10 @@ function clubGuild(fake: FakeDiscord, name: string, preferredLocale: string, ext
 }
 
 export async function startClub(options: FakeDiscordOptions = {}): Promise<Club> {
-	const fake = await startFakeDiscord(options);
+	// Discord's nonce window is "a few minutes", no fixed number: `FAKE_NONCE_WINDOW_MS=120000 npm test` (or
+	// 600000) runs the suite against a shorter or longer one, as the bot must not depend on its length.
+	const window = process.env.FAKE_NONCE_WINDOW_MS;
+	const fake = await startFakeDiscord({ ...(window ? { nonceWindowMs: Number(window) } : {}), ...options });
 	const guilds = {
 		ko: clubGuild(fake, '그녀 영화 모임', 'ko', {
 			locked: ['SendMessages', 'EmbedLinks', 'CreatePublicThreads'],
@@ -156,7 +162,7 @@ export interface InProcessBot {
 export async function eventually<T>(
 	check: () => T | undefined | null | false,
 	what: string,
-	timeoutMs = 5_000,
+	timeoutMs = WAIT_MS,
 ): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
@@ -177,6 +183,9 @@ export async function startInProcess(
 		{ write: (line: string) => void logs.push(JSON.parse(line) as LogRecord) },
 	);
 	const databasePath = options.databasePath ?? tempDatabase();
+	// Discord and the bot agree on the time: ids, the nonce window and token expiry follow the test's clock
+	// (unless the test set Discord's clock itself, e.g. to have the bot read that one).
+	if (options.now && club.fake.clock.isReal) club.fake.clock.follow(options.now);
 	const bot = await startBot({
 		config: Object.freeze({ ...club.config, databasePath, ...options.config }),
 		logger,

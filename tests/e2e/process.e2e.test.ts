@@ -14,7 +14,7 @@ import { operationsText } from '../../src/i18n/operations.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
 import { renderText } from '../../src/render/messages.js';
 import { openDatabase } from '../../src/store/database.js';
-import type { Json } from '../fake-discord/index.js';
+import type { Delay, FakeDiscord, Json } from '../fake-discord/index.js';
 import {
 	TOKEN,
 	buttonId,
@@ -37,6 +37,14 @@ afterEach(async () => {
 	await running.club?.fake.close();
 	running.club = undefined;
 });
+
+/** Discord leaves matching requests unanswered until `release()` (the test acts while they are in flight). */
+function hold(fake: FakeDiscord, match: Omit<Delay, 'ms' | 'until' | 'count'>): { release(): void } {
+	let release!: () => void;
+	const until = new Promise<void>((resolve) => (release = resolve));
+	fake.delay({ ...match, until, count: Infinity });
+	return { release };
+}
 
 async function openClub(options: Parameters<typeof startClub>[0] = {}): Promise<Club> {
 	running.club = await startClub(options);
@@ -123,7 +131,7 @@ describe('npm start', () => {
 		expect(stopped.stderr).toBe('');
 		for (const output of [killed.stdout, stopped.stdout]) expect(output).not.toContain(TOKEN);
 		expectClean(club);
-	});
+	}, 90_000); // two bot processes start, one after the other (up to 30 s each on a loaded machine)
 
 	test('Given a token Discord rejects, then npm start exits non-zero with one line, no stack trace, and the token is not printed', async () => {
 		const rejected = 'MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs';
@@ -197,9 +205,9 @@ describe('SIGTERM', () => {
 		const total = () => posts().reduce((sum, count) => sum + count, 0);
 
 		// The first five posts go through; the next ones hang in Discord until the bot has taken SIGTERM.
-		const held = club.fake.hold('POST', '/channels/:channel/messages', { after: 5 });
+		const held = hold(club.fake, { method: 'POST', path: '/channels/:channel/messages', after: 5 });
 		const first = bot(club, databasePath);
-		await club.fake.waitUntil(() => held.waiting > 0, { what: 'a post held in flight' });
+		await club.fake.waitUntil(() => club.fake.held.size > 0, { what: 'a post held in flight' });
 		const stopped = await terminate(first, () => held.release());
 		expect(stopped.code).toBe(0);
 		expect(stopped.stderr).toBe('');
@@ -239,7 +247,7 @@ describe('SIGTERM', () => {
 			(await use(club, { kind: 'command', name: 'her-quote', ...where, user: club.users.ko })).id,
 		);
 
-		const held = club.fake.hold('POST', '/channels/:channel/messages/:message/threads');
+		const held = hold(club.fake, { method: 'POST', path: '/channels/:channel/messages/:message/threads' });
 		const discuss = club.fake.interact({
 			kind: 'button',
 			customId: buttonId(quote, 'discuss'),
@@ -247,7 +255,7 @@ describe('SIGTERM', () => {
 			...where,
 			user: club.users.ko,
 		});
-		await club.fake.waitUntil(() => held.waiting > 0, { what: 'the thread being opened' });
+		await club.fake.waitUntil(() => club.fake.held.size > 0, { what: 'the thread being opened' });
 
 		let meanwhile: Json | undefined;
 		const stopped = await terminate(started, async () => {

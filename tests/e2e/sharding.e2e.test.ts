@@ -19,13 +19,17 @@ function guildIdOnShard(shard: number, serial: number): string {
 	return ((timestamp << 22n) | BigInt(serial)).toString();
 }
 
-/** A zone and its HH:MM for `now`, away from local midnight, so a schedule saved for it is due today, at once. */
+/**
+ * A whole-hour zone where it is about noon at `now` (11:30–12:30), and its HH:MM: a schedule saved for it is
+ * due today, at once, and hours from either midnight, whenever the suite runs. (The spawned bots read the real
+ * clock, so the schedule follows it, not the other way round.)
+ */
 function dueNow(now: Date): { time: string; timeZone: string } {
-	const local = (timeZone: string) =>
-		new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
-	const seoul = local('Asia/Seoul');
-	const timeZone = seoul.startsWith('23') || seoul.startsWith('00') ? 'Europe/London' : 'Asia/Seoul';
-	return { time: local(timeZone), timeZone };
+	const offset = 12 - Math.round(now.getUTCHours() + now.getUTCMinutes() / 60);
+	// POSIX-style Etc zones count the other way: Etc/GMT-9 is UTC+9.
+	const timeZone = `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+	const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+	return { time: time.format(now), timeZone };
 }
 
 let fake: FakeDiscord | undefined;
@@ -72,5 +76,5 @@ describe('two processes under a discord.js ShardingManager, sharing one database
 		expect(posts()).toEqual(Array.from({ length: GUILDS }, () => 1));
 		expect(fake.violations).toEqual([]);
 		expect(fake.unexpected).toEqual([]);
-	});
+	}, 90_000); // two bot processes start (up to 30 s each on a loaded machine), beyond the default 20 s
 });

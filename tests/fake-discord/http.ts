@@ -69,6 +69,8 @@ export const unknownChannel = (): Reply => error(404, 10003, 'Unknown Channel');
 export const unknownMessage = (): Reply => error(404, 10008, 'Unknown Message');
 export const unknownGuild = (): Reply => error(404, 10004, 'Unknown Guild');
 export const unknownWebhook = (): Reply => error(404, 10015, 'Unknown Webhook');
+/** An interaction token used more than 15 minutes after the interaction. */
+export const invalidWebhookToken = (): Reply => error(401, 50027, 'Invalid Webhook Token');
 export const unknownInteraction = (): Reply => error(404, 10062, 'Unknown interaction');
 export const missingAccess = (): Reply => error(403, 50001, 'Missing Access');
 export const missingPermissions = (): Reply => error(403, 50013, 'Missing Permissions');

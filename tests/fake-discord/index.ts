@@ -1,6 +1,16 @@
 /** The fake Discord used by the end-to-end suite and the benchmark. See server.ts for the API. */
-export { FakeDiscord, startFakeDiscord } from './server.js';
-export type { Fault, FakeDiscordOptions, HeldRequests, RecordedRequest, Violation, WaitOptions } from './server.js';
+export { FakeDiscord, INTERACTION_TOKEN_MS, startFakeDiscord, WAIT_MS } from './server.js';
+export type {
+	CoreAnswer,
+	CoreRequest,
+	Delay,
+	Fault,
+	FakeDiscordOptions,
+	RecordedRequest,
+	RequestMatch,
+	Violation,
+	WaitOptions,
+} from './server.js';
 export type { InteractInit, InteractionState, OptionValue } from './interactions.js';
 export type { GatewayOpRecord } from './gateway.js';
 export { checkCommands, checkMessage, formBody, VALID_LOCALES } from './limits.js';

@@ -11,6 +11,7 @@ import {
 	unknownInteraction,
 	unknownMessage,
 	unknownWebhook,
+	invalidWebhookToken,
 } from './http.js';
 import type { Reply } from './http.js';
 import type { InteractionState } from './interactions.js';
@@ -199,9 +200,10 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 	const interactionCallback = (ctx: RouteContext): Reply => {
 		const state = f.interactions.get(ctx.params.interaction!);
 		if (!state || state.token !== ctx.params.token) return unknownInteraction();
+		if (f.tokenExpired(state)) return invalidWebhookToken();
 		const b = body(ctx);
 		const type = b.type as number;
-		const elapsed = Date.now() - state.dispatchedAt;
+		const elapsed = f.clock.now() - state.dispatchedAt;
 		if (state.callback) {
 			f.violation({
 				kind: 'interaction',
@@ -272,7 +274,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 				message = src;
 			}
 		}
-		state.callback = { type, ...(data !== undefined ? { data } : {}), at: Date.now(), latencyMs: elapsed };
+		state.callback = { type, ...(data !== undefined ? { data } : {}), at: f.clock.now(), latencyMs: elapsed };
 		f.changed();
 		if (ctx.query.with_response !== 'true') return noContent();
 		const m = message?.payload;
@@ -294,9 +296,11 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 		});
 	};
 
-	const webhookState = (ctx: RouteContext): InteractionState | undefined => {
+	/** The interaction behind a webhook route's token, or Discord's answer when there is none or it expired. */
+	const webhookState = (ctx: RouteContext): InteractionState | Reply => {
 		const s = f.interactionsByToken.get(ctx.params.token!);
-		return s && ctx.params.app === f.applicationId ? s : undefined;
+		if (!s || ctx.params.app !== f.applicationId) return unknownWebhook();
+		return f.tokenExpired(s) ? invalidWebhookToken() : s;
 	};
 
 	const originalOf = (s: InteractionState): Message | undefined => {
@@ -312,7 +316,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 
 	const webhookEdit = (ctx: RouteContext, find: (s: InteractionState) => Message | undefined): Reply => {
 		const s = webhookState(ctx);
-		if (!s) return unknownWebhook();
+		if ('status' in s) return s;
 		const m = find(s);
 		if (!m) return unknownMessage();
 		const errors = checkMessage(body(ctx));
@@ -526,7 +530,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			'/webhooks/:app/:token/messages/@original',
 			(ctx) => {
 				const s = webhookState(ctx);
-				if (!s) return unknownWebhook();
+				if ('status' in s) return s;
 				const m = originalOf(s);
 				return m ? ok(m.payload) : unknownMessage();
 			},
@@ -541,7 +545,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			'/webhooks/:app/:token/messages/@original',
 			(ctx) => {
 				const s = webhookState(ctx);
-				if (!s) return unknownWebhook();
+				if ('status' in s) return s;
 				const m = originalOf(s);
 				if (!m) return unknownMessage();
 				m.deleted = true;
@@ -555,7 +559,8 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			'/webhooks/:app/:token',
 			(ctx) => {
 				const s = webhookState(ctx);
-				if (!s || !s.callback) return unknownWebhook();
+				if ('status' in s) return s;
+				if (!s.callback) return unknownWebhook();
 				const b = body(ctx);
 				const errors = checkMessage(b, { requireContent: ctx.files.length === 0 });
 				if (errors.length) return invalid(ctx, errors, 'follow-up');
@@ -578,7 +583,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			'/webhooks/:app/:token/messages/:message',
 			(ctx) => {
 				const s = webhookState(ctx);
-				if (!s) return unknownWebhook();
+				if ('status' in s) return s;
 				const m = followupOf(s, ctx.params.message!);
 				return m ? ok(m.payload) : unknownMessage();
 			},
@@ -595,7 +600,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			'/webhooks/:app/:token/messages/:message',
 			(ctx) => {
 				const s = webhookState(ctx);
-				if (!s) return unknownWebhook();
+				if ('status' in s) return s;
 				const m = followupOf(s, ctx.params.message!);
 				if (!m) return unknownMessage();
 				m.deleted = true;

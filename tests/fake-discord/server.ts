@@ -37,9 +37,13 @@ export interface RecordedRequest {
 	query: Record<string, string>;
 	body: unknown;
 	files: { name: string; filename: string; size: number }[];
+	/** when the fake got it, in real time (for waits such as Retry-After) */
 	time: number;
+	/** 0 when the connection dropped before Discord got it */
 	status: number;
 	response?: unknown;
+	/** an injected network fault: the caller saw a socket error */
+	dropped?: 'before' | 'after';
 }
 
 export interface Violation {
@@ -51,17 +55,69 @@ export interface Violation {
 	time: number;
 }
 
-export interface Fault {
+/** Which requests a fault or a delay applies to. */
+export interface RequestMatch {
 	method?: string;
 	/** route template (`/channels/:channel/messages`), exact path, or a RegExp over the path */
 	path: string | RegExp;
-	status: 429 | 500 | 502 | 503;
-	/** how many matching requests to fail (default 1) */
+	/** how many matching requests it applies to (default 1; Infinity: until `clearFaults`) */
 	count?: number;
-	/** seconds (429 only; default 0.25) */
-	retryAfter?: number;
-	global?: boolean;
-	scope?: 'user' | 'shared' | 'global';
+}
+
+/**
+ * What Discord (or the network) does to a matching request instead of answering it:
+ * - `{ status, code?, message? }`: Discord refuses it with that error (e.g. 403 / 50013 Missing Permissions,
+ *   404 / 10003 Unknown Channel, 500); nothing is done. 429s carry Retry-After (`retryAfter`, seconds).
+ * - `{ network: 'before' }`: the connection drops before Discord got the request; nothing is done and the caller
+ *   sees a socket error.
+ * - `{ network: 'after' }`: Discord does the request (a message is stored, a nonce remembered) and the connection
+ *   drops before the answer; the caller sees the same socket error and cannot tell the two apart.
+ * - `seen: 'timeout'` with either: the caller's request times out instead (in process: at once, as an AbortError;
+ *   over HTTP: no answer comes, and discord.js gives up after its `rest.timeout`).
+ * discord.js retries 5xx, timeouts (and ECONNRESET) itself, up to `rest.retries` times: fail `retries + 1`
+ * requests for the bot to see one. A socket error it does not retry.
+ */
+export type Fault = RequestMatch &
+	(
+		| {
+				status: number;
+				/** Discord's JSON error code (default 0) */
+				code?: number;
+				message?: string;
+				/** seconds (429 only; default 0.25) */
+				retryAfter?: number;
+				global?: boolean;
+				scope?: 'user' | 'shared' | 'global';
+		  }
+		| { network: 'before' | 'after'; seen?: 'socket-error' | 'timeout' }
+	);
+
+/** Hold matching requests for `ms` (real time) or until `until` settles, then answer them as usual. */
+export type Delay = RequestMatch & {
+	/** let the first `after` matching requests through unheld */
+	after?: number;
+} & ({ ms: number } | { until: Promise<unknown> });
+
+/** A request as the REST core sees it, over HTTP or in process (`makeRequest`). */
+export interface CoreRequest {
+	method: string;
+	/** path after /api/v10, decoded */
+	path: string;
+	query: Record<string, string>;
+	/** the Authorization header */
+	authorization?: string;
+	body: unknown;
+	files: { name: string; filename: string; size: number }[];
+}
+
+/** The answer to a CoreRequest; `dropped` means the caller gets `seen` (a socket error or a timeout) instead. */
+export interface CoreAnswer {
+	status: number;
+	body?: unknown;
+	headers: Record<string, string>;
+	dropped?: 'before' | 'after';
+	seen?: 'socket-error' | 'timeout';
+	record: RecordedRequest;
 }
 
 export interface FakeDiscordOptions {
@@ -72,18 +128,15 @@ export interface FakeDiscordOptions {
 	/** how long an interaction may go unanswered (default 3000) */
 	interactionDeadlineMs?: number;
 	botName?: string;
-	/** how long enforce_nonce remembers a nonce (default 5 min, on the fake clock) */
+	/**
+	 * How long enforce_nonce remembers a nonce, on the fake's clock. Discord says "a few minutes" and names no
+	 * number, so the bot must not rely on any exact length (default 5 min; tests try shorter and longer ones).
+	 */
 	nonceWindowMs?: number;
+	/** the bot's user and application id (default: a snowflake from the fake's clock) */
+	botId?: string;
 	/** guilds per GUILD_CREATE batch before awaiting the socket write (default 100) */
 	guildBatch?: number;
-}
-
-/** Requests a test holds in flight (see `FakeDiscord.hold`). */
-export interface HeldRequests {
-	/** how many are waiting now */
-	readonly waiting: number;
-	/** answer the waiting ones, and every later one at once */
-	release(): void;
 }
 
 export interface WaitOptions {
@@ -91,6 +144,13 @@ export interface WaitOptions {
 }
 
 const API_PREFIX = '/api/v10';
+/**
+ * How long a wait for something the bot does may take by default: generous, for a loaded 2-core machine running
+ * the suite in parallel (a wait returns as soon as its condition holds; only a failing test waits this long).
+ */
+export const WAIT_MS = 10_000;
+/** How long an interaction token may be used for callbacks, edits and follow-ups. */
+export const INTERACTION_TOKEN_MS = 15 * 60_000;
 
 export class FakeDiscord {
 	readonly clock = new Clock();
@@ -109,17 +169,13 @@ export class FakeDiscord {
 	/** 429s the fake answered (injected or from the global limiter) */
 	rateLimited = 0;
 	readonly nonces = new Map<string, { messageId: string; at: number }>();
-	readonly options: Required<Omit<FakeDiscordOptions, 'token'>> & { token?: string };
+	/** requests a `delay` is holding right now (not yet answered nor recorded) */
+	readonly held = new Set<RecordedRequest>();
+	readonly options: Required<Omit<FakeDiscordOptions, 'token' | 'botId'>> & { token?: string };
 
 	private readonly events = new EventEmitter();
 	private readonly faults: (Fault & { remaining: number })[] = [];
-	private readonly holds: {
-		method: string;
-		path: string | RegExp;
-		after: number;
-		seen: number;
-		waiting: (() => void)[];
-	}[] = [];
+	private readonly delays: (Delay & { remaining: number })[] = [];
 	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
 	private readonly routes: Route[];
 	private server!: Server;
@@ -138,7 +194,7 @@ export class FakeDiscord {
 			...(options.token !== undefined ? { token: options.token } : {}),
 		};
 		this.events.setMaxListeners(0);
-		this.world = new World(this.clock, this.options.botName);
+		this.world = new World(this.clock, this.options.botName, options.botId);
 		this.gateway = new Gateway(
 			this.world,
 			{
@@ -184,8 +240,6 @@ export class FakeDiscord {
 	}
 
 	async close(): Promise<void> {
-		for (const hold of [...this.holds]) for (const answer of hold.waiting.splice(0)) answer();
-		this.holds.length = 0;
 		for (const t of this.timers) clearTimeout(t);
 		this.timers.clear();
 		this.gateway.shutdown();
@@ -213,7 +267,7 @@ export class FakeDiscord {
 	/** Add a channel to a guild; dispatched as CHANNEL_CREATE when the bot is connected. */
 	addChannel(guildId: string, init: ChannelInit): string {
 		const ch = this.world.addChannel(guildId, init);
-		this.gateway.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
+		this.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
 		return ch.id;
 	}
 
@@ -247,41 +301,41 @@ export class FakeDiscord {
 	 * (ids from the fake clock). No MESSAGE_CREATE is dispatched: a Guilds-only bot never gets one.
 	 */
 	memberSays(channelId: string, user: User, count = 1): string[] {
+		return Array.from({ length: count }, (_, i) => this.store(channelId, user, { content: `chatter ${i + 1}` }).id);
+	}
+
+	/** A message by the bot that it did not send in this run (e.g. before a restart); returns its payload. */
+	botSays(channelId: string, fields: Json = {}): Json {
+		return this.store(channelId, this.bot, fields).payload;
+	}
+
+	private store(channelId: string, user: User, fields: Json): Message {
 		const ch = this.world.channel(channelId);
 		if (!ch) throw new Error(`fake-discord: no channel ${channelId}`);
-		const ids: string[] = [];
-		for (let i = 0; i < count; i++) {
-			const id = this.world.ids.next();
-			const payload: Json = {
-				id,
-				type: 0,
-				content: `chatter ${i + 1}`,
-				channel_id: ch.id,
-				author: userPayload(user),
-				attachments: [],
-				embeds: [],
-				mentions: [],
-				mention_roles: [],
-				pinned: false,
-				mention_everyone: false,
-				tts: false,
-				timestamp: new Date(snowflakeTime(id)).toISOString(),
-				edited_timestamp: null,
-				flags: 0,
-				components: [],
-			};
-			this.world.messages.set(id, {
-				id,
-				channelId: ch.id,
-				guildId: ch.guildId,
-				authorId: user.id,
-				payload,
-				deleted: false,
-			});
-			ch.lastMessageId = id;
-			ids.push(id);
-		}
-		return ids;
+		const id = this.world.ids.next();
+		const payload: Json = {
+			id,
+			type: 0,
+			content: '',
+			channel_id: ch.id,
+			author: userPayload(user),
+			attachments: [],
+			embeds: [],
+			mentions: [],
+			mention_roles: [],
+			pinned: false,
+			mention_everyone: false,
+			tts: false,
+			timestamp: new Date(snowflakeTime(id)).toISOString(),
+			edited_timestamp: null,
+			flags: 0,
+			components: [],
+			...fields,
+		};
+		const message: Message = { id, channelId: ch.id, guildId: ch.guildId, authorId: user.id, payload, deleted: false };
+		this.world.messages.set(id, message);
+		ch.lastMessageId = id;
+		return message;
 	}
 
 	message(id: string): Json | undefined {
@@ -314,7 +368,13 @@ export class FakeDiscord {
 
 	/** Send any dispatch (CHANNEL_DELETE, THREAD_DELETE, GUILD_DELETE, ...) to every session. */
 	dispatch(t: string, d: unknown, opts: { sessionId?: string; guildId?: string } = {}): number {
+		this.events.emit('dispatch', t, d);
 		return this.gateway.dispatch(t, d, opts);
+	}
+
+	/** Every dispatch the fake makes, bot connected or not: how a client without a gateway keeps its caches. */
+	onDispatch(listener: (t: string, d: Json) => void): void {
+		this.events.on('dispatch', listener);
 	}
 
 	/** Remove a channel or thread and dispatch CHANNEL_DELETE / THREAD_DELETE. */
@@ -458,12 +518,11 @@ export class FakeDiscord {
 			channelId: channel.id,
 			userId: user.id,
 			payload,
-			dispatchedAt: Date.now(),
+			dispatchedAt: this.clock.now(),
 			followups: [],
 			...(sourceMessageId !== undefined ? { sourceMessageId } : {}),
 		};
-		this.interactions.set(id, state);
-		this.interactionsByToken.set(token, state);
+		this.registerInteraction(state);
 		const session = this.gateway.currentSession();
 		if (!session) throw new Error('fake-discord: no gateway session to dispatch the interaction to');
 		this.gateway.dispatchTo(session, 'INTERACTION_CREATE', payload);
@@ -479,6 +538,20 @@ export class FakeDiscord {
 		timer.unref();
 		this.timers.add(timer);
 		return { id, token };
+	}
+
+	/**
+	 * Make an interaction built elsewhere (tests/support/discord.ts builds its own payloads) known to the REST
+	 * routes, so its callback, @original, follow-ups and token expiry behave as for a dispatched one.
+	 */
+	registerInteraction(state: InteractionState): void {
+		this.interactions.set(state.id, state);
+		this.interactionsByToken.set(state.token, state);
+	}
+
+	/** Whether an interaction's token has expired: Discord honours it for 15 minutes, on the fake's clock. */
+	tokenExpired(state: InteractionState): boolean {
+		return this.clock.now() - state.dispatchedAt >= INTERACTION_TOKEN_MS;
 	}
 
 	private findCommand(name: string, guildId: string): Json | undefined {
@@ -523,38 +596,40 @@ export class FakeDiscord {
 				if (!m || m.deleted) return undefined;
 				return ((m.payload.flags as number) & 128) === 0 ? m.payload : undefined;
 			},
-			{ timeoutMs: opts.timeoutMs ?? 5_000, what: `reply to interaction ${interactionId}` },
+			{ timeoutMs: opts.timeoutMs ?? WAIT_MS, what: `reply to interaction ${interactionId}` },
 		);
 	}
 
 	// ---- faults -----------------------------------------------------------------------------------
 
-	/** Answer the next `count` requests matching `method` + `path` with `status`. */
+	/**
+	 * Fail the next `count` requests matching `method` + `path` (see `Fault`): a Discord error, or a connection
+	 * dropped before or after Discord got the request. Applies over HTTP and in process alike.
+	 *
+	 *   fake.failNext({ method: 'POST', path: '/channels/:channel/messages', status: 403, code: 50013 });
+	 *   fake.failNext({ method: 'POST', path: '/channels/:channel/messages', network: 'after' }); // stored, caller errs
+	 */
 	failNext(fault: Fault): void {
 		this.faults.push({ ...fault, remaining: fault.count ?? 1 });
 	}
 
-	/**
-	 * Leave requests matching `method` + `path` (after the first `after` of them) unanswered until `release()`:
-	 * for a test that must act while one is in flight, e.g. stop the bot while it opens a thread.
-	 */
-	hold(method: string, path: string | RegExp, opts: { after?: number } = {}): HeldRequests {
-		const hold = { method: method.toUpperCase(), path, after: opts.after ?? 0, seen: 0, waiting: [] as (() => void)[] };
-		this.holds.push(hold);
-		return {
-			get waiting() {
-				return hold.waiting.length;
-			},
-			release: () => {
-				this.holds.splice(this.holds.indexOf(hold), 1);
-				for (const answer of hold.waiting.splice(0)) answer();
-			},
-		};
+	/** Hold the next `count` matching requests (see `Delay`), e.g. to have Discord answer after a deadline. */
+	delay(delay: Delay): void {
+		this.delays.push({ ...delay, remaining: delay.count ?? 1 });
 	}
 
-	/** Drop every injected fault not yet used up, so the next scenario starts with a working Discord. */
+	/** The bot may no longer read a channel's history (Discord then answers history requests with no messages). */
+	denyReadHistory(channelId: string): void {
+		const ch = this.world.channel(channelId);
+		if (!ch) throw new Error(`fake-discord: unknown channel ${channelId}`);
+		const own = ch.overwrites.find((o) => o.type === 1 && o.id === this.bot.id);
+		this.setBotOverwrite(channelId, own?.allow ?? 0n, (own?.deny ?? 0n) | toBits(['ReadMessageHistory']));
+	}
+
+	/** Drop every injected fault and delay not yet used up, so the next scenario starts with a working Discord. */
 	clearFaults(): void {
 		this.faults.length = 0;
+		this.delays.length = 0;
 	}
 
 	/** A real global limiter across all bot-authenticated routes (interaction routes are exempt); null disables. */
@@ -576,7 +651,7 @@ export class FakeDiscord {
 
 	/** Resolve with the first non-undefined result of `check`, re-checked on every recorded event. */
 	waitUntil<T>(check: () => T | undefined | null | false, opts: WaitOptions & { what?: string } = {}): Promise<T> {
-		const timeoutMs = opts.timeoutMs ?? 5_000;
+		const timeoutMs = opts.timeoutMs ?? WAIT_MS;
 		return new Promise<T>((resolve, reject) => {
 			const first = check();
 			if (first !== undefined && first !== null && first !== false) {
@@ -673,25 +748,73 @@ export class FakeDiscord {
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', this.base);
-		let pathname = url.pathname;
+		const parsed = await readBody(req);
+		const answer = await this.serve({
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+			body: parsed.body,
+			files: parsed.files,
+		});
+		if (answer.seen === 'timeout') return; // no answer; the client gives up and closes the connection
+		if (answer.dropped) {
+			req.socket.destroy();
+			return;
+		}
+		res.writeHead(answer.status, answer.headers);
+		res.end(answer.status === 204 || answer.body === undefined ? undefined : JSON.stringify(answer.body));
+	}
+
+	/**
+	 * A discord.js `rest.makeRequest`: the same route table, faults and recording as over HTTP, in this process
+	 * (no socket). Give it with `rest: { api: 'http://127.0.0.1:9/api', makeRequest: fake.makeRequest() }`;
+	 * `onAnswer` sees each request this client made as the fake recorded it.
+	 */
+	makeRequest(onAnswer?: (record: RecordedRequest) => void): (url: string, init: RequestInit) => Promise<Response> {
+		return async (url, init) => {
+			const target = new URL(url);
+			const authorization = new Headers(init.headers).get('authorization');
+			const answer = await this.serve({
+				method: init.method ?? 'GET',
+				path: target.pathname,
+				query: Object.fromEntries(target.searchParams),
+				...(authorization !== null ? { authorization } : {}),
+				...(await parseInitBody(init.body)),
+			});
+			onAnswer?.(answer.record);
+			if (answer.seen === 'timeout') throw new DOMException('This operation was aborted', 'AbortError');
+			if (answer.dropped) throw socketError();
+			const empty = answer.status === 204 || answer.body === undefined;
+			return new Response(empty ? null : JSON.stringify(answer.body), {
+				status: answer.status,
+				headers: answer.headers,
+			});
+		};
+	}
+
+	/** One request through the route table: delays, faults, auth, the global limit, the handler; recorded. */
+	async serve(request: CoreRequest): Promise<CoreAnswer> {
+		let pathname = request.path;
 		try {
 			pathname = decodeURIComponent(pathname);
 		} catch {
 			// keep it encoded
 		}
-		const method = (req.method ?? 'GET').toUpperCase();
-		const parsed = await readBody(req);
+		const method = request.method.toUpperCase();
 		const rec: RecordedRequest = {
 			method,
 			route: '?',
 			path: pathname.startsWith(API_PREFIX) ? pathname.slice(API_PREFIX.length) : pathname,
-			query: Object.fromEntries(url.searchParams),
-			body: parsed.body,
-			files: parsed.files,
+			query: request.query,
+			body: request.body,
+			files: request.files,
 			time: Date.now(),
 			status: 0,
 		};
-		let reply: Reply;
+		let reply: Reply = { status: 0 };
+		let dropped: 'before' | 'after' | undefined;
+		let seen: 'socket-error' | 'timeout' | undefined;
 		let bucket = 'none';
 		try {
 			const found = pathname.startsWith(API_PREFIX) ? this.match(method, rec.path) : undefined;
@@ -702,12 +825,19 @@ export class FakeDiscord {
 				const { route, params } = found;
 				rec.route = route.template;
 				bucket = `${method}:${route.template}`;
-				await this.held(rec);
-				reply =
-					this.fault(rec) ??
-					this.authCheck(req, route) ??
-					this.limiter(route) ??
-					(await route.handler({ params, body: parsed.body, query: rec.query, files: parsed.files, rec }));
+				await this.delayed(rec);
+				const fault = this.fault(rec);
+				if (fault && 'network' in fault) {
+					dropped = fault.network;
+					seen = fault.seen ?? 'socket-error';
+				}
+				if (dropped !== 'before') {
+					reply =
+						(fault && 'status' in fault ? fault : undefined) ??
+						this.authCheck(request.authorization, route) ??
+						this.limiter(route) ??
+						(await route.handler({ params, body: request.body, query: rec.query, files: request.files, rec }));
+				}
 			}
 		} catch (err) {
 			reply = { status: 500, body: { message: '500: Internal Server Error', code: 0 } };
@@ -720,24 +850,15 @@ export class FakeDiscord {
 		}
 		rec.status = reply.status;
 		rec.response = reply.body;
+		if (dropped) rec.dropped = dropped;
 		this.requests.push(rec);
+		this.events.emit('change');
 		const headers: Record<string, string> = {
 			...(reply.status === 204 || reply.body === undefined ? {} : { 'content-type': 'application/json' }),
 			...(reply.status !== 429 && bucket !== 'none' ? rateHeaders(bucket) : {}),
 			...reply.headers,
 		};
-		res.writeHead(reply.status, headers);
-		res.end(reply.status === 204 || reply.body === undefined ? undefined : JSON.stringify(reply.body));
-		this.events.emit('change');
-	}
-
-	private async held(rec: RecordedRequest): Promise<void> {
-		const hold = this.holds.find((candidate) => candidate.method === rec.method && matchPath(candidate.path, rec));
-		if (!hold || ++hold.seen <= hold.after) return;
-		await new Promise<void>((answer) => {
-			hold.waiting.push(answer);
-			this.events.emit('change');
-		});
+		return { status: reply.status, body: reply.body, headers, ...(dropped ? { dropped, seen } : {}), record: rec };
 	}
 
 	private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
@@ -749,23 +870,38 @@ export class FakeDiscord {
 		return undefined;
 	}
 
-	private fault(rec: RecordedRequest): Reply | undefined {
-		const f = this.faults.find(
-			(x) =>
-				x.remaining > 0 && (x.method === undefined || x.method.toUpperCase() === rec.method) && matchPath(x.path, rec),
-		);
+	private async delayed(rec: RecordedRequest): Promise<void> {
+		const d = this.delays.find((x) => x.remaining > 0 && matches(x, rec));
+		if (!d) return;
+		if (d.after) {
+			d.after--;
+			return;
+		}
+		d.remaining--;
+		this.held.add(rec);
+		this.events.emit('change');
+		if ('until' in d) await d.until.catch(() => undefined);
+		else await new Promise((resolve) => setTimeout(resolve, d.ms));
+		this.held.delete(rec);
+	}
+
+	private fault(rec: RecordedRequest): Reply | Extract<Fault, { network: unknown }> | undefined {
+		const f = this.faults.find((x) => x.remaining > 0 && matches(x, rec));
 		if (!f) return undefined;
 		f.remaining--;
-		if (f.status !== 429) return { status: f.status, body: { message: `${f.status}: Internal Server Error`, code: 0 } };
+		if ('network' in f) return f;
+		if (f.status !== 429) {
+			const message = f.message ?? (f.status >= 500 ? `${f.status}: Internal Server Error` : `${f.status}: injected`);
+			return { status: f.status, body: { message, code: f.code ?? 0 } };
+		}
 		this.rateLimited++;
 		const retryAfter = f.retryAfter ?? 0.25;
 		const global = f.global ?? f.scope === 'global';
 		return rateLimited(retryAfter, global, f.scope ?? (global ? 'global' : 'user'), `${rec.method}:${rec.route}`);
 	}
 
-	private authCheck(req: IncomingMessage, route: Route): Reply | undefined {
+	private authCheck(auth: string | undefined, route: Route): Reply | undefined {
 		if (route.noAuth) return undefined;
-		const auth = req.headers.authorization;
 		const token = auth?.startsWith('Bot ') ? auth.slice(4) : undefined;
 		if (!token || (this.options.token !== undefined && token !== this.options.token)) {
 			if (!token) this.violation({ kind: 'auth', message: `request without Bot authorization to ${route.template}` });
@@ -795,6 +931,37 @@ export class FakeDiscord {
 
 function matchPath(pattern: string | RegExp, r: { route: string; path: string }): boolean {
 	return typeof pattern === 'string' ? pattern === r.route || pattern === r.path : pattern.test(r.path);
+}
+
+function matches(m: RequestMatch, rec: RecordedRequest): boolean {
+	return (m.method === undefined || m.method.toUpperCase() === rec.method) && matchPath(m.path, rec);
+}
+
+/** What undici throws when the server closes the connection mid-request (discord.js does not retry it). */
+function socketError(): Error {
+	return Object.assign(new Error('other side closed'), { name: 'SocketError', code: 'UND_ERR_SOCKET' });
+}
+
+/** A discord.js request body (JSON text, or multipart FormData with payload_json and files) as the routes read it. */
+async function parseInitBody(body: RequestInit['body']): Promise<Pick<CoreRequest, 'body' | 'files'>> {
+	if (body === undefined || body === null) return { body: undefined, files: [] };
+	if (body instanceof FormData) {
+		const files: CoreRequest['files'] = [];
+		let json: unknown;
+		for (const [name, value] of body.entries()) {
+			if (typeof value === 'string') {
+				if (name === 'payload_json') json = JSON.parse(value) as unknown;
+			} else files.push({ name, filename: value.name, size: value.size });
+		}
+		return { body: json, files };
+	}
+	const raw = typeof body === 'string' ? body : Buffer.from(body as Uint8Array).toString('utf8');
+	if (raw.length === 0) return { body: undefined, files: [] };
+	try {
+		return { body: JSON.parse(raw) as unknown, files: [] };
+	} catch {
+		return { body: raw, files: [] };
+	}
 }
 
 function bucketHash(bucket: string): string {

@@ -61,22 +61,38 @@ export function toBits(p: PermissionsInput | undefined): bigint {
 	return p.reduce((acc, name) => acc | PermissionFlagsBits[name], 0n);
 }
 
+/** Discord's clock: real time (optionally shifted), frozen at a moment, or following the test's clock. */
 export class Clock {
 	private offset = 0;
 	private fixed: number | null = null;
+	private source: (() => number) | null = null;
 	now(): number {
-		return this.fixed ?? Date.now() + this.offset;
+		return this.source?.() ?? this.fixed ?? Date.now() + this.offset;
 	}
 	/** Freeze the clock at `ms` (epoch milliseconds). */
 	set(ms: number): void {
+		this.source = null;
 		this.fixed = ms;
 	}
 	/** Real time again, shifted by `offsetMs`. */
 	real(offsetMs = 0): void {
+		this.source = null;
 		this.fixed = null;
 		this.offset = offsetMs;
 	}
+	/** Read the time from `now` (the test's clock, the one the bot reads), so Discord and the bot agree. */
+	follow(now: () => number | Date): void {
+		this.source = () => {
+			const t = now();
+			return typeof t === 'number' ? t : t.getTime();
+		};
+	}
+	/** Real time (possibly shifted): neither frozen nor following another clock. */
+	get isReal(): boolean {
+		return this.source === null && this.fixed === null;
+	}
 	advance(ms: number): void {
+		if (this.source) throw new Error('fake-discord: the clock follows the test clock; move that one');
 		if (this.fixed !== null) this.fixed += ms;
 		else this.offset += ms;
 	}
@@ -85,13 +101,21 @@ export class Clock {
 	}
 }
 
+/**
+ * Snowflakes carrying the fake clock's time, unique as Discord's are: within one millisecond the increment
+ * counts up, and past its 4096 (a frozen clock, a big world) the id takes the next millisecond. A clock set
+ * back (a test's clock) gives ids of that earlier time.
+ */
 export class Snowflakes {
-	private increment = 0n;
+	/** next free increment per millisecond used */
+	private readonly used = new Map<bigint, bigint>();
 	constructor(private readonly clock: Clock) {}
-	next(atMs?: number): string {
-		const ms = BigInt(Math.floor(atMs ?? this.clock.now()));
-		this.increment = (this.increment + 1n) & 0xfffn;
-		return (((ms - DISCORD_EPOCH) << 22n) | (1n << 17n) | this.increment).toString();
+	next(): string {
+		let ms = BigInt(Math.floor(this.clock.now()));
+		while ((this.used.get(ms) ?? 0n) > 0xfffn) ms++;
+		const increment = this.used.get(ms) ?? 0n;
+		this.used.set(ms, increment + 1n);
+		return (((ms - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
 	}
 }
 
@@ -114,6 +138,7 @@ export interface Role {
 	position: number;
 	color: number;
 	managed: boolean;
+	mentionable?: boolean;
 	botId?: string;
 }
 
@@ -203,6 +228,7 @@ export interface RoleInit {
 	name: string;
 	permissions?: PermissionsInput;
 	position?: number;
+	mentionable?: boolean;
 }
 
 export interface GuildInit {
@@ -213,6 +239,8 @@ export interface GuildInit {
 	everyonePermissions?: PermissionsInput;
 	/** permissions of the bot's managed role (default DEFAULT_BOT) */
 	botPermissions?: PermissionsInput;
+	/** id of the bot's managed role (default: a fresh snowflake) */
+	botRoleId?: string;
 	/** channels; default a single text channel #general */
 	channels?: ChannelInit[];
 	/** extra roles beyond @everyone and the bot role */
@@ -236,10 +264,11 @@ export class World {
 	constructor(
 		readonly clock: Clock,
 		botName = 'Her Film Club',
+		botId?: string,
 	) {
 		this.ids = new Snowflakes(clock);
 		this.bot = {
-			id: this.ids.next(),
+			id: botId ?? this.ids.next(),
 			username: botName,
 			globalName: null,
 			locale: 'en-US',
@@ -279,7 +308,7 @@ export class World {
 			color: 0,
 			managed: false,
 		});
-		const botRoleId = this.ids.next();
+		const botRoleId = init.botRoleId ?? this.ids.next();
 		roles.set(botRoleId, {
 			id: botRoleId,
 			name: this.bot.username,
@@ -299,6 +328,7 @@ export class World {
 				position: r.position ?? i + 2,
 				color: 0,
 				managed: false,
+				mentionable: r.mentionable ?? false,
 			});
 			byName.set(r.name, rid);
 		}
@@ -469,7 +499,7 @@ export function rolePayload(r: Role): Json {
 		position: r.position,
 		permissions: r.permissions.toString(),
 		managed: r.managed,
-		mentionable: false,
+		mentionable: r.mentionable ?? false,
 		flags: 0,
 		...(r.botId ? { tags: { bot_id: r.botId } } : {}),
 	};

@@ -18,6 +18,9 @@ export function seededRandom(seed = 1): () => number {
 	};
 }
 
+/** Where a test context's clock (and, unless told otherwise, TestDiscord's) starts. */
+export const DEFAULT_START = '2025-05-14T03:00:00Z';
+
 export class TestClock {
 	private current: number;
 
@@ -48,7 +51,7 @@ export const testConfig: Config = Object.freeze({
 
 /** A BotContext on an in-memory database with the real schema and dataset, a movable clock and seeded random. */
 export function createTestContext(options: { start?: string; seed?: number; databasePath?: string } = {}) {
-	const clock = new TestClock(options.start ?? '2025-05-14T03:00:00Z');
+	const clock = new TestClock(options.start ?? DEFAULT_START);
 	const db = openDatabase(options.databasePath ?? ':memory:');
 	const ctx: BotContext = {
 		config: testConfig,

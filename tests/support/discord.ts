@@ -1,7 +1,13 @@
 /**
- * A discord.js client that never connects: its REST calls are answered in memory and recorded, and
- * interactions are the real discord.js classes built from payloads shaped as Discord sends them. So a
- * handler test runs the real reply/defer/edit code and asserts on the exact JSON a user would get.
+ * A discord.js client that never connects, answered by the fake Discord's REST core in this process: the same
+ * route table, message store, history paging, nonce de-duplication, permission checks, Discord's limits and
+ * faults as the end-to-end suite gets over HTTP (tests/fake-discord/). Interactions are the real discord.js
+ * classes built from payloads shaped as Discord sends them. So a handler test runs the real reply/defer/edit
+ * code, through discord.js's own REST stack with the bot's REST settings (timeout, retries; src/client.ts), and
+ * asserts on the exact JSON a user would get.
+ *
+ * Faults: `discord.fake.failNext(...)`, `delay(...)`, `denyReadHistory(...)` (see tests/fake-discord/server.ts).
+ * Violations of Discord's limits are in `discord.fake.violations`.
  */
 import {
 	ApplicationCommandOptionType,
@@ -20,11 +26,27 @@ import {
 	PermissionsBitField,
 	type APIApplicationCommandOption,
 	type APIChatInputApplicationCommandInteraction,
-	type APIMessage,
 	type PermissionResolvable,
 } from 'discord.js';
+import { expect, onTestFinished } from 'vitest';
 import type { Command } from '../../src/command.js';
 import { BOT_PERMISSIONS } from '../../src/permissions.js';
+import { FakeDiscord } from '../fake-discord/index.js';
+import type {
+	FakeDiscordOptions,
+	InteractionState,
+	Json,
+	RecordedRequest as FakeRequest,
+} from '../fake-discord/index.js';
+import {
+	ALL_PERMISSIONS,
+	channelPayload,
+	guildCreatePayload,
+	rolePayload,
+	userPayload,
+} from '../fake-discord/world.js';
+import { createClient } from '../../src/client.js';
+import { DEFAULT_START, testConfig } from './context.js';
 
 export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000001';
@@ -38,26 +60,82 @@ export const BOT_ROLE_ID = '500000000000000001';
 /** A member role the server could ask the daily reflection to mention. */
 export const CLUB_ROLE_ID = '500000000000000009';
 
+/** What the bot sent, as the fake got it: `route` is the path (`/channels/300…/messages`), `body` the JSON. */
 export interface RecordedRequest {
 	readonly method: string;
 	readonly route: string;
 	readonly body: any;
 	readonly query: URLSearchParams | undefined;
+	/** Discord's answer: its status (0: the connection dropped before it got the request) */
+	readonly status?: number;
 }
 
-let sequence = 0n;
-function snowflake(): string {
-	sequence += 1n;
-	return ((BigInt(Date.now() - 1_420_070_400_000) << 22n) + sequence).toString();
+/** How the bot's own client times out and retries a request (src/client.ts), read once. */
+let productionRest: { retries: number; timeout: number } | undefined;
+function restSettings() {
+	if (!productionRest) {
+		const client = createClient(testConfig);
+		const { retries, timeout } = client.rest.options;
+		void client.destroy();
+		productionRest = { retries, timeout };
+	}
+	return productionRest;
 }
 
-/** By default the bot has everything its invite URL asks for. */
-const ALL_BOT_PERMISSIONS = BOT_PERMISSIONS;
+/** REST never leaves this process (makeRequest answers it); the URL is on loopback all the same. */
+const API = 'http://127.0.0.1:9/api';
+const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAx.test.token-for-handler-tests';
 
 export interface GuildOptions {
 	readonly preferredLocale?: string;
 	/** Permissions the bot's role has guild-wide (default: everything it asks for in its invite). */
 	readonly botPermissions?: PermissionResolvable;
+	/**
+	 * Discord's clock, usually the test context's `now`: message ids, the nonce window and token expiry follow
+	 * it. Default: frozen at the test context's default start.
+	 */
+	readonly now?: () => Date;
+	/**
+	 * The Discord this client talks to; its clock reads the `now` of whichever client is making a request.
+	 * Default: the one Discord of the running test. Every TestDiscord a test creates (a bot process, then its
+	 * restart) talks to the same Discord, as real processes would; the next test gets a new one.
+	 */
+	readonly fake?: FakeDiscord;
+}
+
+let discordOfThisTest: FakeDiscord | undefined;
+const checked = new WeakSet<FakeDiscord>();
+
+/** The running test's Discord (made on first use, forgotten when the test ends); a fresh one outside a test. */
+function sharedCore(options: Pick<GuildOptions, 'preferredLocale' | 'botPermissions'>): FakeDiscord {
+	if (discordOfThisTest) {
+		const guild = discordOfThisTest.world.guilds.get(GUILD_ID)!;
+		if (options.preferredLocale !== undefined) guild.preferredLocale = options.preferredLocale;
+		return discordOfThisTest;
+	}
+	const fake = testDiscordCore(options);
+	if (whenTestEnds(() => (discordOfThisTest = undefined))) discordOfThisTest = fake;
+	return fake;
+}
+
+/** Whatever a handler test checks, the bot broke none of Discord's rules and used no route Discord lacks. */
+function expectCleanAtTestEnd(fake: FakeDiscord): void {
+	if (checked.has(fake)) return;
+	checked.add(fake);
+	whenTestEnds(() => {
+		expect(fake.violations.map((violation) => violation.message)).toEqual([]);
+		expect(fake.unexpected.map((request) => `${request.method} ${request.path}`)).toEqual([]);
+	});
+}
+
+/** Runs `then` when the running test ends; false outside a test (e.g. in a describe block). */
+function whenTestEnds(then: () => void): boolean {
+	try {
+		onTestFinished(then);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 export interface InteractionOptions {
@@ -65,31 +143,114 @@ export interface InteractionOptions {
 	readonly userId?: string;
 	/** What the member may do (default: nothing special). */
 	readonly memberPermissions?: PermissionResolvable;
-	/** What the bot may do in the channel (default: everything it asks for). */
+	/**
+	 * What the bot may do in the channel (default: what its role gives it there). Set on Discord's side too, as
+	 * an overwrite for the bot in that channel, so Discord refuses what the bot may not do.
+	 */
 	readonly appPermissions?: PermissionResolvable;
 	readonly channelId?: string;
 }
 
+/**
+ * The fake Discord's core with the handler tests' server: #general, #her-club, a bot-owned public thread in
+ * #general, the bot's role, @everyone with no permissions, the member USER_ID owning the server.
+ */
+export function testDiscordCore(
+	options: Pick<GuildOptions, 'preferredLocale' | 'botPermissions'> & Pick<FakeDiscordOptions, 'nonceWindowMs'> = {},
+): FakeDiscord {
+	// As in the end-to-end harness, FAKE_NONCE_WINDOW_MS runs the tests against a shorter or longer nonce window.
+	const window = process.env.FAKE_NONCE_WINDOW_MS;
+	const fake = new FakeDiscord({ botId: BOT_ID, ...(window ? { nonceWindowMs: Number(window) } : {}), ...options });
+	fake.clock.set(Date.parse(DEFAULT_START));
+	const world = fake.world;
+	world.user({ id: USER_ID, username: `member${USER_ID.slice(-3)}` });
+	world.addGuild({
+		id: GUILD_ID,
+		name: 'Film Club',
+		ownerId: USER_ID,
+		preferredLocale: options.preferredLocale ?? 'en-US',
+		everyonePermissions: 0n,
+		botRoleId: BOT_ROLE_ID,
+		botPermissions: new PermissionsBitField(options.botPermissions ?? BOT_PERMISSIONS).bitfield,
+		channels: [
+			{ id: CHANNEL_ID, name: 'general' },
+			{ id: OTHER_CHANNEL_ID, name: 'her-club' },
+		],
+	});
+	addThread(fake, THREAD_ID, 'Her watch party');
+	return fake;
+}
+
+/** A public thread in #general the bot opened. */
+function addThread(fake: FakeDiscord, id: string, name: string) {
+	const thread = fake.world.addChannel(GUILD_ID, { id, name, type: ChannelType.PublicThread, parentId: CHANNEL_ID });
+	Object.assign(thread, {
+		ownerId: BOT_ID,
+		archived: false,
+		locked: false,
+		autoArchiveDuration: 1440,
+		createdAt: new Date(0).toISOString(),
+		messageCount: 0,
+	});
+}
+
 export class TestDiscord {
 	public readonly client: Client<true>;
+	/** Every request this client sent (other clients sharing the fake have their own). */
 	public readonly requests: RecordedRequest[] = [];
-	private readonly messages = new Map<string, APIMessage>();
+	/** The Discord behind this client: its world, messages, nonces, violations and fault injection. */
+	public readonly fake: FakeDiscord;
+	private readonly now: (() => Date) | undefined;
 
 	public constructor(options: GuildOptions = {}) {
-		const client = new Client({ intents: [GatewayIntentBits.Guilds], allowedMentions: { parse: [] } });
+		this.fake = options.fake ?? sharedCore(options);
+		expectCleanAtTestEnd(this.fake);
+		this.now = options.now;
+		if (this.now) this.fake.clock.follow(this.now);
+		const answer = this.fake.makeRequest((record) => this.record(record));
+		const client = new Client({
+			intents: [GatewayIntentBits.Guilds],
+			allowedMentions: { parse: [] },
+			rest: {
+				...restSettings(),
+				api: API,
+				makeRequest: (url, init) => {
+					// Discord's clock is the clock of the process talking to it (see GuildOptions.fake).
+					if (this.now) this.fake.clock.follow(this.now);
+					return answer(url, init);
+				},
+			},
+		});
+		client.rest.setToken(TOKEN);
+		// Bound, so a test can wrap it (`const answer = client.rest.request; client.rest.request = …answer(r)`).
+		client.rest.request = client.rest.request.bind(client.rest);
 		const writable = client as unknown as { user: ClientUser; application: ClientApplication };
-		writable.user = Reflect.construct(ClientUser, [
-			client,
-			{ id: BOT_ID, username: 'Her Film Club', discriminator: '0', bot: true, avatar: null, global_name: null },
-		]) as ClientUser;
+		writable.user = Reflect.construct(ClientUser, [client, userPayload(this.fake.bot)]) as ClientUser;
 		writable.application = Reflect.construct(ClientApplication, [
 			client,
 			{ id: APP_ID, name: 'Her Film Club' },
 		]) as ClientApplication;
 		client.users.cache.set(BOT_ID, writable.user);
-		client.rest.request = async (request) => this.answer(request);
+		(client.guilds as unknown as { _add(data: unknown): unknown })._add(
+			guildCreatePayload(this.fake.world, this.world()),
+		);
 		this.client = client as Client<true>;
-		this.addGuild(options);
+		this.fake.onDispatch((event, data) => this.onGatewayEvent(event, data));
+	}
+
+	/** What the gateway would tell this client when Discord's side changes (a channel edited, deleted...). */
+	private onGatewayEvent(event: string, data: Json) {
+		const actions = (this.client as unknown as { actions: Record<string, { handle(data: Json): unknown }> }).actions;
+		const action = {
+			CHANNEL_CREATE: 'ChannelCreate',
+			CHANNEL_UPDATE: 'ChannelUpdate',
+			CHANNEL_DELETE: 'ChannelDelete',
+			THREAD_CREATE: 'ThreadCreate',
+			THREAD_UPDATE: 'ChannelUpdate',
+			THREAD_DELETE: 'ThreadDelete',
+			GUILD_DELETE: 'GuildDelete',
+		}[event];
+		if (action) actions[action]!.handle(data);
 	}
 
 	public get guild() {
@@ -114,6 +275,7 @@ export class TestDiscord {
 
 	public chatInput(command: Command, input: Record<string, unknown> = {}, options: InteractionOptions = {}) {
 		const payload = this.commandPayload(command, input, options);
+		this.register(payload);
 		return Reflect.construct(ChatInputCommandInteraction, [
 			this.client,
 			payload,
@@ -136,6 +298,7 @@ export class TestDiscord {
 		};
 		markFocused(payload.data.options);
 		payload.type = InteractionType.ApplicationCommandAutocomplete;
+		this.register(payload);
 		return Reflect.construct(AutocompleteInteraction, [this.client, payload]) as AutocompleteInteraction<'cached'>;
 	}
 
@@ -147,7 +310,7 @@ export class TestDiscord {
 		const leafDefinitions = (sub && 'options' in sub ? sub.options : sub ? [] : definitions) ?? [];
 		const leaf = this.optionValues(leafDefinitions, values);
 		const data = {
-			id: snowflake(),
+			id: this.fake.world.ids.next(),
 			name: command.data.name,
 			type: ApplicationCommandType.ChatInput,
 			options: sub ? [{ type: ApplicationCommandOptionType.Subcommand, name: subcommand, options: leaf }] : leaf,
@@ -156,10 +319,16 @@ export class TestDiscord {
 		return this.basePayload(InteractionType.ApplicationCommand, data, options);
 	}
 
-	public button(customId: string, options: InteractionOptions & { message?: Partial<APIMessage> } = {}) {
-		const message = this.message(options.message);
+	/**
+	 * A member presses a button: on the newest message in the channel that carries it (as the member would),
+	 * else on a bot message made for it.
+	 */
+	public button(customId: string, options: InteractionOptions = {}) {
+		const channelId = options.channelId ?? CHANNEL_ID;
+		const message = this.messageWithButton(channelId, customId);
 		const data = { custom_id: customId, component_type: ComponentType.Button };
 		const payload = { ...this.basePayload(InteractionType.MessageComponent, data, options), message };
+		this.register(payload, message.id as string);
 		return Reflect.construct(ButtonInteraction, [this.client, payload]) as ButtonInteraction<'cached'>;
 	}
 
@@ -172,40 +341,90 @@ export class TestDiscord {
 			})),
 		};
 		const payload = this.basePayload(InteractionType.ModalSubmit, data, options);
+		this.register(payload);
 		return Reflect.construct(ModalSubmitInteraction, [this.client, payload]) as ModalSubmitInteraction<'cached'>;
 	}
 
 	/** Adds the server's "Film Club" role, mentionable by anyone or not. */
 	public addRole(options: { mentionable: boolean }) {
-		(this.guild.roles as unknown as { _add(data: unknown): unknown })._add({
+		const role = {
 			id: CLUB_ROLE_ID,
 			name: 'Film Club',
-			permissions: '0',
+			permissions: 0n,
 			position: 2,
 			color: 0,
-			hoist: false,
 			managed: false,
 			mentionable: options.mentionable,
-			flags: 0,
-		});
+		};
+		this.world().roles.set(role.id, role);
+		(this.guild.roles as unknown as { _add(data: unknown): unknown })._add(rolePayload(role));
 	}
 
 	/** Replaces the bot's permissions in a channel, as an admin editing its overwrites would. */
 	public denyInChannel(channelId: string, ...permissions: bigint[]) {
-		const channel = this.guild.channels.cache.get(channelId)!;
-		(channel as any).permissionOverwrites.cache.set(BOT_ROLE_ID, {
-			id: BOT_ROLE_ID,
-			type: 0,
-			allow: new PermissionsBitField(0n),
-			deny: new PermissionsBitField(permissions),
+		const deny = new PermissionsBitField(permissions).bitfield;
+		this.setOverwrite(channelId, { id: BOT_ROLE_ID, type: 0, allow: 0n, deny });
+	}
+
+	private setOverwrite(channelId: string, overwrite: { id: string; type: 0 | 1; allow: bigint; deny: bigint }) {
+		const channel = this.fake.world.channel(channelId);
+		if (!channel) throw new Error(`TestDiscord: no channel ${channelId}`);
+		channel.overwrites = [
+			...channel.overwrites.filter((o) => !(o.id === overwrite.id && o.type === overwrite.type)),
+			overwrite,
+		];
+		this.fake.dispatch('CHANNEL_UPDATE', channelPayload(channel, this.fake.world), { guildId: GUILD_ID });
+	}
+
+	private world() {
+		return this.fake.world.guilds.get(GUILD_ID)!;
+	}
+
+	/** What this client sent, as Discord recorded it. */
+	private record(record: FakeRequest) {
+		this.requests.push({
+			method: record.method,
+			route: record.path,
+			body: record.body,
+			query: new URLSearchParams(record.query),
+			status: record.status,
 		});
+	}
+
+	/** Registers an interaction with Discord, so its callback, @original and follow-ups are answered. */
+	private register(payload: any, sourceMessageId?: string) {
+		const state: InteractionState = {
+			id: payload.id,
+			token: payload.token,
+			type: payload.type,
+			guildId: GUILD_ID,
+			channelId: payload.channel_id,
+			userId: payload.member.user.id,
+			payload,
+			dispatchedAt: this.fake.clock.now(),
+			followups: [],
+			...(sourceMessageId !== undefined ? { sourceMessageId } : {}),
+		};
+		this.fake.registerInteraction(state);
 	}
 
 	private basePayload(type: InteractionType, data: unknown, options: InteractionOptions) {
 		const userId = options.userId ?? USER_ID;
 		const channelId = options.channelId ?? CHANNEL_ID;
+		const world = this.fake.world;
+		// An interaction comes from a channel Discord has: one the test names but the server lacks is taken to be
+		// a public thread in #general (as a test of "inside a thread" means), so Discord answers posts there.
+		if (!world.channel(channelId)) addThread(this.fake, channelId, 'a thread');
+		const user =
+			world.users.get(userId) ??
+			world.user({ id: userId, username: `member${userId.slice(-3)}`, locale: options.locale ?? 'en-US' });
+		if (options.appPermissions !== undefined) {
+			const allow = new PermissionsBitField(options.appPermissions).bitfield;
+			this.setOverwrite(channelId, { id: BOT_ID, type: 1, allow, deny: ALL_PERMISSIONS & ~allow });
+		}
+		const id = world.ids.next();
 		const payload = {
-			id: snowflake(),
+			id,
 			application_id: APP_ID,
 			type,
 			data,
@@ -214,17 +433,11 @@ export class TestDiscord {
 				id: channelId,
 				type: this.client.channels.cache.get(channelId)?.type ?? ChannelType.GuildText,
 				guild_id: GUILD_ID,
-				name: 'general',
+				name: world.channel(channelId)?.name ?? 'general',
 			},
 			channel_id: channelId,
 			member: {
-				user: {
-					id: userId,
-					username: `member${userId.slice(-3)}`,
-					discriminator: '0',
-					avatar: null,
-					global_name: null,
-				},
+				user: userPayload(user),
 				roles: [],
 				permissions: new PermissionsBitField(options.memberPermissions ?? 0n).bitfield.toString(),
 				joined_at: new Date(0).toISOString(),
@@ -232,11 +445,11 @@ export class TestDiscord {
 				mute: false,
 				flags: 0,
 			},
-			token: `token-${snowflake()}`,
+			token: `token-${id}`,
 			version: 1,
 			locale: options.locale ?? 'en-US',
 			guild_locale: this.guild.preferredLocale,
-			app_permissions: new PermissionsBitField(options.appPermissions ?? ALL_BOT_PERMISSIONS).bitfield.toString(),
+			app_permissions: world.botPermissions(channelId).toString(),
 			entitlements: [],
 			authorizing_integration_owners: { 0: GUILD_ID },
 			context: 0,
@@ -266,153 +479,12 @@ export class TestDiscord {
 		return { channels, roles };
 	}
 
-	private message(partial: Partial<APIMessage> = {}): APIMessage {
-		return {
-			id: snowflake(),
-			channel_id: CHANNEL_ID,
-			author: { id: BOT_ID, username: 'Her Film Club', discriminator: '0', avatar: null, global_name: null, bot: true },
-			content: '',
-			timestamp: new Date().toISOString(),
-			edited_timestamp: null,
-			tts: false,
-			mention_everyone: false,
-			mentions: [],
-			mention_roles: [],
-			attachments: [],
-			embeds: [],
-			pinned: false,
-			type: 0,
-			components: [],
-			...partial,
-		};
-	}
-
-	private addGuild(options: GuildOptions) {
-		const everyone = {
-			id: GUILD_ID,
-			name: '@everyone',
-			permissions: '0',
-			position: 0,
-			color: 0,
-			hoist: false,
-			managed: false,
-			mentionable: false,
-			flags: 0,
-		};
-		const botRole = {
-			...everyone,
-			id: BOT_ROLE_ID,
-			name: 'Her Film Club',
-			position: 1,
-			managed: true,
-			permissions: new PermissionsBitField(options.botPermissions ?? ALL_BOT_PERMISSIONS).bitfield.toString(),
-		};
-		const channel = (id: string, name: string) => ({
-			id,
-			name,
-			type: ChannelType.GuildText,
-			guild_id: GUILD_ID,
-			position: 0,
-			permission_overwrites: [],
-		});
-		(this.client.guilds as unknown as { _add(data: unknown): unknown })._add({
-			id: GUILD_ID,
-			name: 'Film Club',
-			icon: null,
-			owner_id: USER_ID,
-			preferred_locale: options.preferredLocale ?? 'en-US',
-			roles: [everyone, botRole],
-			channels: [channel(CHANNEL_ID, 'general'), channel(OTHER_CHANNEL_ID, 'her-club')],
-			threads: [
-				{
-					id: THREAD_ID,
-					name: 'Her watch party',
-					type: ChannelType.PublicThread,
-					guild_id: GUILD_ID,
-					parent_id: CHANNEL_ID,
-					owner_id: BOT_ID,
-					thread_metadata: {
-						archived: false,
-						auto_archive_duration: 1440,
-						locked: false,
-						archive_timestamp: new Date(0).toISOString(),
-					},
-				},
-			],
-			members: [
-				{
-					user: {
-						id: BOT_ID,
-						username: 'Her Film Club',
-						discriminator: '0',
-						avatar: null,
-						bot: true,
-						global_name: null,
-					},
-					roles: [BOT_ROLE_ID],
-					joined_at: new Date(0).toISOString(),
-					deaf: false,
-					mute: false,
-					flags: 0,
-				},
-			],
-			features: [],
-			emojis: [],
-			stickers: [],
-			member_count: 2,
-		});
-	}
-
-	/** In-memory answers to the routes the bot uses, shaped as Discord answers them. */
-	private async answer(request: { method: string; fullRoute: string; body?: unknown; query?: URLSearchParams }) {
-		const { method } = request;
-		const route = decodeURIComponent(request.fullRoute);
-		// What goes over the wire: JSON, so undefined fields vanish exactly as they would.
-		const body = request.body === undefined ? undefined : JSON.parse(JSON.stringify(request.body));
-		this.requests.push({ method, route, body, query: request.query });
-		const message = (channelId: string, data: any = body) => {
-			const created = this.message({
-				channel_id: channelId,
-				...data,
-				embeds: data?.embeds ?? [],
-				components: data?.components ?? [],
-			});
-			this.messages.set(created.id, created);
-			return created;
-		};
-		let match: RegExpMatchArray | null;
-		if ((match = route.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/))) {
-			const withResponse = request.query?.get('with_response') === 'true';
-			if (!withResponse) return undefined;
-			const created = message(CHANNEL_ID, body.data ?? {});
-			return { interaction: { id: match[1], type: 2 }, resource: { type: body.type, message: created } };
-		}
-		if (/^\/webhooks\/\d+\/[^/]+\/messages\/@original$/.test(route)) return message(CHANNEL_ID, body ?? {});
-		if (/^\/webhooks\/\d+\/[^/]+$/.test(route)) return message(CHANNEL_ID);
-		if ((match = route.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') return message(match[1]!);
-		if ((match = route.match(/^\/channels\/(\d+)\/messages\/(\d+)$/)))
-			return message(match[1]!, { ...body, id: match[2] });
-		if (
-			(match = route.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/)) ||
-			(match = route.match(/^\/channels\/(\d+)\/threads$/))
-		) {
-			return {
-				id: match[2] ?? snowflake(),
-				type: ChannelType.PublicThread,
-				guild_id: GUILD_ID,
-				parent_id: match[1],
-				name: body.name,
-				owner_id: BOT_ID,
-				thread_metadata: {
-					archived: false,
-					auto_archive_duration: body.auto_archive_duration ?? 1440,
-					locked: false,
-					archive_timestamp: new Date().toISOString(),
-				},
-			};
-		}
-		if ((match = route.match(/^\/guilds\/(\d+)\/scheduled-events$/)))
-			return { id: snowflake(), guild_id: match[1], ...body, status: 1 };
-		throw new Error(`TestDiscord: no fake answer for ${method} ${route}`);
+	private messageWithButton(channelId: string, customId: string): Json {
+		const carries = (message: Json) => JSON.stringify(message.components ?? []).includes(JSON.stringify(customId));
+		const found = this.fake
+			.messages(channelId)
+			.filter((message) => ((message.flags as number) & 64) === 0)
+			.findLast(carries);
+		return found ?? this.fake.botSays(channelId, { components: [] });
 	}
 }
