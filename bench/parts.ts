@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Options } from 'discord.js';
+import { MessagePayload, Options } from 'discord.js';
 import { jsonTransformer } from '../src/client.js';
 import { loadDataset } from '../src/dataset/load.js';
 import { langsFor } from '../src/i18n/index.js';
@@ -53,6 +53,16 @@ try {
 	time('quoteEmbed (both languages)', (i) => quoteEmbed(dataset, dataset.quotes[i % ids.length]!, langs));
 	time("discord.js's default jsonTransformer on embed + buttons", () => [transform(embed), transform(row)]);
 	time("the bot's jsonTransformer on embed + buttons", () => [jsonTransformer(embed), jsonTransformer(row)]);
+	const target = (jsonTransformer: (value: unknown) => unknown) =>
+		({ client: { options: { jsonTransformer, allowedMentions: { parse: [] } } } }) as never;
+	for (const [label, transformer] of [
+		['default', transform],
+		["the bot's", jsonTransformer],
+	] as const) {
+		time(`discord.js resolving the reply (${label} jsonTransformer)`, () =>
+			MessagePayload.create(target(transformer), { embeds: [embed], components: [row] }).resolveBody(),
+		);
+	}
 	time('JSON.stringify of the callback body', () =>
 		JSON.stringify({ type: 4, data: { embeds: [embed], components: [row] } }),
 	);

@@ -22,12 +22,22 @@ const fresh = (name: string) => join(scratch, `${name}-${Math.random().toString(
 // ---- interaction latency ----------------------------------------------------------------------------
 
 const IN_FLIGHT = [1, 50, 200] as const;
-/** Per level: interactions answered before measuring (JIT, caches), then measured. */
+/** Per level and round: interactions answered before measuring (JIT, caches), then measured. */
 const LATENCY_RUNS: Record<(typeof IN_FLIGHT)[number], { warmup: number; measured: number }> = {
-	1: { warmup: 100, measured: 500 },
-	50: { warmup: 200, measured: 1_500 },
-	200: { warmup: 400, measured: 3_000 },
+	1: { warmup: 100, measured: 250 },
+	50: { warmup: 200, measured: 750 },
+	200: { warmup: 400, measured: 1_500 },
 };
+
+type LatencyClient = 'floor' | 'shell' | 'bot';
+/**
+ * Every client runs twice, in mirrored order, and its rounds are pooled: on a shared machine the load drifts
+ * over a run, and the client that always ran first (or last) would get the quieter or busier minute.
+ */
+const LATENCY_ROUNDS: readonly (readonly LatencyClient[])[] = [
+	['floor', 'shell', 'bot'],
+	['bot', 'shell', 'floor'],
+];
 
 interface LatencyFigures {
 	inFlight: number;
@@ -37,9 +47,19 @@ interface LatencyFigures {
 	throughputPerSecond: number;
 	failed: number;
 	/** CPU the client process spent per interaction (all of the level, warm-up included). */
-	clientCpuMsPerInteraction?: number;
+	clientCpuMsPerInteraction: number;
 	/** CPU the fake (this process) spent per interaction: the same for both clients if the fake is fair. */
-	fakeCpuMsPerInteraction?: number;
+	fakeCpuMsPerInteraction: number;
+}
+
+/** One level of one round: the measured latencies, how long they took, and the CPU both sides spent. */
+interface LoopRun {
+	samples: number[];
+	measuredSeconds: number;
+	failed: number;
+	count: number;
+	clientCpuMs: number;
+	fakeCpuMs: number;
 }
 
 /**
@@ -51,7 +71,7 @@ function closedLoop(
 	targets: readonly { guildId: string; channelId: string }[],
 	inFlight: number,
 	{ warmup, measured }: { warmup: number; measured: number },
-): Promise<LatencyFigures> {
+): Promise<Pick<LoopRun, 'samples' | 'measuredSeconds' | 'failed'>> {
 	const total = warmup + measured;
 	return new Promise((resolve, reject) => {
 		const samples: number[] = [];
@@ -83,15 +103,7 @@ function closedLoop(
 					if (answered === warmup) measuringSince = performance.now();
 					if (answered === total) {
 						clearTimeout(timer);
-						const seconds = (performance.now() - measuringSince) / 1000;
-						resolve({
-							inFlight,
-							samples: samples.length,
-							medianMs: percentile(samples, 50),
-							p99Ms: percentile(samples, 99),
-							throughputPerSecond: measured / seconds,
-							failed,
-						});
+						resolve({ samples, measuredSeconds: (performance.now() - measuringSince) / 1000, failed });
 					} else if (started < total) {
 						setImmediate(launch);
 					}
@@ -102,7 +114,22 @@ function closedLoop(
 	});
 }
 
-type LatencyClient = 'floor' | 'shell' | 'bot';
+/** One client's rounds of a level, pooled. */
+function pooled(inFlight: number, runs: readonly LoopRun[]): LatencyFigures {
+	const samples = runs.flatMap((run) => run.samples);
+	const sum = (key: 'measuredSeconds' | 'failed' | 'count' | 'clientCpuMs' | 'fakeCpuMs') =>
+		runs.reduce((total, run) => total + run[key], 0);
+	return {
+		inFlight,
+		samples: samples.length,
+		medianMs: percentile(samples, 50),
+		p99Ms: percentile(samples, 99),
+		throughputPerSecond: samples.length / sum('measuredSeconds'),
+		failed: sum('failed'),
+		clientCpuMsPerInteraction: sum('clientCpuMs') / sum('count'),
+		fakeCpuMsPerInteraction: sum('fakeCpuMs') / sum('count'),
+	};
+}
 
 async function latency(): Promise<Record<LatencyClient, LatencyFigures[]>> {
 	const fake = await startFakeDiscord({ interactionDeadlineMs: 3_000 });
@@ -114,32 +141,40 @@ async function latency(): Promise<Record<LatencyClient, LatencyFigures[]>> {
 		const targets = guilds.flatMap((guild) =>
 			[...guild.channels.keys()].map((channelId) => ({ guildId: guild.id, channelId })),
 		);
-		const result: Record<LatencyClient, LatencyFigures[]> = { floor: [], shell: [], bot: [] };
-		for (const kind of ['floor', 'shell', 'bot'] as const) {
-			const worker = Worker.start([kind, fake.api, fresh('latency')]);
-			try {
-				await worker.next('ready', 60_000);
-				for (const inFlight of IN_FLIGHT) {
-					const runs = LATENCY_RUNS[inFlight];
-					const count = runs.warmup + runs.measured;
-					worker.send({ type: 'usage' });
-					const clientBefore = (await worker.next('usage', 10_000)).cpuMs;
-					const fakeBefore = process.cpuUsage();
-					const figures = await closedLoop(fake, targets, inFlight, runs);
-					const fakeUsed = process.cpuUsage(fakeBefore);
-					worker.send({ type: 'usage' });
-					const clientUsed = (await worker.next('usage', 10_000)).cpuMs - clientBefore;
-					result[kind].push({
-						...figures,
-						clientCpuMsPerInteraction: clientUsed / count,
-						fakeCpuMsPerInteraction: (fakeUsed.user + fakeUsed.system) / 1000 / count,
-					});
+		const runs = new Map<string, LoopRun[]>();
+		for (const round of LATENCY_ROUNDS) {
+			for (const kind of round) {
+				const worker = Worker.start([kind, fake.api, fresh('latency')]);
+				try {
+					await worker.next('ready', 60_000);
+					for (const inFlight of IN_FLIGHT) {
+						const levelRuns = LATENCY_RUNS[inFlight];
+						worker.send({ type: 'usage' });
+						const clientBefore = (await worker.next('usage', 10_000)).cpuMs;
+						const fakeBefore = process.cpuUsage();
+						const loop = await closedLoop(fake, targets, inFlight, levelRuns);
+						const fakeUsed = process.cpuUsage(fakeBefore);
+						worker.send({ type: 'usage' });
+						const clientCpuMs = (await worker.next('usage', 10_000)).cpuMs - clientBefore;
+						const key = `${kind}:${inFlight}`;
+						runs.set(key, [
+							...(runs.get(key) ?? []),
+							{
+								...loop,
+								count: levelRuns.warmup + levelRuns.measured,
+								clientCpuMs,
+								fakeCpuMs: (fakeUsed.user + fakeUsed.system) / 1000,
+							},
+						]);
+					}
+				} finally {
+					await worker.stop();
 				}
-			} finally {
-				await worker.stop();
 			}
 		}
-		return result;
+		const figures = (kind: LatencyClient) =>
+			IN_FLIGHT.map((inFlight) => pooled(inFlight, runs.get(`${kind}:${inFlight}`) ?? []));
+		return { floor: figures('floor'), shell: figures('shell'), bot: figures('bot') };
 	} finally {
 		await fake.close();
 	}
@@ -440,10 +475,9 @@ async function main(): Promise<void> {
 				check(ratio <= 1.1),
 			]);
 		}
-		const cpu = (list: LatencyFigures[]) =>
-			list.reduce((sum, f) => sum + f.clientCpuMsPerInteraction!, 0) / list.length;
+		const cpu = (list: LatencyFigures[]) => list.reduce((sum, f) => sum + f.clientCpuMsPerInteraction, 0) / list.length;
 		const fakeCpu = (list: LatencyFigures[]) =>
-			list.reduce((sum, f) => sum + f.fakeCpuMsPerInteraction!, 0) / list.length;
+			list.reduce((sum, f) => sum + f.fakeCpuMsPerInteraction, 0) / list.length;
 		const cpuRatio = cpu(figures.bot) / cpu(figures.floor);
 		rows.push([
 			'/her-quote client CPU per interaction',
