@@ -25,8 +25,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /**
- * `BENCH_PROFILE=<dir>` writes a V8 CPU profile of every worker to that folder (`--cpu-prof`), named after the
- * client kind (one file per thread: the tsx loader has its own), for Chrome DevTools or `npx speedscope`. Profiling slows the workers: figures are not comparable.
+ * `BENCH_PROFILE=<dir>` writes a V8 CPU profile of every worker (`--cpu-prof`) into `<dir>/<kind>/`, one file
+ * per thread (the tsx loader has its own), for Chrome DevTools or speedscope. Profiled figures run slower.
  */
 function profileArgs(kind: string): string[] {
 	const dir = process.env.BENCH_PROFILE;
