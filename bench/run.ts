@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReflectionStore } from '../src/reflection/store.js';
+import { MAX_SCHEDULES_PER_GUILD, ReflectionStore } from '../src/reflection/store.js';
 import { openDatabase } from '../src/store/database.js';
 import { startFakeDiscord } from '../tests/fake-discord/index.js';
 import type { FakeDiscord, GuildInit } from '../tests/fake-discord/index.js';
@@ -264,6 +264,8 @@ function saveSeoulSchedules(
 
 interface FanoutFigures {
 	servers: number;
+	/** daily reflections per server, each in its own channel */
+	schedulesPerServer: number;
 	posted: number;
 	seconds: number;
 	requestsPerSecond: number;
@@ -276,19 +278,30 @@ interface FanoutFigures {
 	postsPerSecond: number[];
 }
 
-async function fanout(): Promise<FanoutFigures> {
+/** Servers with `perServer` text channels each, and a daily reflection's key for every channel. */
+function serversWithChannels(fake: FakeDiscord, servers: number, perServer: number, name: string) {
+	const channels = Array.from({ length: perServer }, (_, i) => ({ name: i === 0 ? 'general' : `daily-${i}` }));
+	const guilds = fake.addGuilds(servers, (i) => ({ name: `${name} ${i}`, preferredLocale: 'ko', channels }));
+	const keys = guilds.flatMap((guild) =>
+		[...guild.channels.values()].map((channel) => ({ guildId: guild.id, channelId: channel.id })),
+	);
+	return { guilds, keys };
+}
+
+/** The same 1,000 posts due at once, from 1,000 servers with one schedule or from fewer servers with several. */
+async function fanout(perServer = 1): Promise<FanoutFigures> {
 	const fake = await startFakeDiscord();
 	const databasePath = fresh('fanout');
 	try {
-		const guilds = fake.addGuilds(FANOUT_SERVERS, (i) => ({ name: `daily ${i}`, preferredLocale: 'ko' }));
-		const channels = guilds.map((guild) => fake.general(guild.id));
+		const { guilds, keys } = serversWithChannels(fake, FANOUT_SERVERS / perServer, perServer, 'daily');
+		const channels = keys.map((key) => key.channelId);
 		const savedAt = new Date();
 		const time = seoulTimeAfter(savedAt, 120);
 		const db = openDatabase(databasePath);
 		const store = new ReflectionStore(db);
 		saveSeoulSchedules(
 			store,
-			guilds.map((guild, i) => ({ guildId: guild.id, channelId: channels[i]!, time })),
+			keys.map((key) => ({ ...key, time })),
 			savedAt,
 		);
 		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
@@ -324,7 +337,8 @@ async function fanout(): Promise<FanoutFigures> {
 			if (count > 1) duplicated += count - 1;
 		}
 		return {
-			servers: FANOUT_SERVERS,
+			servers: guilds.length,
+			schedulesPerServer: perServer,
 			posted: FANOUT_SERVERS - lost,
 			seconds,
 			requestsPerSecond: ok.length / seconds,
@@ -354,6 +368,7 @@ const DUE = 100;
 interface TickFigures {
 	/** Wall-clock time of a run: with posts to send, bound by discord.js's own 50 requests/s global limit. */
 	stored: number;
+	schedulesPerServer: number;
 	guildsOnShard: number;
 	due: number;
 	runs: number;
@@ -363,11 +378,12 @@ interface TickFigures {
 	cpuMedianMs: number;
 }
 
-async function tick(): Promise<TickFigures[]> {
+/** The shard's 1,000 servers with `perServer` schedules each; 100 schedules due (from 100 / perServer servers). */
+async function tick(perServer = 1): Promise<TickFigures[]> {
 	const fake = await startFakeDiscord();
 	const databasePath = fresh('tick');
 	try {
-		const guilds = fake.addGuilds(TICK_GUILDS, (i) => ({ name: `tick ${i}` }));
+		const { keys } = serversWithChannels(fake, TICK_GUILDS, perServer, 'tick');
 		const savedAt = new Date();
 		const dueTime = seoulTimeAfter(savedAt, 120);
 		const laterTime = seoulTimeAfter(savedAt, 480);
@@ -375,15 +391,11 @@ async function tick(): Promise<TickFigures[]> {
 		const store = new ReflectionStore(db);
 		saveSeoulSchedules(
 			store,
-			guilds.map((guild, i) => ({
-				guildId: guild.id,
-				channelId: fake.general(guild.id),
-				time: i < DUE ? dueTime : laterTime,
-			})),
+			keys.map((key, i) => ({ ...key, time: i < DUE ? dueTime : laterTime })),
 			savedAt,
 		);
-		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
-		const laterAt = store.get(guilds[DUE]!.id)!.nextDueAt.getTime();
+		const dueAt = store.get(keys[0]!.guildId)!.nextDueAt.getTime();
+		const laterAt = store.get(keys[DUE]!.guildId, keys[DUE]!.channelId)!.nextDueAt.getTime();
 		// The other 99,000 belong to servers on other shards (or that left): stored and indexed, never ours.
 		// Copied in bulk, as save() would write them, because 99,000 separate transactions take minutes.
 		const insert = db.prepare(
@@ -391,7 +403,7 @@ async function tick(): Promise<TickFigures[]> {
 			 VALUES (?, ?, ?, 'Asia/Seoul', NULL, 0, ?, 'bench', ?)`,
 		);
 		db.transaction(() => {
-			for (let i = TICK_GUILDS; i < STORED; i++) {
+			for (let i = keys.length; i < STORED; i++) {
 				const spread = (i % 1_440) * 60_000; // every minute of the day, all after the 100 of ours
 				insert.run(
 					String(9n * 10n ** 17n + BigInt(i)),
@@ -425,6 +437,7 @@ async function tick(): Promise<TickFigures[]> {
 				] as const) {
 					figures.push({
 						stored: STORED,
+						schedulesPerServer: perServer,
 						guildsOnShard: TICK_GUILDS,
 						due,
 						runs: samples.length,
@@ -441,6 +454,53 @@ async function tick(): Promise<TickFigures[]> {
 	} finally {
 		await fake.close();
 	}
+}
+
+// ---- several daily reflections per server (issue #16) ------------------------------------------------
+
+/** As many as a server may have (MAX_SCHEDULES_PER_GUILD): the fan-out's worst case per server. */
+const SCHEDULES_PER_SERVER = MAX_SCHEDULES_PER_GUILD;
+
+function severalFanoutRows(f: FanoutFigures): string[][] {
+	const share = f.requestsPerSecond / f.ceiling;
+	const per = `${f.schedulesPerServer} per server`;
+	return [
+		[
+			`daily fan-out: ${f.servers} servers × ${f.schedulesPerServer} schedules, all posted`,
+			`${f.seconds.toFixed(1)} s`,
+			'',
+			'',
+			'',
+			'',
+		],
+		[
+			`daily fan-out, ${per}: posts per second`,
+			f.requestsPerSecond.toFixed(1),
+			`${f.ceiling} (limit)`,
+			times(share),
+			'≥ 0.90×',
+			check(share >= 0.9),
+		],
+		[
+			`daily fan-out, ${per}: 429s · lost · duplicated`,
+			`${f.rateLimited} · ${f.lost} · ${f.duplicated}`,
+			'',
+			'',
+			'– · 0 · 0',
+			check(f.lost === 0 && f.duplicated === 0),
+		],
+	];
+}
+
+function severalTickRows(figures: readonly TickFigures[]): string[][] {
+	return figures.map((t) => [
+		`scheduler tick, ${t.schedulesPerServer} per server, ${t.due} due: median · p99 (CPU)`,
+		`${t.medianMs.toFixed(2)} · ${ms(t.p99Ms)} (${ms(t.cpuMedianMs)})`,
+		'',
+		'',
+		t.due === 0 ? '< 5 ms' : '',
+		t.due === 0 ? check(t.medianMs < 5) : '',
+	]);
 }
 
 // ---- report -------------------------------------------------------------------------------------------
@@ -600,6 +660,10 @@ async function main(): Promise<void> {
 			'– · 0 · 0',
 			check(f.lost === 0 && f.duplicated === 0),
 		]);
+		log('daily fan-out, several schedules per server…');
+		const several = await fanout(SCHEDULES_PER_SERVER);
+		results.fanoutSeveral = several;
+		rows.push(...severalFanoutRows(several));
 	}
 
 	if (sections.includes('tick')) {
@@ -617,6 +681,10 @@ async function main(): Promise<void> {
 				t.due === 0 ? check(t.medianMs < 5) : '',
 			]);
 		}
+		log('scheduler tick, several schedules per server…');
+		const several = await tick(SCHEDULES_PER_SERVER);
+		results.tickSeveral = several;
+		rows.push(...severalTickRows(several));
 	}
 
 	const m = results.machine as ReturnType<typeof machine>;

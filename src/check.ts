@@ -1,4 +1,5 @@
 import {
+	ChannelType,
 	PermissionFlagsBits,
 	type APIEmbed,
 	type Guild,
@@ -12,6 +13,7 @@ import { common } from './i18n/common.js';
 import type { Lang } from './i18n/index.js';
 import { operationsText } from './i18n/operations.js';
 import { BOT_PERMISSIONS } from './permissions.js';
+import { PIN_PERMISSION } from './reflection/job.js';
 import { ReflectionStore } from './reflection/store.js';
 
 /** Granted per server, not per channel: the fix is in Server Settings. */
@@ -31,6 +33,8 @@ export interface ChannelCheck {
 	readonly granted: Readonly<PermissionsBitField>;
 	/** Whether the channel's kind allows threads at all. */
 	readonly threadable: boolean;
+	/** The daily reflection here pins its prompts: Pin Messages is checked too. */
+	readonly pin?: boolean;
 	/** The role the daily reflection mentions here: whether the bot can, or gone. */
 	readonly role?: { readonly id: string; readonly mentionable: boolean } | 'gone';
 	/** The bot's role, as admins see it in the permission editor. */
@@ -49,6 +53,14 @@ export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
 			problems++;
 			const fix = SERVER_WIDE.has(permission) ? t.fixInServer : t.fixInChannel;
 			lines.push(t.cannot(name(permission), fix(name(permission), check.botRole)));
+		}
+	}
+	if (check.pin) {
+		// Optional for posting, needed for the pin the schedule asks for.
+		if (check.granted.has(PIN_PERMISSION, true)) lines.push(t.can(name(PIN_PERMISSION)));
+		else {
+			problems++;
+			lines.push(t.cannot(name(PIN_PERMISSION), t.fixInChannel(name(PIN_PERMISSION), check.botRole)));
 		}
 	}
 	if (!check.threadable) lines.push(t.threadsWrongType);
@@ -80,13 +92,17 @@ export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
 }
 
 /**
- * The channels the bot posts in by itself: the daily reflection's, and those with a watch party running
+ * The channels the bot posts in by itself: the daily reflections', and those with a watch party running
  * or being set up (in the channel or in its thread's parent).
  */
-function configuredChannels(db: Database, guildId: string, reflectionChannelId?: string): Map<string, ChannelUse[]> {
+function configuredChannels(
+	db: Database,
+	guildId: string,
+	reflectionChannelIds: readonly string[],
+): Map<string, ChannelUse[]> {
 	const uses = new Map<string, ChannelUse[]>();
 	const add = (channelId: string, use: ChannelUse) => uses.set(channelId, [...(uses.get(channelId) ?? []), use]);
-	if (reflectionChannelId) add(reflectionChannelId, 'reflection');
+	for (const channelId of reflectionChannelIds) add(channelId, 'reflection');
 	const parties = db
 		.prepare<[string], { channel_id: string }>(
 			"SELECT DISTINCT channel_id FROM watch_parties WHERE guild_id = ? AND status <> 'ended' ORDER BY channel_id",
@@ -106,8 +122,9 @@ export async function checkChannels(
 	const t = operationsText[lang];
 	const me = guild.members.me ?? (await guild.members.fetchMe());
 	const botRole = me.roles.botRole?.name ?? me.displayName;
-	const schedule = new ReflectionStore(db).get(guild.id);
-	const configured = configuredChannels(db, guild.id, schedule?.channelId);
+	const schedules = new ReflectionStore(db).list(guild.id);
+	const reflectionChannels = schedules.map((schedule) => schedule.channelId);
+	const configured = configuredChannels(db, guild.id, reflectionChannels);
 	const uses = asked ? new Map([[asked.id, configured.get(asked.id) ?? (['asked'] as ChannelUse[])]]) : configured;
 	if (uses.size === 0) return { content: t.nothingConfigured, embeds: [] };
 	const notes: string[] = [];
@@ -119,7 +136,8 @@ export async function checkChannels(
 			if (channelUses.includes('reflection')) notes.push(t.channelGone(`<#${channelId}>`));
 			continue;
 		}
-		const roleId = channelUses.includes('reflection') ? schedule?.roleId : null;
+		const schedule = schedules.find((candidate) => candidate.channelId === channelId);
+		const roleId = schedule?.roleId;
 		const role = roleId ? guild.roles.cache.get(roleId) : undefined;
 		embeds.push(
 			checkEmbed(
@@ -129,6 +147,7 @@ export async function checkChannels(
 					uses: channelUses,
 					granted: channel.permissionsFor(me),
 					threadable: canOpenThreads(channel),
+					pin: schedule?.pin === true && channel.type !== ChannelType.GuildForum,
 					...(roleId ? { role: role ? { id: role.id, mentionable: role.mentionable } : ('gone' as const) } : {}),
 					botRole,
 				},

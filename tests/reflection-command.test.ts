@@ -39,7 +39,15 @@ describe('/her-reflection definition', () => {
 		expect(data.default_member_permissions).toBeUndefined();
 		expect(data.description_localizations?.ko).toMatch(HANGUL);
 		const subcommands = data.options ?? [];
-		expect(subcommands.map((option) => option.name)).toEqual(['now', 'schedule', 'stop', 'status']);
+		expect(subcommands.map((option) => option.name)).toEqual([
+			'now',
+			'schedule',
+			'skip',
+			'pause',
+			'resume',
+			'stop',
+			'status',
+		]);
 		for (const subcommand of subcommands) {
 			expect(subcommand.description_localizations?.ko).toMatch(HANGUL);
 			const options = 'options' in subcommand ? (subcommand.options ?? []) : [];
@@ -53,6 +61,9 @@ describe('/her-reflection definition', () => {
 			['timezone', false],
 			['role', false],
 			['thread', false],
+			['days', false],
+			['pin', false],
+			['tag', false],
 		]);
 		expect(options.find((option) => option.name === 'timezone')).toMatchObject({
 			type: ApplicationCommandOptionType.String,
@@ -292,7 +303,7 @@ describe('/her-reflection status and stop', () => {
 			pick: () => 'reflect-a-real-moment',
 		});
 		store.markSent(
-			{ guildId: GUILD_ID, localDate: '2025-05-14' },
+			{ guildId: GUILD_ID, channelId: CHANNEL_ID, localDate: '2025-05-14' },
 			{ messageId: '700000000000000001', threadId: null },
 			schedule.nextDueAt,
 		);
@@ -313,7 +324,7 @@ describe('/her-reflection status and stop', () => {
 		await route(
 			discord.chatInput(herReflection, { subcommand: 'schedule', channel: CHANNEL_ID, time: '21:30' }, ADMIN),
 		);
-		store.pause(GUILD_ID, 'missing-permissions', 'SendMessages,EmbedLinks', ctx.now());
+		store.pause(store.get(GUILD_ID)!, 'missing-permissions', 'SendMessages,EmbedLinks', ctx.now());
 		await route(discord.chatInput(herReflection, { subcommand: 'status' }, { locale: 'ko' }));
 		const content: string = reply(discord).content;
 		expect(content).toContain('일시정지됨');

@@ -176,7 +176,7 @@ describe('posting at the time', () => {
 		const [post] = bot.postRequests();
 		expect(post!.route).toBe(`/channels/${CHANNEL_ID}/messages`);
 		expect(post!.body).toMatchObject({
-			nonce: reflectionNonce(GUILD_ID, '2025-05-14'),
+			nonce: reflectionNonce(GUILD_ID, CHANNEL_ID, '2025-05-14'),
 			enforce_nonce: true,
 			allowed_mentions: { parse: [] },
 			embeds: [{ title: 'Today’s reflection', footer: { text: expect.stringMatching(/^Source: /) } }],
@@ -189,7 +189,7 @@ describe('posting at the time', () => {
 		}
 		expect(bot.postRequests()).toHaveLength(1);
 		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
-		expect(bot.store.lastSent(GUILD_ID)).toMatchObject({ localDate: '2025-05-14', status: 'sent' });
+		expect(bot.store.lastSent(seoulNine)).toMatchObject({ localDate: '2025-05-14', status: 'sent' });
 	});
 
 	test('Given a role and threads, then the role is the only mention allowed and a thread is named after the prompt', async () => {
@@ -207,7 +207,7 @@ describe('posting at the time', () => {
 		const [thread] = bot.discord.sent(/\/messages\/\d+\/threads$/, 'POST');
 		expect(thread!.body.name.length).toBeLessThanOrEqual(100);
 		expect(thread!.body.name).toContain(reflection.text.en.slice(0, 20));
-		expect(bot.store.lastSent(GUILD_ID)?.threadId).not.toBeNull();
+		expect(bot.store.lastSent(seoulNine)?.threadId).not.toBeNull();
 	});
 
 	test('Given a schedule in St John’s (−2:30 in May), then the prompt goes out at 09:00 there, 11:30Z', async () => {
@@ -217,7 +217,7 @@ describe('posting at the time', () => {
 		expect(bot.postRequests()).toHaveLength(0);
 		bot.clock.set('2025-05-14T11:30:00Z');
 		await bot.tick();
-		expect(bot.postRequests()[0]!.body.nonce).toBe(reflectionNonce(GUILD_ID, '2025-05-14'));
+		expect(bot.postRequests()[0]!.body.nonce).toBe(reflectionNonce(GUILD_ID, CHANNEL_ID, '2025-05-14'));
 	});
 
 	test('Given a month of days, then every day brings a different prompt until the pool is used up', async () => {
@@ -248,7 +248,7 @@ describe('catching up after downtime', () => {
 		await bot.tick();
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(1);
-		expect(bot.store.lastSent(GUILD_ID)?.localDate).toBe('2025-05-14');
+		expect(bot.store.lastSent(seoulNine)?.localDate).toBe('2025-05-14');
 	});
 
 	test('Given the bot was down from before 09:00 until after midnight, then that day is skipped, not posted', async () => {
@@ -265,7 +265,7 @@ describe('catching up after downtime', () => {
 		await bot.tick();
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(1);
-		expect(bot.postRequests()[0]!.body.nonce).toBe(reflectionNonce(GUILD_ID, '2025-05-21'));
+		expect(bot.postRequests()[0]!.body.nonce).toBe(reflectionNonce(GUILD_ID, CHANNEL_ID, '2025-05-21'));
 	});
 });
 
@@ -287,7 +287,7 @@ describe('exactly once across crashes and processes', () => {
 		expect(memory.byNonce.size).toBe(1);
 		expect(memory.messages).toHaveLength(1);
 		const created = [...memory.byNonce.values()][0] as { id: string };
-		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created.id });
+		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created.id });
 
 		restarted.clock.set('2025-05-14T10:00:00Z');
 		await restarted.tick();
@@ -303,7 +303,7 @@ describe('exactly once across crashes and processes', () => {
 		expect(restarted.postRequests()).toHaveLength(0);
 		expect(memory.messages).toHaveLength(1);
 		const [created] = memory.messages as { id: string }[];
-		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
 	});
 
 	test('Given the search for the earlier post times out, then nothing is sent blind and a later try finds the post', async () => {
@@ -320,7 +320,7 @@ describe('exactly once across crashes and processes', () => {
 		};
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
-		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({
+		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
 			status: 'claimed',
 			failure: expect.any(String),
 		});
@@ -330,7 +330,7 @@ describe('exactly once across crashes and processes', () => {
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 		const [created] = memory.messages as { id: string }[];
-		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
 	});
 
 	test('Given the REST settings the bot runs with, then a send’s tries fit twice in the lease and a day’s attempts in the nonce window', () => {
@@ -369,7 +369,7 @@ describe('exactly once across crashes and processes', () => {
 		expect(landed).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts);
 		expect(landed.at(-1)! - firstTry!).toBeLessThan(NONCE_WINDOW_FLOOR_MS);
 		expect(bot.memory.messages).toHaveLength(1);
-		expect(bot.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
+		expect(bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
 	});
 
 	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {
@@ -378,7 +378,7 @@ describe('exactly once across crashes and processes', () => {
 		const restarted = restart({ start: '2025-05-14T15:30:00Z' });
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
-		expect(restarted.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
+		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
 	});
 
 	test('Given two processes sharing the database tick at the same moment, then one prompt goes out', async () => {
@@ -408,7 +408,7 @@ describe('exactly once across crashes and processes', () => {
 		const triesPerAttempt = 1 + bot.discord.client.rest.options.retries;
 		expect(bot.postRequests()).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts * triesPerAttempt);
 		expect(nonces.size).toBe(1);
-		expect(bot.store.post(GUILD_ID, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
+		expect(bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
 		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
 	});
 });
@@ -467,7 +467,7 @@ describe('pausing when the channel or permission is gone', () => {
 		bot.clock.set('2025-05-14T03:00:00Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(2);
-		expect(bot.store.lastSent(GUILD_ID)?.localDate).toBe('2025-05-14');
+		expect(bot.store.lastSent(seoulNine)?.localDate).toBe('2025-05-14');
 	});
 
 	test('Given Discord answers 403 Missing Access, then the schedule pauses and status says Discord refused', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ReflectionStore, type ClaimInput, type ScheduleInput } from '../src/reflection/store.js';
 import { reflectionNonce } from '../src/reflection/schedule.js';
 import { openDatabase, type Database } from '../src/store/database.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 
 const GUILD = '200000000000000001';
 const OTHER_GUILD = '200000000000000002';
@@ -75,14 +76,14 @@ describe('schedules', () => {
 	test('Given a schedule paused on its day, then it is due again only on its next day, and saving it resumes it', () => {
 		const store = open();
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
-		expect(store.pause(GUILD, 'channel-missing', null, DUE, '2024-03-10')).toBe(true);
+		expect(store.pause(seoulNine, 'channel-missing', null, DUE, '2024-03-10')).toBe(true);
 		expect(store.get(GUILD)?.paused).toEqual({ reason: 'channel-missing', detail: null, at: DUE });
 		expect(store.due(at('2024-03-10T12:00:00Z'), [GUILD])).toEqual([]);
 		// Its next day it is due again, still paused, to check whether it can post by now.
 		expect(store.due(at('2024-03-11T00:00:00Z'), [GUILD]).map((row) => row.paused?.reason)).toEqual([
 			'channel-missing',
 		]);
-		expect(store.pause(GUILD, 'channel-missing', null, at('2024-03-11T00:00:00Z'), '2024-03-11')).toBe(false);
+		expect(store.pause(seoulNine, 'channel-missing', null, at('2024-03-11T00:00:00Z'), '2024-03-11')).toBe(false);
 
 		const resumed = store.save(seoulNine, at('2024-03-11T05:00:00Z'));
 		expect(resumed.paused).toBeNull();
@@ -105,10 +106,10 @@ describe('schedules', () => {
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
 		store.claim(claimInput());
 		store.markSent(claimInput(), { messageId: 'm1', threadId: null }, DUE);
-		expect(store.remove(GUILD)).toBe(true);
-		expect(store.remove(GUILD)).toBe(false);
+		expect(store.remove(seoulNine)).toBe(true);
+		expect(store.remove(seoulNine)).toBe(false);
 		expect(store.get(GUILD)).toBeUndefined();
-		expect(store.lastSent(GUILD)?.messageId).toBe('m1');
+		expect(store.lastSent(seoulNine)?.messageId).toBe('m1');
 	});
 });
 
@@ -120,7 +121,11 @@ describe('claims', () => {
 		expect(claim).toMatchObject({
 			kind: 'claimed',
 			retry: false,
-			post: { status: 'claimed', nonce: reflectionNonce(GUILD, '2024-03-10'), reflectionId: 'reflection-one' },
+			post: {
+				status: 'claimed',
+				nonce: reflectionNonce(GUILD, seoulNine.channelId, '2024-03-10'),
+				reflectionId: 'reflection-one',
+			},
 		});
 	});
 
@@ -130,7 +135,7 @@ describe('claims', () => {
 		store.claim(claimInput());
 		store.markSent(claimInput(), { messageId: 'm1', threadId: 't1' }, at('2024-03-10T00:00:02Z'));
 		expect(store.get(GUILD)?.nextDueAt).toEqual(at('2024-03-11T00:00:00Z'));
-		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'sent', messageId: 'm1', threadId: 't1' });
+		expect(store.post(seoulNine, '2024-03-10')).toMatchObject({ status: 'sent', messageId: 'm1', threadId: 't1' });
 		expect(store.due(at('2024-03-10T12:00:00Z'), [GUILD])).toEqual([]);
 	});
 
@@ -168,7 +173,7 @@ describe('claims', () => {
 			kind: 'claimed',
 			retry: true,
 			post: {
-				nonce: reflectionNonce(GUILD, '2024-03-10'),
+				nonce: reflectionNonce(GUILD, seoulNine.channelId, '2024-03-10'),
 				reflectionId: 'reflection-one',
 				claimedBy: 'process-b',
 				attempts: 2,
@@ -206,7 +211,7 @@ describe('claims', () => {
 		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
 		store.save({ ...seoulNine, time: '10:00' }, at('2024-03-09T12:00:01Z'));
 		expect(store.claim(claimInput()).kind).toBe('stale');
-		store.remove(GUILD);
+		store.remove(seoulNine);
 		expect(store.claim(claimInput()).kind).toBe('stale');
 	});
 
@@ -217,7 +222,7 @@ describe('claims', () => {
 		const schedule = store.get(GUILD)!;
 		const skipped = store.skip(schedule, at('2024-03-11T00:00:00Z'), at('2024-03-10T16:00:00Z'));
 		expect(skipped).toBe(true);
-		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
+		expect(store.post(seoulNine, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
 		// A second process doing the same skip finds the schedule already moved.
 		expect(store.skip(schedule, at('2024-03-11T00:00:00Z'), at('2024-03-10T16:00:00Z'))).toBe(false);
 	});
@@ -227,12 +232,99 @@ describe('claims', () => {
 		store.save({ ...seoulNine, time: '08:00' }, at('2024-03-09T12:00:00Z'));
 		const dueAt = at('2024-03-09T23:00:00Z');
 		store.claim(claimInput({ dueAt, now: dueAt }));
-		store.pause(GUILD, 'channel-missing', null, dueAt, '2024-03-10');
-		expect(store.post(GUILD, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'channel-missing' });
+		store.pause(seoulNine, 'channel-missing', null, dueAt, '2024-03-10');
+		expect(store.post(seoulNine, '2024-03-10')).toMatchObject({ status: 'failed', failure: 'channel-missing' });
 
 		const fixed = store.save({ ...seoulNine, channelId: '300000000000000002' }, at('2024-03-09T23:30:00Z'));
 		expect(fixed.nextDueAt).toEqual(DUE);
 		expect(store.claim(claimInput({ now: DUE, channelId: '300000000000000002' })).kind).toBe('claimed');
+	});
+});
+
+describe('upgrading a database made before several schedules per server (migrations 1–6)', () => {
+	test('Given a schedule, a sent day and a claim in flight, then after the upgrade the schedule is unchanged, every day, and the claim is retried with its nonce', () => {
+		const before = openDatabase(
+			file,
+			MIGRATIONS.filter((migration) => migration.version <= 6),
+		);
+		const channelId = seoulNine.channelId;
+		// Rows as main writes them: one schedule per guild, posts keyed by guild and date.
+		before
+			.prepare(
+				`INSERT INTO reflection_schedules (guild_id, channel_id, time, time_zone, role_id, thread, next_due_at,
+				 paused_reason, updated_by, updated_locale, updated_at)
+				 VALUES (?, ?, '09:00', 'Asia/Seoul', '500000000000000001', 1, ?, NULL, '400000000000000001', 'ko', 1)`,
+			)
+			.run(GUILD, channelId, DUE.getTime());
+		const insertPost = before.prepare(
+			`INSERT INTO reflection_posts (guild_id, local_date, status, nonce, reflection_id, channel_id, claimed_by,
+			 claimed_at, first_claimed_at, attempts, message_id, thread_id, sent_at)
+			 VALUES (?, ?, ?, ?, ?, ?, 'old-process', ?, ?, 1, ?, ?, ?)`,
+		);
+		insertPost.run(GUILD, '2024-03-09', 'sent', 'hfr-old-sent', 'reflection-one', channelId, 1, 1, 'm9', 't9', 2);
+		const inFlight = DUE.getTime();
+		insertPost.run(
+			GUILD,
+			'2024-03-10',
+			'claimed',
+			'hfr-old-claim',
+			'reflection-two',
+			channelId,
+			inFlight,
+			inFlight,
+			null,
+			null,
+			null,
+		);
+		before.close();
+
+		const store = open();
+		expect(store.list(GUILD)).toEqual([
+			expect.objectContaining({
+				channelId,
+				time: '09:00',
+				timeZone: 'Asia/Seoul',
+				roleId: '500000000000000001',
+				thread: true,
+				days: 0b111_1111,
+				pin: false,
+				forumTagId: null,
+				held: null,
+				paused: null,
+				nextDueAt: DUE,
+				updatedLocale: 'ko',
+			}),
+		]);
+		expect(store.lastSent(seoulNine)).toMatchObject({ localDate: '2024-03-09', messageId: 'm9', threadId: 't9' });
+		const retry = store.claim(claimInput({ now: at('2024-03-10T00:01:01Z') }));
+		expect(retry).toMatchObject({
+			kind: 'claimed',
+			retry: true,
+			post: { nonce: 'hfr-old-claim', reflectionId: 'reflection-two', firstClaimedAt: DUE, attempts: 2 },
+		});
+	});
+});
+
+describe('skip, pause and resume', () => {
+	test('Given skip while today’s post is going out, then the day after is the one skipped, and the schedule steps over it', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		store.claim(claimInput());
+		expect(store.skipNext(seoulNine, DUE)).toEqual({ skipped: '2024-03-11', nextDueAt: DUE });
+		store.markSent(claimInput(), { messageId: 'm1', threadId: null }, DUE);
+		expect(store.get(GUILD)?.nextDueAt).toEqual(at('2024-03-12T00:00:00Z'));
+	});
+
+	test('Given a pause, then the schedule is never due; resume days later starts at the next due time, not the days in between', () => {
+		const store = open();
+		store.save(seoulNine, at('2024-03-09T12:00:00Z'));
+		expect(store.hold(seoulNine, '400000000000000001', at('2024-03-09T13:00:00Z'))).toBe(true);
+		expect(store.hold(seoulNine, '400000000000000001', at('2024-03-09T13:00:00Z'))).toBe(false);
+		expect(store.due(at('2024-03-13T00:00:00Z'), [GUILD])).toEqual([]);
+		expect(store.claim(claimInput())).toEqual({ kind: 'stale' });
+		// Wednesday 10:00 in Seoul: today's 09:00 has gone by.
+		expect(store.release(seoulNine, at('2024-03-13T01:00:00Z'))?.nextDueAt).toEqual(at('2024-03-14T00:00:00Z'));
+		expect(store.release(seoulNine, at('2024-03-13T01:00:00Z'))).toBeUndefined();
 	});
 });
 
@@ -256,7 +348,7 @@ describe('two OS processes on one SQLite file', () => {
 			while (!existsSync(process.env.GO)) {}
 			const result = store.claim({
 				guildId: ${JSON.stringify(GUILD)}, localDate: '2024-03-10', dueAt: new Date(${DUE.getTime()}),
-				channelId: '1', processId: process.env.PROCESS_ID, now: new Date(${DUE.getTime()}),
+				channelId: ${JSON.stringify(seoulNine.channelId)}, processId: process.env.PROCESS_ID, now: new Date(${DUE.getTime()}),
 				leaseMs: 60000, maxAttempts: 3, pick: () => 'reflection-' + process.env.PROCESS_ID,
 			});
 			process.stdout.write(result.kind);
@@ -278,7 +370,7 @@ describe('two OS processes on one SQLite file', () => {
 		const results = await running;
 		expect(results.filter((kind) => kind === 'claimed')).toHaveLength(1);
 		expect(results.filter((kind) => kind === 'busy')).toHaveLength(3);
-		const post = store.post(GUILD, '2024-03-10')!;
+		const post = store.post(seoulNine, '2024-03-10')!;
 		expect(post.reflectionId).toBe(`reflection-${post.claimedBy}`);
 	});
 });

@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { decide, nextDueAfter, reflectionNonce } from '../src/reflection/schedule.js';
-import { canonicalTimeZone, localDateOf, nextDueAt, parseTime, previousDueAt } from '../src/reflection/time.js';
+import { formatDays, parseDays } from '../src/reflection/days.js';
+import {
+	WEEKDAYS,
+	canonicalTimeZone,
+	localDateOf,
+	nextDueAt,
+	parseTime,
+	previousDueAt,
+} from '../src/reflection/time.js';
 
 const at = (iso: string) => new Date(iso);
 const next = (time: string, timeZone: string, after: string) =>
@@ -195,6 +203,116 @@ describe('decide', () => {
 	});
 });
 
+describe('weekly rhythms', () => {
+	// Bits by day of the week, 0 = Sunday.
+	const WEEKEND = 0b100_0001;
+	const FRIDAY = 1 << 5;
+	const on = (time: string, timeZone: string, days: number, after: string) =>
+		nextDueAt({ time, timeZone, days, after: at(after) }).toISOString();
+
+	test('Given weekdays at 09:00 in New York, then Friday’s post is followed by Monday’s, across the spring-forward weekend', () => {
+		// Friday 2024-03-08 09:00 EST; clocks go forward on Sunday the 10th.
+		expect(on('09:00', 'America/New_York', WEEKDAYS, '2024-03-08T13:00:00Z')).toBe('2024-03-08T14:00:00.000Z');
+		expect(on('09:00', 'America/New_York', WEEKDAYS, '2024-03-08T14:00:00Z')).toBe('2024-03-11T13:00:00.000Z');
+	});
+
+	test('Given weekdays and the bot down from Friday’s time until Saturday, then Friday is skipped and Saturday never posted: Monday is next', () => {
+		const friday = {
+			time: '09:00',
+			timeZone: 'America/New_York',
+			days: WEEKDAYS,
+			nextDueAt: at('2024-03-08T14:00:00Z'),
+		};
+		expect(decide(friday, at('2024-03-08T20:00:00Z'))).toMatchObject({ kind: 'post', localDate: '2024-03-08' });
+		expect(decide(friday, at('2024-03-09T15:00:00Z'))).toEqual({
+			kind: 'skip',
+			missedDate: '2024-03-08',
+			nextDueAt: at('2024-03-11T13:00:00Z'),
+		});
+	});
+
+	test('Given weekends at 02:30 in New York, then Sunday’s 02:30 that does not exist is 03:30 EDT, and the next is Saturday', () => {
+		expect(on('02:30', 'America/New_York', WEEKEND, '2024-03-09T08:00:00Z')).toBe('2024-03-10T07:30:00.000Z');
+		expect(on('02:30', 'America/New_York', WEEKEND, '2024-03-10T07:30:00Z')).toBe('2024-03-16T06:30:00.000Z');
+	});
+
+	test('Given weekends at 01:30 in New York on the fall-back Sunday, then only the first 01:30 counts, and then next Saturday', () => {
+		const sunday = {
+			time: '01:30',
+			timeZone: 'America/New_York',
+			days: WEEKEND,
+			nextDueAt: at('2024-11-03T05:30:00Z'),
+		};
+		expect(decide(sunday, at('2024-11-03T05:30:00Z'))).toMatchObject({ kind: 'post', localDate: '2024-11-03' });
+		expect(nextDueAfter(sunday, at('2024-11-03T05:30:00Z'), () => false, '2024-11-03').toISOString()).toBe(
+			'2024-11-09T06:30:00.000Z',
+		);
+	});
+
+	test('Given weekends at 08:00 in Kiritimati (+14), then Saturday’s post is on Friday in UTC, and late-same-day ends at 10:00Z', () => {
+		expect(on('08:00', 'Pacific/Kiritimati', WEEKEND, '2025-05-16T00:00:00Z')).toBe('2025-05-16T18:00:00.000Z');
+		const saturday = {
+			time: '08:00',
+			timeZone: 'Pacific/Kiritimati',
+			days: WEEKEND,
+			nextDueAt: at('2025-05-16T18:00:00Z'),
+		};
+		expect(decide(saturday, at('2025-05-16T18:00:00Z'))).toMatchObject({ kind: 'post', localDate: '2025-05-17' });
+		expect(decide(saturday, at('2025-05-17T09:59:00Z'))).toMatchObject({ kind: 'post', localDate: '2025-05-17' });
+		// Past Saturday midnight there: Saturday is skipped, Sunday's 08:00 is next, then the following Saturday.
+		expect(decide(saturday, at('2025-05-17T10:00:00Z'))).toEqual({
+			kind: 'skip',
+			missedDate: '2025-05-17',
+			nextDueAt: at('2025-05-17T18:00:00Z'),
+		});
+		expect(on('08:00', 'Pacific/Kiritimati', WEEKEND, '2025-05-17T18:00:00Z')).toBe('2025-05-23T18:00:00.000Z');
+	});
+
+	test('Given Fridays in Samoa, then the Friday it skipped crossing the date line (2011-12-30) is not posted: the next is a week later', () => {
+		expect(on('09:00', 'Pacific/Apia', FRIDAY, '2011-12-23T19:00:00Z')).toBe('2012-01-05T19:00:00.000Z');
+	});
+
+	test('Given weekends in Seoul and the bot down from before Saturday’s 09:00 until after Saturday midnight, then Saturday is skipped and Sunday posts', () => {
+		const saturday = { time: '09:00', timeZone: 'Asia/Seoul', days: WEEKEND, nextDueAt: at('2024-03-09T00:00:00Z') };
+		expect(decide(saturday, at('2024-03-09T15:30:00Z'))).toEqual({
+			kind: 'skip',
+			missedDate: '2024-03-09',
+			nextDueAt: at('2024-03-10T00:00:00Z'),
+		});
+	});
+});
+
+describe('parseDays', () => {
+	test.each([
+		['daily', 0b111_1111],
+		['Weekdays', 0b011_1110],
+		['weekends', 0b100_0001],
+		['sat,sun', 0b100_0001],
+		['Mon, Wed  Fri', 0b010_1010],
+		['mon-fri', 0b011_1110],
+		['fri-mon', 0b110_0011],
+		['토,일', 0b100_0001],
+		['월-금', 0b011_1110],
+	])('Given %j, then the days are %i', (input, days) => {
+		expect(parseDays(input)).toEqual({ days });
+	});
+
+	test.each([
+		['mon,funday', 'funday'],
+		['', ''],
+		['mon-fri-sat', 'mon-fri-sat'],
+	])('Given %j, then %j is named as not a day', (input, unknown) => {
+		expect(parseDays(input)).toEqual({ unknown });
+	});
+
+	test('Given days, then they read as an admin would write them, Monday first', () => {
+		expect(formatDays(0b111_1111, 'en')).toBe('every day');
+		expect(formatDays(0b011_1110, 'ko')).toBe('평일');
+		expect(formatDays(0b100_0010, 'en')).toBe('Mon, Sat');
+		expect(formatDays(0b000_0101, 'ko')).toBe('화·일');
+	});
+});
+
 describe('nextDueAfter', () => {
 	const daily = { time: '21:00', timeZone: 'Asia/Seoul' };
 
@@ -206,12 +324,14 @@ describe('nextDueAfter', () => {
 });
 
 describe('reflectionNonce', () => {
-	test('Given a guild and a date, then the nonce is stable, fits Discord’s 25 characters and differs per day', () => {
+	test('Given a guild, channel and date, then the nonce is stable, fits Discord’s 25 characters and differs per day and channel', () => {
 		const guildId = '12345678901234567890';
-		const nonce = reflectionNonce(guildId, '2024-03-10');
-		expect(nonce).toBe(reflectionNonce(guildId, '2024-03-10'));
+		const channelId = '12345678901234567891';
+		const nonce = reflectionNonce(guildId, channelId, '2024-03-10');
+		expect(nonce).toBe(reflectionNonce(guildId, channelId, '2024-03-10'));
 		expect(nonce.length).toBeLessThanOrEqual(25);
-		expect(nonce).not.toBe(reflectionNonce(guildId, '2024-03-11'));
-		expect(nonce).not.toBe(reflectionNonce('1234567890123456789', '2024-03-10'));
+		expect(nonce).not.toBe(reflectionNonce(guildId, channelId, '2024-03-11'));
+		expect(nonce).not.toBe(reflectionNonce('1234567890123456789', channelId, '2024-03-10'));
+		expect(nonce).not.toBe(reflectionNonce(guildId, '1234567890123456789', '2024-03-10'));
 	});
 });

@@ -21,6 +21,7 @@ const en = {
 		ManageEvents: 'Manage Events',
 		MentionEveryone: 'Mention @everyone, @here and All Roles',
 		ReadMessageHistory: 'Read Message History',
+		PinMessages: 'Pin Messages',
 	} as Record<string, string>,
 	listSeparator: ', ',
 };
@@ -46,6 +47,7 @@ const ko: typeof en = {
 		ManageEvents: '이벤트 관리하기',
 		MentionEveryone: '@everyone, @here, 모든 역할 멘션하기',
 		ReadMessageHistory: '메시지 기록 보기',
+		PinMessages: '메시지 고정하기',
 	},
 	listSeparator: ', ',
 };

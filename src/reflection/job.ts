@@ -6,11 +6,14 @@ import {
 	DiscordAPIError,
 	SnowflakeUtil,
 	type Client,
+	type ForumChannel,
 	type Guild,
+	type GuildBasedChannel,
 	type Message,
 	type NewsChannel,
 	type PermissionsString,
 	type TextChannel,
+	type ThreadChannel,
 } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { isForbidden, isGone } from '../errors.js';
@@ -19,9 +22,15 @@ import type { Job } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { missing } from '../permissions.js';
 import { discordTime, pausedText, reflectionText } from './messages.js';
-import { reflectionPost, reflectionThreadName } from './render.js';
+import { reflectionForumTitle, reflectionPost, reflectionThreadName } from './render.js';
 import { decide } from './schedule.js';
-import { ReflectionStore, type PauseReason, type ReflectionPost, type ReflectionSchedule } from './store.js';
+import {
+	ReflectionStore,
+	type PauseReason,
+	type ReflectionPost,
+	type ReflectionSchedule,
+	type ScheduleKey,
+} from './store.js';
 
 export interface ReflectionJobOptions {
 	/** How often due schedules are looked for. */
@@ -63,9 +72,24 @@ const MAX_BATCHES_PER_TICK = 20;
 /** The rotation pool daily posts and `/her-reflection now` share, per guild. */
 export const REFLECTION_POOL = 'reflection';
 
+/** What posting needs; in a forum a post is a thread, and Discord asks only for Send Messages there. */
 export function neededPermissions(thread: boolean): PermissionsString[] {
 	const base: PermissionsString[] = ['ViewChannel', 'SendMessages', 'EmbedLinks'];
 	return thread ? [...base, 'CreatePublicThreads', 'SendMessagesInThreads'] : base;
+}
+
+/** Pinning is extra: without it the prompt still goes out, and `status` and `/her-settings check` say so. */
+export const PIN_PERMISSION: PermissionsString = 'PinMessages';
+
+/** A channel a schedule can post in: text, announcement, or forum (each prompt a new forum post). */
+export type PostChannel = TextChannel | NewsChannel | ForumChannel;
+
+export function isPostChannel(channel: GuildBasedChannel | undefined): channel is PostChannel {
+	return (
+		channel?.type === ChannelType.GuildText ||
+		channel?.type === ChannelType.GuildAnnouncement ||
+		channel?.type === ChannelType.GuildForum
+	);
 }
 
 export function createReflectionJob(options: Partial<ReflectionJobOptions> = {}): Job {
@@ -112,8 +136,6 @@ export async function runDueReflections(
 	}
 }
 
-type PostChannel = TextChannel | NewsChannel;
-
 async function runSchedule(
 	client: Client<true>,
 	ctx: BotContext,
@@ -123,6 +145,7 @@ async function runSchedule(
 ): Promise<void> {
 	const now = ctx.now();
 	const log = ctx.logger.child({ job: 'reflection', guildId: schedule.guildId, channelId: schedule.channelId });
+	const key: ScheduleKey = schedule;
 	const decision = decide(schedule, now);
 	if (decision.kind === 'wait') return;
 	if (decision.kind === 'skip') {
@@ -136,27 +159,28 @@ async function runSchedule(
 	const guild = client.guilds.cache.get(schedule.guildId);
 	if (!guild?.available) return;
 	const pause = async (reason: PauseReason, detail: string | null) => {
-		if (!store.pause(schedule.guildId, reason, detail, ctx.now(), decision.localDate)) {
+		if (!store.pause(key, reason, detail, ctx.now(), decision.localDate)) {
 			log.info({ reason, detail }, 'daily reflection still paused; skipped the day');
 			return;
 		}
 		ctx.metrics?.dailyPost('paused');
 		log.warn({ reason, detail }, 'daily reflection paused');
-		const next = discordTime(store.get(schedule.guildId)?.nextDueAt ?? now);
-		await tellAdmin(client, ctx, store, guild, log, (lang) => {
+		const next = discordTime(store.get(schedule.guildId, schedule.channelId)?.nextDueAt ?? now);
+		await tellAdmin(client, ctx, store, guild, key, log, (lang) => {
 			const t = reflectionText[lang];
 			const why = pausedText(lang, { reason, detail, at: now });
 			return `${t.pausedNotice(guild.name, `<#${schedule.channelId}>`, why)}\n${t.resumeHint(next)}`;
 		});
 	};
 	const channel = guild.channels.cache.get(schedule.channelId);
-	if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {
+	if (!isPostChannel(channel)) {
 		await pause('channel-missing', null);
 		return;
 	}
 	const me = guild.members.me ?? (await guild.members.fetchMe());
 	const granted = channel.permissionsFor(me);
-	const lacking = missing(granted, neededPermissions(schedule.thread));
+	const forum = channel.type === ChannelType.GuildForum;
+	const lacking = missing(granted, neededPermissions(schedule.thread && !forum));
 	if (lacking.length > 0) {
 		await pause('missing-permissions', lacking.join(','));
 		return;
@@ -180,8 +204,8 @@ async function runSchedule(
 			{ localDate: post.localDate, attempts: post.attempts, failure: post.failure },
 			'daily reflection given up',
 		);
-		const next = store.get(schedule.guildId)?.nextDueAt ?? now;
-		await tellAdmin(client, ctx, store, guild, log, (lang) =>
+		const next = store.get(schedule.guildId, schedule.channelId)?.nextDueAt ?? now;
+		await tellAdmin(client, ctx, store, guild, key, log, (lang) =>
 			reflectionText[lang].gaveUpNotice(
 				guild.name,
 				`<#${channel.id}>`,
@@ -197,17 +221,27 @@ async function runSchedule(
 		return;
 	}
 	const { post } = claim;
+	const previous = schedule.pin && !forum ? store.lastSent(key) : undefined;
 	try {
 		// An earlier attempt went out, if at all, between the first claim and the end of the last one's lease.
-		// Without Read Message History, Discord lists no messages: the nonce alone guards the retry.
-		const earlier =
-			claim.lastAttemptAt && granted?.has('ReadMessageHistory', true)
-				? await findEarlierPost(channel, post, {
-						from: post.firstClaimedAt,
-						to: new Date(claim.lastAttemptAt.getTime() + options.leaseMs),
-					})
-				: undefined;
-		const sent = await send(ctx, guild, channel, schedule, post, earlier);
+		const window = claim.lastAttemptAt && {
+			from: post.firstClaimedAt,
+			to: new Date(claim.lastAttemptAt.getTime() + options.leaseMs),
+		};
+		const sent =
+			channel.type === ChannelType.GuildForum
+				? await sendForumPost(ctx, guild, channel, schedule, post, window)
+				: await send(
+						ctx,
+						guild,
+						channel,
+						schedule,
+						post,
+						// Without Read Message History, Discord lists no messages: the nonce alone guards the retry.
+						window && granted.has('ReadMessageHistory', true)
+							? await findEarlierPost(channel, post, window)
+							: undefined,
+					);
 		const resumed = store.markSent(post, sent, ctx.now());
 		ctx.metrics?.dailyPostSent(decision.lateByMs);
 		log.info(
@@ -215,6 +249,9 @@ async function runSchedule(
 			'daily reflection posted',
 		);
 		if (resumed) log.info({ pausedFor: resumed.reason }, 'daily reflection resumed');
+		if (schedule.pin && !forum) {
+			await repin(channel, sent.messageId, previous?.messageId ?? null, granted.has(PIN_PERMISSION, true), log);
+		}
 	} catch (error) {
 		if (isGone(error)) await pause('channel-missing', null);
 		else if (isForbidden(error)) await pause('forbidden', null);
@@ -235,11 +272,12 @@ async function tellAdmin(
 	ctx: BotContext,
 	store: ReflectionStore,
 	guild: Guild,
+	key: ScheduleKey,
 	log: Logger,
 	notice: (lang: Lang) => string,
 ): Promise<void> {
-	const schedule = store.get(guild.id);
-	if (!schedule || !store.takeNotice(guild.id, ctx.now())) return;
+	const schedule = store.get(key.guildId, key.channelId);
+	if (!schedule || !store.takeNotice(key, ctx.now())) return;
 	const lang = langOf(schedule.updatedLocale ?? guild.preferredLocale);
 	try {
 		const dm = await client.users.createDM(schedule.updatedBy, { cache: false });
@@ -253,23 +291,33 @@ async function tellAdmin(
 	}
 }
 
-async function send(
-	ctx: BotContext,
-	guild: Guild,
-	channel: PostChannel,
-	schedule: ReflectionSchedule,
-	post: ReflectionPost,
-	earlier: Message | undefined,
-): Promise<{ messageId: string; threadId: string | null }> {
+interface Sent {
+	readonly messageId: string;
+	readonly threadId: string | null;
+}
+
+/** The prompt and what renders it: the server's languages and the role to mention (a deleted one is left out). */
+function prepare(ctx: BotContext, guild: Guild, schedule: ReflectionSchedule, post: ReflectionPost) {
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === post.reflectionId);
 	if (!reflection) throw new Error(`reflection ${post.reflectionId} is no longer in the dataset`);
 	const langs = ctx.settings.publicLangs(guild);
-	// A deleted role is simply not mentioned; the prompt still goes out.
 	const roleId = schedule.roleId && guild.roles.cache.has(schedule.roleId) ? schedule.roleId : null;
+	return { reflection, langs, payload: reflectionPost(ctx.dataset, reflection, langs, roleId) };
+}
+
+async function send(
+	ctx: BotContext,
+	guild: Guild,
+	channel: TextChannel | NewsChannel,
+	schedule: ReflectionSchedule,
+	post: ReflectionPost,
+	earlier: Message | undefined,
+): Promise<Sent> {
+	const { reflection, langs, payload } = prepare(ctx, guild, schedule, post);
 	const message =
 		earlier ??
 		(await channel.send({
-			...reflectionPost(ctx.dataset, reflection, langs, roleId),
+			...payload,
 			// The same nonce on every attempt: if an earlier attempt did reach Discord, it returns that message.
 			nonce: post.nonce,
 			enforceNonce: true,
@@ -295,7 +343,7 @@ const MAX_SEARCH_PAGES = 50;
  * is thrown, so the day is tried again later rather than sent blind.
  */
 async function findEarlierPost(
-	channel: PostChannel,
+	channel: TextChannel | NewsChannel,
 	post: ReflectionPost,
 	window: { from: Date; to: Date },
 ): Promise<Message | undefined> {
@@ -321,6 +369,79 @@ async function findEarlierPost(
 		if (after > end) return undefined;
 	}
 	throw new Error(`no earlier post among ${MAX_SEARCH_PAGES * PAGE_SIZE} messages since the first attempt`);
+}
+
+/**
+ * A forum post: a new thread whose starter message is the prompt, titled with its short form and tagged
+ * with the schedule's tag while the forum still has it. Discord takes no nonce here, so a retry (`window`)
+ * first looks for the post among the guild's active threads: one the bot opened in this forum, with this
+ * day's title, created while the attempts ran. A post stays active a day at least (it archives after 24 h
+ * without activity), longer than a day's retries; a failed look-up is thrown, so nothing is posted blind.
+ */
+async function sendForumPost(
+	ctx: BotContext,
+	guild: Guild,
+	forum: ForumChannel,
+	schedule: ReflectionSchedule,
+	post: ReflectionPost,
+	window: { from: Date; to: Date } | null,
+): Promise<Sent> {
+	const { reflection, langs, payload } = prepare(ctx, guild, schedule, post);
+	const name = reflectionForumTitle(reflection, langs, post.localDate);
+	const earlier = window ? await findEarlierForumPost(forum, name, window) : undefined;
+	const thread =
+		earlier ??
+		(await forum.threads.create({
+			name,
+			autoArchiveDuration: 1440,
+			message: payload,
+			...(schedule.forumTagId && forum.availableTags.some((tag) => tag.id === schedule.forumTagId)
+				? { appliedTags: [schedule.forumTagId] }
+				: {}),
+		}));
+	// A forum post's starter message has the thread's id.
+	return { messageId: thread.id, threadId: thread.id };
+}
+
+async function findEarlierForumPost(
+	forum: ForumChannel,
+	name: string,
+	window: { from: Date; to: Date },
+): Promise<ThreadChannel | undefined> {
+	const { threads } = await forum.threads.fetchActive(false);
+	return threads.find((thread) => {
+		const createdAt = SnowflakeUtil.timestampFrom(thread.id);
+		return (
+			thread.ownerId === forum.client.user.id &&
+			thread.name === name &&
+			createdAt >= window.from.getTime() - CLOCK_SKEW_MS &&
+			createdAt <= window.to.getTime() + CLOCK_SKEW_MS
+		);
+	});
+}
+
+/**
+ * Pins the new prompt and unpins the one before. Optional: without Pin Messages, or when Discord refuses,
+ * the prompt is out anyway and the next one tries again.
+ */
+async function repin(
+	channel: TextChannel | NewsChannel,
+	messageId: string,
+	previousId: string | null,
+	allowed: boolean,
+	log: Logger,
+): Promise<void> {
+	if (!allowed) {
+		log.info({ messageId }, 'daily reflection not pinned: no Pin Messages');
+		return;
+	}
+	try {
+		await channel.messages.pin(messageId);
+		if (previousId && previousId !== messageId) await channel.messages.unpin(previousId);
+	} catch (error) {
+		// The previous prompt may be deleted or unpinned by hand already.
+		if (!isGone(error)) log.warn({ err: error, messageId, previousId }, 'could not repin the daily reflection');
+	}
 }
 
 /** Opens the prompt's thread; a retried post may already have one. A failure here does not unsend the prompt. */

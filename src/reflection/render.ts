@@ -44,3 +44,12 @@ export function reflectionThreadName(reflection: Reflection, langs: readonly Lan
 	const name = reflection.spoiler ? `${reflectionText[lang].embedTitle} · ${localDate}` : reflection.text[lang];
 	return threadName('💭 ', name);
 }
+
+/** Forum posts are listed by title: a short form of the prompt (60 characters at most), found again by it. */
+export const FORUM_TITLE_LENGTH = 60;
+
+export function reflectionForumTitle(reflection: Reflection, langs: readonly Lang[], localDate: string): string {
+	const lang = langs[0] ?? 'en';
+	const name = reflection.spoiler ? `${reflectionText[lang].embedTitle} · ${localDate}` : reflection.text[lang];
+	return threadName('💭 ', truncate(name, FORUM_TITLE_LENGTH));
+}

@@ -16,11 +16,12 @@ export type Decision =
 
 /**
  * The decision for a schedule at `now`. A post is only ever for the local date of `now`, so a bot that
- * was down for days sends at most today's prompt (late, if today's time has passed) and never a backlog.
+ * was down for days sends at most today's prompt (late, if today's time has passed) and never a backlog;
+ * on a day the schedule does not post (a weekday rhythm on Saturday) a missed day is skipped, not posted.
  */
 export function decide(schedule: DueSchedule, now: Date): Decision {
 	if (now < schedule.nextDueAt) return { kind: 'wait' };
-	const latest = previousDueAt({ time: schedule.time, timeZone: schedule.timeZone, at: now });
+	const latest = previousDueAt({ ...schedule, at: now });
 	const today = localDateOf(now, schedule.timeZone);
 	if (localDateOf(latest, schedule.timeZone) === today) {
 		return { kind: 'post', localDate: today, dueAt: latest, lateByMs: now.getTime() - latest.getTime() };
@@ -28,7 +29,7 @@ export function decide(schedule: DueSchedule, now: Date): Decision {
 	return {
 		kind: 'skip',
 		missedDate: localDateOf(schedule.nextDueAt, schedule.timeZone),
-		nextDueAt: nextDueAt({ time: schedule.time, timeZone: schedule.timeZone, after: now }),
+		nextDueAt: nextDueAt({ ...schedule, after: now }),
 	};
 }
 
@@ -37,25 +38,27 @@ export function decide(schedule: DueSchedule, now: Date): Decision {
  * (dates that already have a post), so rescheduling never promises a second post on one day.
  */
 export function nextDueAfter(
-	daily: DailyTime,
+	schedule: DailyTime,
 	now: Date,
 	isTaken: (date: LocalDate) => boolean = () => false,
 	date?: LocalDate,
 ): Date {
-	let candidate = nextDueAt({ ...daily, after: now });
+	let candidate = nextDueAt({ ...schedule, after: now });
 	for (let guard = 0; guard < 10; guard++) {
-		const candidateDate = localDateOf(candidate, daily.timeZone);
+		const candidateDate = localDateOf(candidate, schedule.timeZone);
 		if ((date === undefined || candidateDate > date) && !isTaken(candidateDate)) return candidate;
-		candidate = nextDueAt({ ...daily, after: candidate });
+		candidate = nextDueAt({ ...schedule, after: candidate });
 	}
 	return candidate;
 }
 
 /**
- * The Discord message nonce for a server's post on a local date: the same on every retry, so a send
- * repeated after a crash (with `enforce_nonce`) returns the first message instead of posting again.
- * Discord allows 25 characters; a snowflake plus a date is longer, so it is a hash.
+ * The Discord message nonce for a schedule's post on a local date: the same on every retry, so a send
+ * repeated after a crash (with `enforce_nonce`) returns the first message instead of posting again, and
+ * different per channel, so two schedules of a server posting the same day never collide.
+ * Discord allows 25 characters; two snowflakes plus a date are longer, so it is a hash.
  */
-export function reflectionNonce(guildId: string, localDate: LocalDate): string {
-	return `hfr${createHash('sha256').update(`reflection:${guildId}:${localDate}`).digest('hex').slice(0, 22)}`;
+export function reflectionNonce(guildId: string, channelId: string, localDate: LocalDate): string {
+	const key = `reflection:${guildId}:${channelId}:${localDate}`;
+	return `hfr${createHash('sha256').update(key).digest('hex').slice(0, 22)}`;
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { nextDueAfter, reflectionNonce } from './schedule.js';
-import { localDateOf, type LocalDate } from './time.js';
+import { EVERY_DAY, localDateOf, type LocalDate, type WeekDays } from './time.js';
 
 /** Why a schedule stopped posting by itself; `status` explains each in the caller's language. */
 export type PauseReason = 'channel-missing' | 'missing-permissions' | 'forbidden';
@@ -13,7 +13,16 @@ export interface ReflectionSchedule {
 	readonly timeZone: string;
 	readonly roleId: string | null;
 	readonly thread: boolean;
+	/** The local days it posts on (bits, 0 = Sunday). */
+	readonly days: WeekDays;
+	/** Pin each new prompt and unpin the one before. */
+	readonly pin: boolean;
+	/** In a forum channel: the tag each post gets. */
+	readonly forumTagId: string | null;
 	readonly nextDueAt: Date;
+	/** Paused by an admin: not due at all until `resume`, which never posts the days in between. */
+	readonly held: { readonly at: Date; readonly by: string } | null;
+	/** Stopped posting by itself (channel gone, permission lost); each due day checks again. */
 	readonly paused: { readonly reason: PauseReason; readonly detail: string | null; readonly at: Date } | null;
 	readonly updatedBy: string;
 	/** The Discord locale of the admin who set the schedule, to tell them in their language; null before it was kept. */
@@ -23,15 +32,20 @@ export interface ReflectionSchedule {
 	readonly notifiedAt: Date | null;
 }
 
-export type PostStatus = 'claimed' | 'sent' | 'failed';
+/** A server's schedule is the one in a channel. */
+export type ScheduleKey = Pick<ReflectionSchedule, 'guildId' | 'channelId'>;
+
+/** 'skipped': an admin skipped that day, so nothing claims it and rescheduling steps over it. */
+export type PostStatus = 'claimed' | 'sent' | 'failed' | 'skipped';
 
 export interface ReflectionPost {
 	readonly guildId: string;
+	/** The schedule's channel; a forum post is a thread in it. */
+	readonly channelId: string;
 	readonly localDate: LocalDate;
 	readonly status: PostStatus;
 	readonly nonce: string;
 	readonly reflectionId: string;
-	readonly channelId: string;
 	readonly claimedBy: string;
 	/** When the latest attempt claimed the post. */
 	readonly claimedAt: Date;
@@ -71,7 +85,7 @@ export type ScheduleInput = Pick<
 	ReflectionSchedule,
 	'guildId' | 'channelId' | 'time' | 'timeZone' | 'roleId' | 'thread' | 'updatedBy'
 > &
-	Partial<Pick<ReflectionSchedule, 'updatedLocale'>>;
+	Partial<Pick<ReflectionSchedule, 'updatedLocale' | 'days' | 'pin' | 'forumTagId'>>;
 
 export interface ClaimInput {
 	readonly guildId: string;
@@ -96,7 +110,12 @@ interface ScheduleRow {
 	time_zone: string;
 	role_id: string | null;
 	thread: 0 | 1;
+	days: number;
+	pin: 0 | 1;
+	forum_tag_id: string | null;
 	next_due_at: number;
+	held_at: number | null;
+	held_by: string | null;
 	paused_reason: PauseReason | null;
 	paused_detail: string | null;
 	paused_at: number | null;
@@ -108,11 +127,11 @@ interface ScheduleRow {
 
 interface PostRow {
 	guild_id: string;
+	channel_id: string;
 	local_date: string;
 	status: PostStatus;
 	nonce: string;
 	reflection_id: string;
-	channel_id: string;
 	claimed_by: string;
 	claimed_at: number;
 	first_claimed_at: number | null;
@@ -131,7 +150,11 @@ function toSchedule(row: ScheduleRow): ReflectionSchedule {
 		timeZone: row.time_zone,
 		roleId: row.role_id,
 		thread: row.thread === 1,
+		days: row.days,
+		pin: row.pin === 1,
+		forumTagId: row.forum_tag_id,
 		nextDueAt: new Date(row.next_due_at),
+		held: row.held_at === null ? null : { at: new Date(row.held_at), by: row.held_by ?? '' },
 		paused:
 			row.paused_reason === null
 				? null
@@ -146,11 +169,11 @@ function toSchedule(row: ScheduleRow): ReflectionSchedule {
 function toPost(row: PostRow): ReflectionPost {
 	return {
 		guildId: row.guild_id,
+		channelId: row.channel_id,
 		localDate: row.local_date,
 		status: row.status,
 		nonce: row.nonce,
 		reflectionId: row.reflection_id,
-		channelId: row.channel_id,
 		claimedBy: row.claimed_by,
 		claimedAt: new Date(row.claimed_at),
 		firstClaimedAt: new Date(row.first_claimed_at ?? row.claimed_at),
@@ -162,40 +185,66 @@ function toPost(row: PostRow): ReflectionPost {
 	};
 }
 
+/** The most schedules a server may have: each posts on its own, so the fan-out stays a few posts per server. */
+export const MAX_SCHEDULES_PER_GUILD = 5;
+
 /**
  * The daily reflection's state. Every step that decides who posts what runs in a `BEGIN IMMEDIATE`
- * transaction, so two processes sharing the file serialize on it and one local date gets one post.
+ * transaction, so two processes sharing the file serialize on it and one local date gets one post per
+ * schedule (a server's schedule in one channel).
  */
 export class ReflectionStore {
 	public constructor(private readonly db: Database) {}
 
-	public get(guildId: string): ReflectionSchedule | undefined {
-		const row = this.db
-			.prepare<[string], ScheduleRow>('SELECT * FROM reflection_schedules WHERE guild_id = ?')
-			.get(guildId);
+	/** The schedule in `channelId`; without one, the server's first (most servers have one). */
+	public get(guildId: string, channelId?: string): ReflectionSchedule | undefined {
+		const row =
+			channelId === undefined
+				? this.db
+						.prepare<[string], ScheduleRow>(
+							'SELECT * FROM reflection_schedules WHERE guild_id = ? ORDER BY rowid LIMIT 1',
+						)
+						.get(guildId)
+				: this.db
+						.prepare<[string, string], ScheduleRow>(
+							'SELECT * FROM reflection_schedules WHERE guild_id = ? AND channel_id = ?',
+						)
+						.get(guildId, channelId);
 		return row && toSchedule(row);
 	}
 
-	public post(guildId: string, localDate: LocalDate): ReflectionPost | undefined {
+	/** The server's schedules, oldest first. */
+	public list(guildId: string): ReflectionSchedule[] {
+		return this.db
+			.prepare<[string], ScheduleRow>('SELECT * FROM reflection_schedules WHERE guild_id = ? ORDER BY rowid')
+			.all(guildId)
+			.map(toSchedule);
+	}
+
+	public post(key: ScheduleKey, localDate: LocalDate): ReflectionPost | undefined {
 		const row = this.db
-			.prepare<[string, string], PostRow>('SELECT * FROM reflection_posts WHERE guild_id = ? AND local_date = ?')
-			.get(guildId, localDate);
+			.prepare<[string, string, string], PostRow>(
+				'SELECT * FROM reflection_posts WHERE guild_id = ? AND channel_id = ? AND local_date = ?',
+			)
+			.get(key.guildId, key.channelId, localDate);
 		return row && toPost(row);
 	}
 
-	/** The last prompt that went out, for the jump link in `status`. */
-	public lastSent(guildId: string): ReflectionPost | undefined {
+	/** The schedule's last prompt that went out: the jump link and reply count in `status`, the pin to replace. */
+	public lastSent(key: ScheduleKey): ReflectionPost | undefined {
 		const row = this.db
-			.prepare<[string], PostRow>(
-				`SELECT * FROM reflection_posts WHERE guild_id = ? AND status = 'sent' ORDER BY local_date DESC LIMIT 1`,
+			.prepare<[string, string], PostRow>(
+				`SELECT * FROM reflection_posts WHERE guild_id = ? AND channel_id = ? AND status = 'sent'
+				 ORDER BY local_date DESC LIMIT 1`,
 			)
-			.get(guildId);
+			.get(key.guildId, key.channelId);
 		return row && toPost(row);
 	}
 
 	/**
-	 * Creates or replaces the guild's schedule and resumes it if paused. The first due time skips any
-	 * local date that already has a post, so moving today's time later never posts twice today.
+	 * Creates the schedule in the input's channel, or edits the one there, and resumes it if it stopped by
+	 * itself (a pause by an admin stays until `resume`). The first due time skips any local date that already
+	 * has a post, so moving today's time later never posts twice today.
 	 */
 	public save(input: ScheduleInput, now: Date): ReflectionSchedule {
 		return this.db
@@ -203,50 +252,65 @@ export class ReflectionStore {
 				// A day that failed because of what the admin is fixing now (channel, permissions) may still go out.
 				this.db
 					.prepare(
-						`DELETE FROM reflection_posts WHERE guild_id = ? AND status = 'failed'
+						`DELETE FROM reflection_posts WHERE guild_id = ? AND channel_id = ? AND status = 'failed'
 						 AND failure IN ('channel-missing', 'missing-permissions', 'forbidden')`,
 					)
-					.run(input.guildId);
-				const nextDueAt = nextDueAfter(input, now, (date) => this.post(input.guildId, date) !== undefined);
+					.run(input.guildId, input.channelId);
+				const schedule = {
+					...input,
+					days: input.days ?? EVERY_DAY,
+					pin: input.pin ?? false,
+					forumTagId: input.forumTagId ?? null,
+					updatedLocale: input.updatedLocale ?? null,
+				};
+				const nextDueAt = nextDueAfter(schedule, now, (date) => this.post(input, date) !== undefined);
 				this.db
 					.prepare(
 						`INSERT INTO reflection_schedules
-							(guild_id, channel_id, time, time_zone, role_id, thread, next_due_at, updated_by, updated_locale, updated_at)
-						 VALUES (@guildId, @channelId, @time, @timeZone, @roleId, @thread, @nextDueAt, @updatedBy, @updatedLocale, @now)
-						 ON CONFLICT (guild_id) DO UPDATE SET
-							channel_id = excluded.channel_id, time = excluded.time, time_zone = excluded.time_zone,
-							role_id = excluded.role_id, thread = excluded.thread, next_due_at = excluded.next_due_at,
+							(guild_id, channel_id, time, time_zone, role_id, thread, days, pin, forum_tag_id, next_due_at,
+							 updated_by, updated_locale, updated_at)
+						 VALUES (@guildId, @channelId, @time, @timeZone, @roleId, @thread, @days, @pin, @forumTagId, @nextDueAt,
+							 @updatedBy, @updatedLocale, @now)
+						 ON CONFLICT (guild_id, channel_id) DO UPDATE SET
+							time = excluded.time, time_zone = excluded.time_zone, role_id = excluded.role_id,
+							thread = excluded.thread, days = excluded.days, pin = excluded.pin,
+							forum_tag_id = excluded.forum_tag_id, next_due_at = excluded.next_due_at,
 							paused_reason = NULL, paused_detail = NULL, paused_at = NULL, notified_at = NULL,
 							updated_by = excluded.updated_by, updated_locale = excluded.updated_locale,
 							updated_at = excluded.updated_at`,
 					)
 					.run({
-						...input,
-						updatedLocale: input.updatedLocale ?? null,
-						thread: input.thread ? 1 : 0,
+						...schedule,
+						thread: schedule.thread ? 1 : 0,
+						pin: schedule.pin ? 1 : 0,
 						nextDueAt: nextDueAt.getTime(),
 						now: now.getTime(),
 					});
-				return this.get(input.guildId)!;
+				return this.get(input.guildId, input.channelId)!;
 			})
 			.immediate();
 	}
 
-	/** Stops the guild's schedule; its post history stays. False when there was none. */
-	public remove(guildId: string): boolean {
-		return this.db.prepare('DELETE FROM reflection_schedules WHERE guild_id = ?').run(guildId).changes > 0;
+	/** Stops the schedule; its post history stays. False when there was none. */
+	public remove(key: ScheduleKey): boolean {
+		return (
+			this.db
+				.prepare('DELETE FROM reflection_schedules WHERE guild_id = ? AND channel_id = ?')
+				.run(key.guildId, key.channelId).changes > 0
+		);
 	}
 
 	/**
-	 * Schedules due at `now`, among `guildIds` (the guilds this process, or shard, serves). Paused ones too:
-	 * each due day checks again whether what paused it is fixed, so a schedule resumes by itself.
+	 * Schedules due at `now`, among `guildIds` (the guilds this process, or shard, serves). Paused ones too
+	 * (not those an admin paused): each due day checks again whether what paused it is fixed, so a schedule
+	 * resumes by itself.
 	 */
 	public due(now: Date, guildIds: readonly string[], limit = 500): ReflectionSchedule[] {
 		if (guildIds.length === 0) return [];
 		return this.db
 			.prepare<[number, string, number], ScheduleRow>(
 				`SELECT * FROM reflection_schedules
-				 WHERE next_due_at <= ? AND guild_id IN (SELECT value FROM json_each(?))
+				 WHERE next_due_at <= ? AND held_at IS NULL AND guild_id IN (SELECT value FROM json_each(?))
 				 ORDER BY next_due_at LIMIT ?`,
 			)
 			.all(now.getTime(), JSON.stringify(guildIds), limit)
@@ -261,32 +325,98 @@ export class ReflectionStore {
 		return this.db
 			.transaction(() => {
 				const moved = this.db
-					.prepare(`UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND next_due_at = ?`)
-					.run(nextDueAt.getTime(), schedule.guildId, schedule.nextDueAt.getTime()).changes;
+					.prepare(
+						`UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND channel_id = ? AND next_due_at = ?`,
+					)
+					.run(nextDueAt.getTime(), schedule.guildId, schedule.channelId, schedule.nextDueAt.getTime()).changes;
 				this.db
 					.prepare(
 						`UPDATE reflection_posts SET status = 'failed', failure = 'unconfirmed'
-						 WHERE guild_id = ? AND status = 'claimed' AND local_date < ?`,
+						 WHERE guild_id = ? AND channel_id = ? AND status = 'claimed' AND local_date < ?`,
 					)
-					.run(schedule.guildId, localDateOf(now, schedule.timeZone));
+					.run(schedule.guildId, schedule.channelId, localDateOf(now, schedule.timeZone));
 				return moved > 0;
 			})
 			.immediate();
 	}
 
 	/**
-	 * Claims the guild's post for `localDate` before anything is sent. A fresh claim by someone else
+	 * An admin's `skip`: the next day the schedule would post (not one already going out) is marked skipped,
+	 * and the schedule moves past it. Returns that day and the post after it; undefined without a schedule.
+	 */
+	public skipNext(key: ScheduleKey, now: Date): { skipped: LocalDate; nextDueAt: Date } | undefined {
+		return this.db
+			.transaction(() => {
+				const schedule = this.get(key.guildId, key.channelId);
+				if (!schedule) return undefined;
+				const taken = (date: LocalDate) => this.post(schedule, date) !== undefined;
+				// A held schedule's due time is stale: its next day is the one `resume` would post first.
+				const upcoming = schedule.held ? nextDueAfter(schedule, now, taken) : schedule.nextDueAt;
+				let skipped = localDateOf(upcoming, schedule.timeZone);
+				if (taken(skipped)) skipped = localDateOf(nextDueAfter(schedule, now, taken, skipped), schedule.timeZone);
+				this.db
+					.prepare(
+						`INSERT INTO reflection_posts
+							(guild_id, channel_id, local_date, status, nonce, reflection_id, claimed_by, claimed_at, attempts)
+						 VALUES (?, ?, ?, 'skipped', '', '', ?, ?, 0)`,
+					)
+					.run(key.guildId, key.channelId, skipped, 'admin', now.getTime());
+				const nextDueAt =
+					skipped === localDateOf(schedule.nextDueAt, schedule.timeZone) || schedule.held
+						? nextDueAfter(schedule, now, taken, skipped)
+						: schedule.nextDueAt;
+				this.setNextDue(schedule, nextDueAt);
+				return { skipped, nextDueAt };
+			})
+			.immediate();
+	}
+
+	/** An admin's `pause`: nothing is due until `resume`. False when it was already held (or there is none). */
+	public hold(key: ScheduleKey, userId: string, now: Date): boolean {
+		return (
+			this.db
+				.prepare(
+					`UPDATE reflection_schedules SET held_at = ?, held_by = ?
+					 WHERE guild_id = ? AND channel_id = ? AND held_at IS NULL`,
+				)
+				.run(now.getTime(), userId, key.guildId, key.channelId).changes > 0
+		);
+	}
+
+	/**
+	 * An admin's `resume`: due again from the next due time after `now` (days passed while held are never
+	 * posted, nor today's if its time has gone by). Returns the schedule, or undefined when it was not held.
+	 */
+	public release(key: ScheduleKey, now: Date): ReflectionSchedule | undefined {
+		return this.db
+			.transaction(() => {
+				const schedule = this.get(key.guildId, key.channelId);
+				if (!schedule?.held) return undefined;
+				const nextDueAt = nextDueAfter(schedule, now, (date) => this.post(schedule, date) !== undefined);
+				this.db
+					.prepare(
+						`UPDATE reflection_schedules SET held_at = NULL, held_by = NULL, next_due_at = ?
+						 WHERE guild_id = ? AND channel_id = ?`,
+					)
+					.run(nextDueAt.getTime(), key.guildId, key.channelId);
+				return this.get(key.guildId, key.channelId);
+			})
+			.immediate();
+	}
+
+	/**
+	 * Claims the schedule's post for `localDate` before anything is sent. A fresh claim by someone else
 	 * means "busy"; one whose lease ran out (its process crashed mid-send) is taken over and retried
 	 * with the same nonce and prompt, so Discord returns the first message if it did go out.
 	 */
 	public claim(input: ClaimInput): ClaimResult {
 		return this.db
 			.transaction((): ClaimResult => {
-				const schedule = this.get(input.guildId);
-				if (!schedule || schedule.nextDueAt.getTime() !== input.dueAt.getTime()) {
+				const schedule = this.get(input.guildId, input.channelId);
+				if (!schedule || schedule.held || schedule.nextDueAt.getTime() !== input.dueAt.getTime()) {
 					return { kind: 'stale' };
 				}
-				const existing = this.post(input.guildId, input.localDate);
+				const existing = this.post(input, input.localDate);
 				const now = input.now.getTime();
 				if (!existing) {
 					const reflectionId = input.pick();
@@ -294,20 +424,20 @@ export class ReflectionStore {
 					this.db
 						.prepare(
 							`INSERT INTO reflection_posts
-								(guild_id, local_date, status, nonce, reflection_id, channel_id, claimed_by, claimed_at, first_claimed_at)
-							 VALUES (?, ?, 'claimed', ?, ?, ?, ?, ?, ?)`,
+								(guild_id, channel_id, local_date, status, nonce, reflection_id, claimed_by, claimed_at, first_claimed_at)
+							 VALUES (?, ?, ?, 'claimed', ?, ?, ?, ?, ?)`,
 						)
 						.run(
 							input.guildId,
-							input.localDate,
-							reflectionNonce(input.guildId, input.localDate),
-							reflectionId,
 							input.channelId,
+							input.localDate,
+							reflectionNonce(input.guildId, input.channelId, input.localDate),
+							reflectionId,
 							input.processId,
 							now,
 							now,
 						);
-					const post = this.post(input.guildId, input.localDate)!;
+					const post = this.post(input, input.localDate)!;
 					return { kind: 'claimed', post, retry: false, lastAttemptAt: null };
 				}
 				if (existing.status !== 'claimed') {
@@ -316,28 +446,28 @@ export class ReflectionStore {
 				}
 				if (existing.claimedAt.getTime() + input.leaseMs > now) return { kind: 'busy', post: existing };
 				if (existing.attempts >= input.maxAttempts) {
-					this.settle(input.guildId, input.localDate, 'failed', 'too-many-attempts');
+					this.settle(existing, 'failed', 'too-many-attempts');
 					this.advance(schedule, existing.localDate, input.now);
-					return { kind: 'gave-up', post: this.post(input.guildId, input.localDate)! };
+					return { kind: 'gave-up', post: this.post(input, input.localDate)! };
 				}
 				this.db
 					.prepare(
-						`UPDATE reflection_posts SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1, channel_id = ?
-						 WHERE guild_id = ? AND local_date = ?`,
+						`UPDATE reflection_posts SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1
+						 WHERE guild_id = ? AND channel_id = ? AND local_date = ?`,
 					)
-					.run(input.processId, now, input.channelId, input.guildId, input.localDate);
-				const post = this.post(input.guildId, input.localDate)!;
+					.run(input.processId, now, input.guildId, input.channelId, input.localDate);
+				const post = this.post(input, input.localDate)!;
 				return { kind: 'claimed', post, retry: true, lastAttemptAt: existing.claimedAt };
 			})
 			.immediate();
 	}
 
 	/**
-	 * Records the message that went out and moves the schedule to the next local date. A paused schedule
-	 * that posted again is running again. Returns the pause it ended, if any.
+	 * Records the message that went out and moves the schedule to its next day. A paused schedule that
+	 * posted again is running again. Returns the pause it ended, if any.
 	 */
 	public markSent(
-		post: Pick<ReflectionPost, 'guildId' | 'localDate'>,
+		post: Pick<ReflectionPost, 'guildId' | 'channelId' | 'localDate'>,
 		sent: { messageId: string; threadId: string | null },
 		now: Date,
 	): ReflectionSchedule['paused'] {
@@ -346,28 +476,31 @@ export class ReflectionStore {
 				this.db
 					.prepare(
 						`UPDATE reflection_posts SET status = 'sent', message_id = ?, thread_id = ?, sent_at = ?, failure = NULL
-						 WHERE guild_id = ? AND local_date = ? AND status != 'sent'`,
+						 WHERE guild_id = ? AND channel_id = ? AND local_date = ? AND status != 'sent'`,
 					)
-					.run(sent.messageId, sent.threadId, now.getTime(), post.guildId, post.localDate);
-				const schedule = this.get(post.guildId);
+					.run(sent.messageId, sent.threadId, now.getTime(), post.guildId, post.channelId, post.localDate);
+				const schedule = this.get(post.guildId, post.channelId);
 				if (!schedule) return null;
 				this.advance(schedule, post.localDate, now);
 				this.db
 					.prepare(
 						`UPDATE reflection_schedules SET paused_reason = NULL, paused_detail = NULL, paused_at = NULL,
-						 notified_at = NULL WHERE guild_id = ?`,
+						 notified_at = NULL WHERE guild_id = ? AND channel_id = ?`,
 					)
-					.run(post.guildId);
+					.run(post.guildId, post.channelId);
 				return schedule.paused;
 			})
 			.immediate();
 	}
 
 	/** Notes why an attempt failed; the claim stays, so it is retried once its lease runs out. */
-	public noteFailure(post: Pick<ReflectionPost, 'guildId' | 'localDate'>, failure: string): void {
+	public noteFailure(post: Pick<ReflectionPost, 'guildId' | 'channelId' | 'localDate'>, failure: string): void {
 		this.db
-			.prepare(`UPDATE reflection_posts SET failure = ? WHERE guild_id = ? AND local_date = ? AND status = 'claimed'`)
-			.run(failure, post.guildId, post.localDate);
+			.prepare(
+				`UPDATE reflection_posts SET failure = ?
+				 WHERE guild_id = ? AND channel_id = ? AND local_date = ? AND status = 'claimed'`,
+			)
+			.run(failure, post.guildId, post.channelId, post.localDate);
 	}
 
 	/**
@@ -375,23 +508,30 @@ export class ReflectionStore {
 	 * claim for it still open is closed as failed and the schedule moves to its next due day, when it checks
 	 * again whether it can post (or the next `save` resumes it). True when it was running until now.
 	 */
-	public pause(guildId: string, reason: PauseReason, detail: string | null, now: Date, localDate?: LocalDate): boolean {
+	public pause(
+		key: ScheduleKey,
+		reason: PauseReason,
+		detail: string | null,
+		now: Date,
+		localDate?: LocalDate,
+	): boolean {
 		return this.db
 			.transaction(() => {
-				const schedule = this.get(guildId);
+				const schedule = this.get(key.guildId, key.channelId);
 				if (!schedule) return false;
 				this.db
 					.prepare(
-						`UPDATE reflection_schedules SET paused_reason = ?, paused_detail = ?, paused_at = ? WHERE guild_id = ?`,
+						`UPDATE reflection_schedules SET paused_reason = ?, paused_detail = ?, paused_at = ?
+						 WHERE guild_id = ? AND channel_id = ?`,
 					)
-					.run(reason, detail, now.getTime(), guildId);
+					.run(reason, detail, now.getTime(), key.guildId, key.channelId);
 				if (localDate !== undefined) {
 					this.db
 						.prepare(
 							`UPDATE reflection_posts SET status = 'failed', failure = ?
-							 WHERE guild_id = ? AND local_date = ? AND status = 'claimed'`,
+							 WHERE guild_id = ? AND channel_id = ? AND local_date = ? AND status = 'claimed'`,
 						)
-						.run(reason, guildId, localDate);
+						.run(reason, key.guildId, key.channelId, localDate);
 					this.advance(schedule, localDate, now);
 				}
 				return schedule.paused === null;
@@ -400,29 +540,33 @@ export class ReflectionStore {
 	}
 
 	/** Takes the one notice owed to the admin until the schedule posts again: true for the first caller only. */
-	public takeNotice(guildId: string, now: Date): boolean {
+	public takeNotice(key: ScheduleKey, now: Date): boolean {
 		return (
 			this.db
-				.prepare('UPDATE reflection_schedules SET notified_at = ? WHERE guild_id = ? AND notified_at IS NULL')
-				.run(now.getTime(), guildId).changes > 0
+				.prepare(
+					`UPDATE reflection_schedules SET notified_at = ?
+					 WHERE guild_id = ? AND channel_id = ? AND notified_at IS NULL`,
+				)
+				.run(now.getTime(), key.guildId, key.channelId).changes > 0
 		);
 	}
 
-	private settle(guildId: string, localDate: LocalDate, status: PostStatus, failure: string | null): void {
+	private settle(post: ReflectionPost, status: PostStatus, failure: string | null): void {
 		this.db
-			.prepare('UPDATE reflection_posts SET status = ?, failure = ? WHERE guild_id = ? AND local_date = ?')
-			.run(status, failure, guildId, localDate);
+			.prepare(
+				'UPDATE reflection_posts SET status = ?, failure = ? WHERE guild_id = ? AND channel_id = ? AND local_date = ?',
+			)
+			.run(status, failure, post.guildId, post.channelId, post.localDate);
 	}
 
 	private advance(schedule: ReflectionSchedule, settledDate: LocalDate, now: Date): void {
-		const nextDueAt = nextDueAfter(
-			schedule,
-			now,
-			(date) => this.post(schedule.guildId, date) !== undefined,
-			settledDate,
-		);
+		const taken = (date: LocalDate) => this.post(schedule, date) !== undefined;
+		this.setNextDue(schedule, nextDueAfter(schedule, now, taken, settledDate));
+	}
+
+	private setNextDue(key: ScheduleKey, nextDueAt: Date): void {
 		this.db
-			.prepare('UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ?')
-			.run(nextDueAt.getTime(), schedule.guildId);
+			.prepare('UPDATE reflection_schedules SET next_due_at = ? WHERE guild_id = ? AND channel_id = ?')
+			.run(nextDueAt.getTime(), key.guildId, key.channelId);
 	}
 }

@@ -140,10 +140,28 @@ export function instantOf(date: LocalDate, time: WallTime, timeZone: string): nu
 	return valid[0] ?? wall - offsetBefore;
 }
 
+/** Days of the week as bits, 1 << (0 = Sunday … 6 = Saturday), as `Date#getUTCDay` numbers them. */
+export type WeekDays = number;
+export const EVERY_DAY: WeekDays = 0b111_1111;
+export const WEEKDAYS: WeekDays = 0b011_1110;
+
+/** The day of the week of a calendar date, 0 = Sunday. */
+export function weekdayOf(date: LocalDate): number {
+	const { year, month, day } = parseDate(date);
+	return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+}
+
 export interface DailyTime {
 	/** `HH:MM`, 24-hour. */
 	readonly time: string;
 	readonly timeZone: string;
+	/** The local days it comes round on; every day when absent. */
+	readonly days?: WeekDays;
+}
+
+/** Whether the due `instant` falls on a chosen local day (the day its own clock shows, gap shifts included). */
+function onChosenDay(instant: number, { timeZone, days = EVERY_DAY }: DailyTime): boolean {
+	return (days & (1 << weekdayOf(localDateOf(instant, timeZone)))) !== 0;
 }
 
 function wallTimeOf(time: string): WallTime {
@@ -152,25 +170,28 @@ function wallTimeOf(time: string): WallTime {
 	return parsed;
 }
 
-/** The first instant strictly after `after` at which the daily `time` comes round in `timeZone`. */
-export function nextDueAt({ time, timeZone, after }: DailyTime & { after: Date }): Date {
+/** The first instant strictly after `after` at which `time` comes round in `timeZone` on a chosen day. */
+export function nextDueAt(daily: DailyTime & { after: Date }): Date {
+	const { time, timeZone, after } = daily;
 	const wallTime = wallTimeOf(time);
 	const today = localDateOf(after, timeZone);
-	// Starting a day early catches a gap-shifted time that spills into today.
-	for (let days = -1; days <= 3; days++) {
-		const instant = instantOf(addDays(today, days), wallTime, timeZone);
-		if (instant > after.getTime()) return new Date(instant);
+	// Starting a day early catches a gap-shifted time that spills into today; two weeks cover a weekly day
+	// whose date a zone skipped (Samoa, 2011-12-30).
+	for (let offset = -1; offset <= 15; offset++) {
+		const instant = instantOf(addDays(today, offset), wallTime, timeZone);
+		if (instant > after.getTime() && onChosenDay(instant, daily)) return new Date(instant);
 	}
 	throw new Error(`no ${time} in ${timeZone} within days of ${after.toISOString()}`);
 }
 
-/** The last instant at or before `at` at which the daily `time` came round in `timeZone`. */
-export function previousDueAt({ time, timeZone, at }: DailyTime & { at: Date }): Date {
+/** The last instant at or before `at` at which `time` came round in `timeZone` on a chosen day. */
+export function previousDueAt(daily: DailyTime & { at: Date }): Date {
+	const { time, timeZone, at } = daily;
 	const wallTime = wallTimeOf(time);
 	const today = localDateOf(at, timeZone);
-	for (let days = 1; days >= -3; days--) {
-		const instant = instantOf(addDays(today, days), wallTime, timeZone);
-		if (instant <= at.getTime()) return new Date(instant);
+	for (let offset = 1; offset >= -15; offset--) {
+		const instant = instantOf(addDays(today, offset), wallTime, timeZone);
+		if (instant <= at.getTime() && onChosenDay(instant, daily)) return new Date(instant);
 	}
 	throw new Error(`no ${time} in ${timeZone} within days before ${at.toISOString()}`);
 }

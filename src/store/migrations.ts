@@ -151,4 +151,72 @@ export const MIGRATIONS: readonly Migration[] = [
 			CREATE INDEX reflection_schedules_next_due ON reflection_schedules (next_due_at);
 		`,
 	},
+	{
+		version: 7,
+		name: 'daily reflection: several schedules per server, rhythm, forums, pins, skip and pause',
+		sql: `
+			-- A server may have a schedule per channel; a schedule and its posts are keyed by that channel.
+			-- Existing rows carry over as they are: every day (days = all seven bits), no pin, not held.
+			CREATE TABLE reflection_schedules_v7 (
+				guild_id TEXT NOT NULL,
+				channel_id TEXT NOT NULL,
+				time TEXT NOT NULL CHECK (time GLOB '[0-2][0-9]:[0-5][0-9]'),
+				time_zone TEXT NOT NULL,
+				role_id TEXT,
+				thread INTEGER NOT NULL DEFAULT 0 CHECK (thread IN (0, 1)),
+				-- Local days it posts on, bit 0 = Sunday … bit 6 = Saturday.
+				days INTEGER NOT NULL DEFAULT 127 CHECK (days BETWEEN 1 AND 127),
+				pin INTEGER NOT NULL DEFAULT 0 CHECK (pin IN (0, 1)),
+				-- The forum tag each post gets, in a forum channel.
+				forum_tag_id TEXT,
+				next_due_at INTEGER NOT NULL,
+				paused_reason TEXT,
+				paused_detail TEXT,
+				paused_at INTEGER,
+				-- Paused by an admin (/her-reflection pause): not due at all until resume.
+				held_at INTEGER,
+				held_by TEXT,
+				updated_by TEXT NOT NULL,
+				updated_locale TEXT,
+				updated_at INTEGER NOT NULL,
+				notified_at INTEGER,
+				PRIMARY KEY (guild_id, channel_id)
+			);
+			INSERT INTO reflection_schedules_v7
+				(guild_id, channel_id, time, time_zone, role_id, thread, next_due_at, paused_reason, paused_detail,
+				 paused_at, updated_by, updated_locale, updated_at, notified_at)
+			SELECT guild_id, channel_id, time, time_zone, role_id, thread, next_due_at, paused_reason, paused_detail,
+				paused_at, updated_by, updated_locale, updated_at, notified_at
+			FROM reflection_schedules;
+			DROP TABLE reflection_schedules;
+			ALTER TABLE reflection_schedules_v7 RENAME TO reflection_schedules;
+			CREATE INDEX reflection_schedules_next_due ON reflection_schedules (next_due_at) WHERE held_at IS NULL;
+			-- 'skipped': a day an admin skipped, so nothing claims it and rescheduling steps over it.
+			CREATE TABLE reflection_posts_v7 (
+				guild_id TEXT NOT NULL,
+				channel_id TEXT NOT NULL,
+				local_date TEXT NOT NULL,
+				status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed', 'skipped')),
+				nonce TEXT NOT NULL,
+				reflection_id TEXT NOT NULL,
+				claimed_by TEXT NOT NULL,
+				claimed_at INTEGER NOT NULL,
+				first_claimed_at INTEGER,
+				attempts INTEGER NOT NULL DEFAULT 1,
+				message_id TEXT,
+				thread_id TEXT,
+				sent_at INTEGER,
+				failure TEXT,
+				PRIMARY KEY (guild_id, channel_id, local_date)
+			);
+			INSERT INTO reflection_posts_v7
+				(guild_id, channel_id, local_date, status, nonce, reflection_id, claimed_by, claimed_at, first_claimed_at,
+				 attempts, message_id, thread_id, sent_at, failure)
+			SELECT guild_id, channel_id, local_date, status, nonce, reflection_id, claimed_by, claimed_at, first_claimed_at,
+				attempts, message_id, thread_id, sent_at, failure
+			FROM reflection_posts;
+			DROP TABLE reflection_posts;
+			ALTER TABLE reflection_posts_v7 RENAME TO reflection_posts;
+		`,
+	},
 ];

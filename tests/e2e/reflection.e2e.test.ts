@@ -6,23 +6,27 @@
  */
 import Database from 'better-sqlite3';
 import { PermissionFlagsBits, type Client, type TextChannel } from 'discord.js';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
+import { FORUM_TITLE_LENGTH } from '../../src/reflection/render.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
-import type { FakeDiscordOptions, User } from '../fake-discord/index.js';
+import { openDatabase } from '../../src/store/database.js';
+import type { FakeDiscordOptions, Json, User } from '../fake-discord/index.js';
 import { dms } from '../fake-discord/rest.js';
 import {
 	embedText,
 	eventually,
 	expectClean,
 	isEphemeral,
+	spawnBot,
 	stopAfterEach,
 	tempDatabase,
 	use,
 	type Club,
 	type ClubGuild,
 	type InProcessBot,
+	type SpawnedBot,
 } from './harness.js';
 import { TestClock as Clock } from '../support/context.js';
 
@@ -93,8 +97,8 @@ async function reflection(
 	club: Club,
 	guild: ClubGuild,
 	user: User,
-	subcommand: 'schedule' | 'status' | 'stop',
-	options?: Record<string, string>,
+	subcommand: 'schedule' | 'status' | 'stop' | 'skip' | 'pause' | 'resume',
+	options?: Record<string, string | boolean>,
 ) {
 	const { id, response } = await use(club, {
 		kind: 'command',
@@ -106,7 +110,8 @@ async function reflection(
 		user,
 	});
 	const seen = await club.fake.reply(id);
-	return { response, content: String(seen?.content ?? response.data?.content ?? '') };
+	const embeds = (seen?.embeds ?? []) as { title: string; description: string }[];
+	return { response, content: String(seen?.content ?? response.data?.content ?? ''), embeds };
 }
 
 describe('daily reflection', () => {
@@ -139,7 +144,7 @@ describe('daily reflection', () => {
 		await promptIn(fake, guild.general);
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
-		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, '2025-05-14'));
+		expect(posts[0]!.nonce).toBe(reflectionNonce(guild.id, guild.general, '2025-05-14'));
 		expect(embedText(posts[0]!.embeds[0])).toMatch(/^오늘의 성찰 질문\n/);
 
 		const after = await reflection(fake, guild, fake.users.en, 'status');
@@ -328,7 +333,9 @@ describe('daily reflection', () => {
 		await third.waitForLog((record) => record.msg === 'daily reflection posted');
 		const posts = fromBot(fake, guild.general);
 		expect(posts).toHaveLength(1);
-		expect(new ReflectionStore(third.bot.ctx.db).post(guild.id, '2025-05-14')).toMatchObject({
+		expect(
+			new ReflectionStore(third.bot.ctx.db).post({ guildId: guild.id, channelId: guild.general }, '2025-05-14'),
+		).toMatchObject({
 			status: 'sent',
 			messageId: posts[0]!.id,
 		});
@@ -445,6 +452,278 @@ describe('daily reflection', () => {
 		expect(warning).toMatchObject({ level: 40, guildId: guild.id, userId: fake.users.enAdmin.id });
 		expect(warning.notice).toContain('is paused: the channel was deleted');
 		expect(dmsTo(fake, fake.users.enAdmin)).toEqual([]);
+		expectClean(fake);
+	});
+});
+
+/** `<t:…:F>` for an instant, as the answers show it. */
+const stamp = (iso: string) => `<t:${Date.parse(iso) / 1000}:F>`;
+/** The forum posts (threads) the bot opened in a forum, oldest first. */
+const forumPosts = (club: Club, forumId: string) =>
+	[...club.fake.world.guilds.values()]
+		.flatMap((guild) => [...guild.channels.values()])
+		.filter((thread) => thread.parentId === forumId && thread.ownerId === club.fake.bot.id);
+const footerOf = (message: Json) => String(message.embeds[0].footer.text);
+
+describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
+	test('Given a daily schedule in #general and a Sunday one in a tagged forum, then status lists both, each posts on its own days, the forum post is titled and tagged, and status counts its replies', async () => {
+		const fake = await club();
+		const clock = new Clock('2025-05-16T03:00:00Z'); // Friday, 12:00 in Seoul
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly', 'Spoilers']);
+		await eventually(() => herBot.bot.client.channels.cache.has(forum.id), 'the bot to see the forum');
+
+		const tagsOffered = await use(fake, {
+			kind: 'autocomplete',
+			name: 'her-reflection',
+			subcommand: 'schedule',
+			options: { channel: forum.id, time: '12:30', tag: 'wee' },
+			focused: 'tag',
+			guildId: guild.id,
+			channelId: guild.general,
+			user: fake.users.enAdmin,
+		});
+		expect(tagsOffered.response.data?.choices).toEqual([{ name: 'Weekly', value: forum.tags[0]!.id }]);
+
+		await reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel: guild.general, time: '12:30' });
+		const sunday = await reflection(fake, guild, fake.users.enAdmin, 'schedule', {
+			channel: forum.id,
+			time: '12:30',
+			days: 'sun',
+			tag: 'weekly',
+		});
+		expect(sunday.content).toContain('Sun at **12:30** (Asia/Seoul)');
+		expect(sunday.content).toContain('Each prompt is a new forum post tagged **Weekly**.');
+		expect(sunday.content).toContain(`Next prompt: ${stamp('2025-05-18T03:30:00Z')}`);
+
+		const status = await reflection(fake, guild, fake.users.en, 'status');
+		expect(status.content).toContain('2 daily reflections (a server may have 5).');
+		expect(status.embeds.map((embed) => embed.title)).toEqual([
+			'Daily reflection · #general',
+			'Daily reflection · #reflections',
+		]);
+		expect(status.embeds[0]!.description).toContain(`Next prompt: ${stamp('2025-05-16T03:30:00Z')}`);
+		expect(status.embeds[1]!.description).toContain('Days: Sun');
+		expect(status.embeds[1]!.description).toContain('Forum post per prompt: yes · Tag: Weekly');
+		expect(status.embeds[1]!.description).toContain(`Next prompt: ${stamp('2025-05-18T03:30:00Z')}`);
+
+		for (const day of ['2025-05-16', '2025-05-17', '2025-05-18']) {
+			clock.set(`${day}T03:30:00Z`);
+			await tick(herBot);
+		}
+		await fake.fake.waitUntil(() => forumPosts(fake, forum.id).length === 1, { what: 'the Sunday forum post' });
+		expect(fromBot(fake, guild.general)).toHaveLength(3);
+		const [post] = forumPosts(fake, forum.id);
+		expect(post!.appliedTags).toEqual([forum.tags[0]!.id]);
+		expect(post!.name.startsWith('💭 ')).toBe(true);
+		expect(post!.name.length).toBeLessThanOrEqual(FORUM_TITLE_LENGTH + '💭 '.length);
+		const [starter] = fake.fake.messages(post!.id);
+		expect(starter!.id).toBe(post!.id);
+		// One rotation per server: the forum's prompt is none of the three in #general.
+		const prompts = [...fromBot(fake, guild.general), starter!].map(footerOf);
+		expect(new Set(prompts).size).toBe(4);
+
+		fake.fake.memberSays(post!.id, fake.users.en, 3);
+		const after = await reflection(fake, guild, fake.users.en, 'status');
+		expect(after.embeds[1]!.description).toContain(`/channels/${guild.id}/${post!.id}/${post!.id}) · 3 replies`);
+		expect(after.embeds[1]!.description).toContain(`Next prompt: ${stamp('2025-05-25T03:30:00Z')}`);
+		expectClean(fake);
+	});
+
+	test('Given skip, pause and resume, then each answer says what happens next, and neither the skipped day nor the paused days are posted, not even after resume', async () => {
+		const fake = await club();
+		const clock = new Clock('2025-05-14T03:00:00Z'); // Wednesday, 12:00 in Seoul
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.en;
+		const act = (subcommand: 'skip' | 'pause' | 'resume') => reflection(fake, guild, fake.users.enAdmin, subcommand);
+		const scheduled = await reflection(fake, guild, fake.users.enAdmin, 'schedule', {
+			channel: guild.general,
+			time: '12:30',
+			days: 'weekdays',
+		});
+		expect(scheduled.content).toContain('weekdays at **12:30**');
+
+		const skipped = await act('skip');
+		expect(skipped.content).toBe(
+			`The prompt of **2025-05-14** in <#${guild.general}> (${stamp('2025-05-14T03:30:00Z')} (<t:${Date.parse('2025-05-14T03:30:00Z') / 1000}:R>)) is skipped. Next prompt: ${stamp('2025-05-15T03:30:00Z')} (<t:${Date.parse('2025-05-15T03:30:00Z') / 1000}:R>).`,
+		);
+		clock.set('2025-05-14T03:30:00Z');
+		await tick(herBot);
+		expect(fromBot(fake, guild.general)).toHaveLength(0);
+		clock.set('2025-05-15T03:30:00Z');
+		await tick(herBot);
+		await promptIn(fake, guild.general);
+
+		const paused = await act('pause');
+		expect(paused.content).toContain('is paused: nothing is posted until `/her-reflection resume`');
+		expect((await reflection(fake, guild, fake.users.en, 'status')).content).toContain(
+			`Paused: by <@${fake.users.enAdmin.id}>, until \`/her-reflection resume\``,
+		);
+		expect((await act('pause')).content).toContain('already paused');
+		for (const moment of ['2025-05-16T03:30:00Z', '2025-05-19T03:30:00Z', '2025-05-19T04:00:00Z']) {
+			clock.set(moment);
+			await tick(herBot);
+		}
+		// Resumed on Monday after 12:30: not Friday's, not today's; Tuesday's is next.
+		const resumed = await act('resume');
+		expect(resumed.content).toContain(`running again. Next prompt: ${stamp('2025-05-20T03:30:00Z')}`);
+		await tick(herBot);
+		expect(fromBot(fake, guild.general)).toHaveLength(1);
+		clock.set('2025-05-20T03:30:00Z');
+		await tick(herBot);
+		await fake.fake.waitUntil(() => fromBot(fake, guild.general).length === 2, { what: 'Tuesday’s prompt' });
+		expect((await act('resume')).content).toContain('is not paused');
+		expectClean(fake);
+	});
+
+	test('Given pin on, then each new prompt is pinned and the one before unpinned; without Pin Messages the prompt still goes out and status and check name it', async () => {
+		const fake = await club();
+		const clock = new Clock('2025-05-14T03:00:00Z');
+		const herBot = await bot(fake, clock);
+		const guild = fake.guilds.ko;
+		const pins = fake.fake.addChannel(guild.id, {
+			name: 'pins',
+			overwrites: [{ id: fake.fake.bot.id, type: 1, allow: ['PinMessages'] }],
+		});
+		await eventually(() => herBot.bot.client.channels.cache.has(pins), 'the bot to see #pins');
+		for (const channel of [pins, guild.general]) {
+			await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel, time: '12:30', pin: true });
+		}
+		const status = await reflection(fake, guild, fake.users.koAdmin, 'status');
+		expect(status.embeds[0]!.description).toContain('질문마다 고정: 예\n');
+		expect(status.embeds[1]!.description).toContain(
+			'질문마다 고정: 예, 하지만 그 채널에서 **메시지 고정하기** 권한이 없어',
+		);
+		const { id } = await use(fake, {
+			kind: 'command',
+			name: 'her-settings',
+			subcommand: 'check',
+			options: { channel: guild.general },
+			guildId: guild.id,
+			channelId: guild.general,
+			user: fake.users.koAdmin,
+		});
+		expect(embedText(((await fake.fake.reply(id)).embeds as never[])[0])).toContain('❌ 메시지 고정하기 — ');
+
+		for (const day of ['2025-05-14', '2025-05-15']) {
+			clock.set(`${day}T03:30:00Z`);
+			await tick(herBot);
+		}
+		await fake.fake.waitUntil(() => fromBot(fake, pins).some((message) => message.pinned), { what: 'a pin' });
+		const [first, second] = fromBot(fake, pins);
+		expect([first!.pinned, second!.pinned]).toEqual([false, true]);
+		// No right to pin in #general: both days went out all the same, unpinned.
+		expect(fromBot(fake, guild.general).map((message) => message.pinned)).toEqual([false, false]);
+		expectClean(fake);
+	});
+
+	test('Given bad input, then each is answered with what is accepted: a day that isn’t one, a tag the forum lacks, a voice channel, pin in a forum, a sixth schedule', async () => {
+		const fake = await club();
+		const herBot = await bot(fake, new Clock('2025-05-14T03:00:00Z'));
+		const guild = fake.guilds.en;
+		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly']);
+		const voice = fake.fake.addChannel(guild.id, { name: 'lounge', type: 2 });
+		const extra = [1, 2, 3, 4, 5].map((n) => fake.fake.addChannel(guild.id, { name: `club-${n}` }));
+		await eventually(() => extra.every((channel) => herBot.bot.client.channels.cache.has(channel)), 'the channels');
+		const schedule = (options: Record<string, string | boolean>) =>
+			reflection(fake, guild, fake.users.enAdmin, 'schedule', { time: '12:30', ...options });
+
+		expect((await schedule({ channel: guild.general, days: 'mon,funday' })).content).toBe(
+			'“funday” is not a day I know. Write days like `sat,sun` or `mon-fri`, or `weekdays`, `weekends`, `daily`.',
+		);
+		expect((await schedule({ channel: forum.id, tag: 'Monthly' })).content).toBe(
+			`<#${forum.id}> has no tag “Monthly”. Its tags: **Weekly**.`,
+		);
+		expect((await schedule({ channel: voice })).content).toContain('Choose a text, announcement or forum channel.');
+		expect((await schedule({ channel: forum.id, pin: true })).content).toContain('can’t be pinned');
+		expect((await schedule({ channel: guild.general, tag: 'Weekly' })).content).toContain('only for forum channels');
+		for (const channel of extra) await schedule({ channel });
+		expect((await schedule({ channel: guild.general })).content).toContain('already has 5 daily reflections');
+		// Editing one of the five is still fine, and stop wants to know which.
+		expect((await schedule({ channel: extra[0]!, time: '13:00' })).content).toContain('**13:00**');
+		expect((await reflection(fake, guild, fake.users.enAdmin, 'stop')).content).toContain('Name one with `channel`.');
+		expect((await reflection(fake, guild, fake.users.enAdmin, 'stop', { channel: extra[4]! })).content).toContain(
+			'stopped',
+		);
+		expect(new ReflectionStore(herBot.bot.ctx.db).list(guild.id)).toHaveLength(4);
+		expectClean(fake);
+	});
+});
+
+describe('daily reflection in a forum, across a SIGKILL', () => {
+	const spawned: SpawnedBot[] = [];
+	afterEach(async () => {
+		for (const started of spawned.splice(0)) await started.kill('SIGKILL');
+	});
+
+	test('Given the bot is SIGKILLed after Discord took the forum post but before it heard back, then the restarted bot finds that post and the day has one', async () => {
+		const fake = await club();
+		const guild = fake.guilds.en;
+		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly']);
+		const databasePath = tempDatabase();
+		const db = openDatabase(databasePath);
+		const now = new Date();
+		const key = { guildId: guild.id, channelId: forum.id };
+		new ReflectionStore(db).save(
+			{
+				...key,
+				time: '00:00',
+				timeZone: 'Asia/Seoul',
+				roleId: null,
+				thread: false,
+				forumTagId: forum.tags[0]!.id,
+				updatedBy: fake.users.enAdmin.id,
+			},
+			now,
+		);
+		// 00:00 Seoul has come today whatever the hour (the spawned bot runs on the real clock): due, late.
+		db.prepare('UPDATE reflection_schedules SET next_due_at = ?').run(now.getTime() - 1_000);
+		db.close();
+
+		// The worst moment: Discord has the request; the bot dies before it hears back.
+		let release!: () => void;
+		fake.fake.delay({
+			method: 'POST',
+			path: `/channels/${forum.id}/threads`,
+			until: new Promise<void>((resolve) => (release = resolve)),
+		});
+		const first = spawnBot(fake, { databasePath });
+		spawned.push(first);
+		await fake.fake.waitUntil(() => fake.fake.held.size > 0, { what: 'the forum post in flight' });
+		expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
+		release();
+		await fake.fake.waitUntil(() => forumPosts(fake, forum.id).length === 1, { what: 'Discord to create the post' });
+
+		// A minute on, the dead process's claim is past its lease (40 s): what a restart a little later finds.
+		const aging = new Database(databasePath);
+		aging
+			.prepare(
+				'UPDATE reflection_posts SET claimed_at = claimed_at - 60000, first_claimed_at = first_claimed_at - 60000',
+			)
+			.run();
+		aging.close();
+		const second = spawnBot(fake, { databasePath });
+		spawned.push(second);
+		await eventually(
+			() => second.logs().find((record) => record.msg === 'daily reflection posted'),
+			'the restarted bot to record the post',
+			20_000,
+		);
+		const posts = forumPosts(fake, forum.id);
+		expect(posts).toHaveLength(1);
+		expect(fake.fake.messages(posts[0]!.id)).toHaveLength(1);
+		expect(second.logs().find((record) => record.msg === 'daily reflection posted')).toMatchObject({ retry: true });
+		const check = new Database(databasePath, { readonly: true });
+		const row = check.prepare('SELECT status, message_id, thread_id FROM reflection_posts').get();
+		check.close();
+		expect(row).toEqual({ status: 'sent', message_id: posts[0]!.id, thread_id: posts[0]!.id });
+		// Only the first process ever asked Discord to create one.
+		expect(
+			fake.fake.requests.filter(
+				(request) => request.method === 'POST' && request.path === `/channels/${forum.id}/threads`,
+			),
+		).toHaveLength(1);
 		expectClean(fake);
 	});
 });

@@ -98,9 +98,17 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 	const createMessage = (
 		channel: Channel,
 		b: Json,
-		opts: { ctx: RouteContext; interaction?: InteractionState; type?: number; flags?: number; stripEmbeds?: boolean },
+		opts: {
+			ctx: RouteContext;
+			interaction?: InteractionState;
+			type?: number;
+			flags?: number;
+			stripEmbeds?: boolean;
+			/** a forum post's starter message has its thread's id */
+			id?: string;
+		},
 	): Message => {
-		const id = w.ids.next();
+		const id = opts.id ?? w.ids.next();
 		const interaction = opts.interaction;
 		const payload: Json = {
 			id,
@@ -424,6 +432,48 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 		return ok(payload, 201);
 	};
 
+	// ---- forum posts, active threads, pins (added for the daily reflection's forum schedules) ----
+
+	/** Start Thread in Forum Channel: a public thread and its starter message, which has the thread's id. */
+	const forumPost = (ctx: RouteContext, forum: Channel): Reply => {
+		if (!has(forum, P.SendMessages)) return missingPermissions();
+		const b = body(ctx);
+		const message = (b.message && typeof b.message === 'object' ? b.message : {}) as Json;
+		const errors = [...checkThreadName(b.name), ...checkMessage(message)];
+		const tags = Array.isArray(b.applied_tags) ? (b.applied_tags as unknown[]).map(String) : [];
+		const known = new Set((forum.availableTags ?? []).map((tag) => tag.id));
+		if (tags.length > 5 || tags.some((tag) => !known.has(tag))) {
+			errors.push({ path: ['applied_tags'], code: 'UNKNOWN_TAG', message: 'Unknown forum tag.' });
+		}
+		if (errors.length) return invalid(ctx, errors, 'forum post');
+		const id = w.ids.next();
+		const thread = w.addChannel(forum.guildId, { id, name: String(b.name), type: 11, parentId: forum.id });
+		Object.assign(thread, {
+			ownerId: w.bot.id,
+			archived: false,
+			locked: false,
+			autoArchiveDuration: (b.auto_archive_duration as number | undefined) ?? 1440,
+			createdAt: f.clock.iso(),
+			messageCount: 0,
+			appliedTags: tags,
+		});
+		f.dispatch('THREAD_CREATE', { ...channelPayload(thread, w), newly_created: true }, { guildId: forum.guildId });
+		const starter = createMessage(thread, message, { ctx, id });
+		// Discord's message_count leaves the starter message out.
+		thread.messageCount = 0;
+		forum.lastMessageId = id;
+		return ok({ ...channelPayload(thread, w), message: starter.payload }, 201);
+	};
+
+	/** The pin routes: Pin Messages in the channel, the message there. */
+	const setPinned = (ctx: RouteContext, pinned: boolean): Reply => {
+		const r = channelMessage(ctx);
+		if ('status' in r) return r;
+		if (!has(r.ch, P.PinMessages)) return missingPermissions();
+		r.msg.payload.pinned = pinned;
+		return noContent();
+	};
+
 	const guildEvent = (ctx: RouteContext): Reply | { guildId: string } => {
 		const g = w.guilds.get(ctx.params.guild!);
 		if (!g) return unknownGuild();
@@ -693,6 +743,17 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			);
 			return noContent();
 		}),
+		route('PUT', '/channels/:channel/messages/pins/:message', (ctx) => setPinned(ctx, true)),
+		route('DELETE', '/channels/:channel/messages/pins/:message', (ctx) => setPinned(ctx, false)),
+		route('GET', '/guilds/:guild/threads/active', (ctx) => {
+			const g = w.guilds.get(ctx.params.guild!);
+			if (!g) return unknownGuild();
+			const threads = [...g.channels.values()].filter((ch) => {
+				const parent = ch.parentId ? w.channel(ch.parentId) : undefined;
+				return isThread(ch.type) && !ch.archived && parent !== undefined && canView(parent);
+			});
+			return ok({ threads: threads.map((thread) => channelPayload(thread, w)), members: [] });
+		}),
 		route('POST', '/channels/:channel/messages/:message/threads', (ctx) => {
 			const r = channelMessage(ctx);
 			if ('status' in r) return r;
@@ -706,6 +767,7 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			const ch = textChannel(ctx.params.channel);
 			if (!ch) return unknownChannel();
 			if (!canView(ch)) return missingAccess();
+			if (ch.type === 15) return forumPost(ctx, ch);
 			if (ch.type !== 0 && ch.type !== 5) return error(400, 50024, 'Cannot execute action on this channel type');
 			const b = body(ctx);
 			const type = (b.type as number | undefined) ?? 12;

@@ -21,6 +21,7 @@ import {
 	World,
 	channelPayload,
 	guildCreatePayload,
+	isThread,
 	memberPayload,
 	snowflakeTime,
 	toBits,
@@ -271,6 +272,24 @@ export class FakeDiscord {
 		return ch.id;
 	}
 
+	/** Add a forum channel with these tags (their ids are new snowflakes); dispatched like addChannel. */
+	addForum(
+		guildId: string,
+		name: string,
+		tagNames: readonly string[] = [],
+	): { id: string; tags: { id: string; name: string }[] } {
+		const ch = this.world.addChannel(guildId, { name, type: 15 });
+		ch.availableTags = tagNames.map((tag) => ({
+			id: this.world.ids.next(),
+			name: tag,
+			moderated: false,
+			emoji_id: null,
+			emoji_name: null,
+		}));
+		this.gateway.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
+		return { id: ch.id, tags: ch.availableTags.map(({ id, name: tag }) => ({ id, name: tag })) };
+	}
+
 	/** A member-side user; `permissions` act like an extra role in every guild. */
 	user(init: { id?: string; username?: string; locale?: string; permissions?: PermissionsInput } = {}): User {
 		return this.world.user(init);
@@ -335,6 +354,8 @@ export class FakeDiscord {
 		const message: Message = { id, channelId: ch.id, guildId: ch.guildId, authorId: user.id, payload, deleted: false };
 		this.world.messages.set(id, message);
 		ch.lastMessageId = id;
+		// Replies in a thread or forum post count, as Discord's message_count does.
+		if (isThread(ch.type)) ch.messageCount = (ch.messageCount ?? 0) + 1;
 		return message;
 	}
 

@@ -161,6 +161,16 @@ export interface Channel {
 	messageCount?: number;
 	/** message id the thread was started from */
 	starterMessageId?: string;
+	/** forum channels: the tags posts may carry (Discord's forum tag objects) */
+	availableTags?: {
+		id: string;
+		name: string;
+		moderated: boolean;
+		emoji_id: string | null;
+		emoji_name: string | null;
+	}[];
+	/** forum posts: the tags applied */
+	appliedTags?: string[];
 	/** channel messages ever sent here (threads: total_message_sent) */
 	lastMessageId: string | null;
 }
@@ -531,6 +541,20 @@ export function channelPayload(c: Channel, world: World): Json {
 			default_thread_rate_limit_per_user: 0,
 		});
 	}
+	if (c.type === ChannelKind.GuildForum) {
+		Object.assign(base, {
+			topic: c.topic,
+			nsfw: c.nsfw,
+			last_message_id: c.lastMessageId,
+			rate_limit_per_user: 0,
+			default_auto_archive_duration: 1440,
+			default_thread_rate_limit_per_user: 0,
+			available_tags: c.availableTags ?? [],
+			default_reaction_emoji: null,
+			default_sort_order: null,
+			default_forum_layout: 0,
+		});
+	}
 	if (c.type === ChannelKind.GuildVoice || c.type === ChannelKind.GuildStageVoice) {
 		Object.assign(base, { bitrate: 64000, user_limit: 0, rtc_region: null, nsfw: false, rate_limit_per_user: 0 });
 	}
@@ -543,6 +567,7 @@ export function channelPayload(c: Channel, world: World): Json {
 			rate_limit_per_user: 0,
 			message_count: c.messageCount ?? 0,
 			total_message_sent: c.messageCount ?? 0,
+			...(c.appliedTags ? { applied_tags: c.appliedTags } : {}),
 			member_count: 1,
 			thread_metadata: {
 				archived: c.archived ?? false,
