@@ -13,6 +13,7 @@ import { MAX_SCHEDULES_PER_GUILD, ReflectionStore } from '../src/reflection/stor
 import { openDatabase } from '../src/store/database.js';
 import { startFakeDiscord } from '../tests/fake-discord/index.js';
 import type { FakeDiscord, GuildInit } from '../tests/fake-discord/index.js';
+import { cardFigures } from './card.js';
 import { MB, Worker, killWorkers, machine, percentile, round, table } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -513,7 +514,7 @@ const check = (ok: boolean) => (ok ? 'yes' : 'NO');
 
 async function main(): Promise<void> {
 	const began = Date.now();
-	const sections = (process.argv[2] ?? 'latency,memory,fanout,tick').split(',');
+	const sections = (process.argv[2] ?? 'latency,memory,fanout,tick,card').split(',');
 	const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 	const results: Record<string, unknown> = { machine: machine(), date: new Date().toISOString() };
@@ -688,6 +689,29 @@ async function main(): Promise<void> {
 		rows.push(...severalTickRows(several));
 	}
 
+	if (sections.includes('card')) {
+		log('quote cards…');
+		const c = await cardFigures();
+		results.card = c;
+		rows.push([
+			'quote card, cold (drawn): median · p99 (on the event loop)',
+			`${c.coldMedianMs.toFixed(2)} · ${ms(c.coldP99Ms)} (${ms(c.coldMainThreadMedianMs)})`,
+			'',
+			'',
+			'',
+			'',
+		]);
+		rows.push(['quote card, warm (cached): median · p99', `${c.warmMedianMs} · ${c.warmP99Ms} ms`, '', '', '', '']);
+		rows.push([
+			`quote card cache, all ${c.cards} cards (largest card)`,
+			`${mb(c.cacheMB)} (${c.largestCardKB} KB)`,
+			'',
+			'',
+			'',
+			'',
+		]);
+	}
+
 	const m = results.machine as ReturnType<typeof machine>;
 	const header = ['measure', 'her-film-club', 'discord.js', 'ratio', 'target', 'met'];
 	const text = table(header, rows);
@@ -698,7 +722,7 @@ async function main(): Promise<void> {
 
 	const out = join(here, 'results');
 	mkdirSync(out, { recursive: true });
-	if (sections.length === 4) writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, '\t')}\n`);
+	if (sections.length === 5) writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, '\t')}\n`);
 }
 
 try {

@@ -51,6 +51,7 @@ export default {
 								credits,
 								t.aboutDataset(t.counts(dataset.quotes.length, dataset.questions.length, dataset.reflections.length)),
 								t.aboutGeneralKnowledge,
+								t.fontCredit,
 							].join('\n\n'),
 						},
 					],

@@ -6,6 +6,7 @@ import {
 	RESTJSONErrorCodes,
 	DiscordAPIError,
 	type ButtonInteraction,
+	type ChatInputCommandInteraction,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { THEME_CHOICES } from '../src/choices.js';
@@ -18,6 +19,7 @@ import { langOf, localize, type Lang } from '../src/i18n/index.js';
 import { assertBotCan, assertMemberMayOpenThread } from '../src/permissions.js';
 import { label, truncate } from '../src/render/common.js';
 import { canOpenThreads } from '../src/channels.js';
+import { cardCache, cardMessage } from '../src/render/card.js';
 import { button, buttonRow, isHiddenQuestion, questionEmbed, quoteEmbed, threadName } from '../src/render/items.js';
 import { renderText } from '../src/render/messages.js';
 import { expired } from '../src/router.js';
@@ -48,10 +50,16 @@ const data = {
 			autocomplete: true,
 			max_length: 100,
 		},
+		{
+			type: ApplicationCommandOptionType.Boolean,
+			name: 'card',
+			description: 'Post it as a picture to share: Korean and English, with its source',
+			description_localizations: { ko: '나누기 좋은 그림 카드로 올리기: 한국어와 영어, 출처와 함께' },
+		},
 	],
 } satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
-/** Another, and Discuss where a thread can be opened on the message. Public, so in the server's languages. */
+/** Another, Discuss where a thread can be opened on the message, and Card. Public, so in the server's languages. */
 function quoteButtons(quote: Quote, theme: string, langs: readonly Lang[], discussable: boolean) {
 	const another = button(
 		encodeCustomId(NAME, 'another', theme),
@@ -61,7 +69,30 @@ function quoteButtons(quote: Quote, theme: string, langs: readonly Lang[], discu
 		encodeCustomId(NAME, 'discuss', quote.id),
 		label(langs, (lang) => renderText[lang].discussButton),
 	);
-	return buttonRow(...(discussable ? [another, discuss] : [another]));
+	const card = button(
+		encodeCustomId(NAME, 'card', quote.id),
+		label(langs, (lang) => renderText[lang].cardButton),
+	);
+	return buttonRow(...(discussable ? [another, discuss, card] : [another, card]));
+}
+
+/** Posts the quote as a picture, in the server's languages. */
+async function postCard(
+	interaction: ChatInputCommandInteraction<'cached'> | ButtonInteraction<'cached'>,
+	quote: Quote,
+	ctx: BotContext,
+): Promise<void> {
+	assertBotCan(interaction.appPermissions, ['AttachFiles'], `<#${interaction.channelId}>`);
+	const langs = ctx.settings.publicLangs(interaction.guild);
+	const cards = cardCache(ctx.dataset);
+	const ready = cards.peek(quote, langs);
+	if (ready) {
+		await interaction.reply(cardMessage(ctx.dataset, quote, langs, ready));
+		return;
+	}
+	// A card not drawn yet is acknowledged first: Discord waits 3 seconds for the first answer.
+	await interaction.deferReply();
+	await interaction.editReply(cardMessage(ctx.dataset, quote, langs, await cards.get(quote, langs)));
 }
 
 /** The next quote for this channel: no repeat until every quote in the pool (per theme) was shown. */
@@ -144,13 +175,17 @@ async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, c
 
 export default {
 	data,
-	publicPost: { command: true, buttons: ['another'] },
+	publicPost: { command: true, buttons: ['another', 'card'] },
 
 	async execute(interaction, ctx) {
 		const id = interaction.options.getString('id');
 		const theme = interaction.options.getString('theme') ?? ALL;
 		const quote = id ? findQuote(ctx, id) : nextQuote(ctx, interaction.channelId, theme);
 		if (id) ctx.rotation.markSeen(interaction.channelId, `quote:${theme}`, quote.id, ctx.now());
+		if (interaction.options.getBoolean('card')) {
+			await postCard(interaction, quote, ctx);
+			return;
+		}
 		const langs = ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
@@ -189,8 +224,11 @@ export default {
 			return;
 		}
 		const quote =
-			id.action === 'discuss' && arg ? ctx.dataset.quotes.find((candidate) => candidate.id === arg) : undefined;
+			(id.action === 'discuss' || id.action === 'card') && arg
+				? ctx.dataset.quotes.find((candidate) => candidate.id === arg)
+				: undefined;
 		if (!quote) throw expired();
-		await discuss(interaction, quote, ctx);
+		if (id.action === 'card') await postCard(interaction, quote, ctx);
+		else await discuss(interaction, quote, ctx);
 	},
 } satisfies Command;

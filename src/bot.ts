@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { createClient } from './client.js';
 import { loadDataset } from './dataset/load.js';
+import { registerCardFonts } from './render/card.js';
 import { commandBodies } from './deploy.js';
 import { startHealthServer, unhealthyReason, type HealthServer } from './health.js';
 import { JOBS, startJobs, type Job, type RunningJobs } from './jobs.js';
@@ -52,6 +53,7 @@ const DRAIN_MS = 6_000;
 export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const { config, logger } = options;
 	const dataset = loadDataset();
+	registerCardFonts();
 	const db = openDatabase(config.databasePath);
 	const metrics = new Metrics();
 	const ctx: BotContext = {

@@ -9,6 +9,7 @@ export const BOT_PERMISSIONS = new PermissionsBitField([
 	PermissionFlagsBits.SendMessages,
 	PermissionFlagsBits.SendMessagesInThreads,
 	PermissionFlagsBits.EmbedLinks,
+	PermissionFlagsBits.AttachFiles,
 	PermissionFlagsBits.ReadMessageHistory,
 	PermissionFlagsBits.CreatePublicThreads,
 	PermissionFlagsBits.ManageEvents,

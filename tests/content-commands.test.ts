@@ -65,6 +65,7 @@ describe('/her-quote', () => {
 		expect(message.components[0].components.map((b: { label: string }) => b.label)).toEqual([
 			'다른 구절 · Another',
 			'이야기하기 · Discuss',
+			'카드 · Card',
 		]);
 	});
 
@@ -156,7 +157,7 @@ describe('/her-quote', () => {
 		const { discord, route } = setup({ language: 'en' });
 		await route(discord.chatInput(herQuote, {}, { channelId: THREAD_ID }));
 		const buttons = reply(discord).components[0].components.map((b: { label: string }) => b.label);
-		expect(buttons).toEqual(['Another']);
+		expect(buttons).toEqual(['Another', 'Card']);
 
 		await route(
 			discord.button(encodeCustomId('her-quote', 'discuss', 'quote-all-real'), { channelId: THREAD_ID, locale: 'ko' }),

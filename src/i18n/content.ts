@@ -22,7 +22,7 @@ const en = {
 		"A companion for servers that watch and talk about Spike Jonze's *Her* (2013): quotes with their sources, questions to talk about, a watch party that posts spoiler-tagged prompts at the film's beats, and one reflection prompt a day.",
 	aboutCommands: 'Commands',
 	commandList: [
-		'`/her-quote` — a quote with its source; **Another** and **Discuss** buttons',
+		'`/her-quote` — a quote with its source; **Another**, **Discuss** and **Card** buttons (`card:true`: a picture to share)',
 		'`/her-question` — a question for before, during or after watching',
 		'`/her-recommend` — why to watch *Her*, for a particular viewer',
 		'`/her-watchparty start` — watch together, with prompts at the story beats',
@@ -35,6 +35,8 @@ const en = {
 		`Every quote, question and prompt comes from these two Korean reviews (${counts}). Film lines are quoted as the reviews quote them, in Korean; their English is our translation.`,
 	aboutGeneralKnowledge:
 		"Not everything is from the reviews: the film card's footer names the facts that are general film knowledge, and the watch party's beat minutes are general knowledge too.",
+	fontCredit:
+		'Quote cards use the SUIT typeface © 2022 SUNN (sun.fo/suit), under the SIL Open Font License 1.1 (openfontlicense.org).',
 	counts: (quotes: number, questions: number, reflections: number) =>
 		`${quotes} quotes, ${questions} questions, ${reflections} reflection prompts`,
 };
@@ -57,7 +59,7 @@ const ko: typeof en = {
 		'스파이크 존즈 감독의 영화 〈그녀〉(2013)를 함께 보고 이야기하는 서버를 위한 봇이에요. 출처가 있는 구절, 이야기할 질문, 영화의 주요 장면마다 스포일러를 가린 질문을 올려 주는 같이 보기, 그리고 하루 한 번의 성찰 질문을 드려요.',
 	aboutCommands: '명령어',
 	commandList: [
-		'`/her-quote` — 출처가 있는 구절 한 개, **다른 구절**·**이야기하기** 버튼',
+		'`/her-quote` — 출처가 있는 구절 한 개, **다른 구절**·**이야기하기**·**카드** 버튼 (`card:true`: 나누기 좋은 그림 카드)',
 		'`/her-question` — 보기 전, 보는 중, 본 후에 나눌 질문',
 		'`/her-recommend` — 이런 분께 〈그녀〉를 권하는 이유',
 		'`/her-watchparty start` — 함께 보며 주요 장면마다 질문 받기',
@@ -70,6 +72,8 @@ const ko: typeof en = {
 		`모든 구절과 질문은 이 두 편의 한국어 리뷰에서 나왔어요 (${counts}). 영화 대사는 리뷰가 한국어로 인용한 그대로 싣고, 영어는 저희가 옮겼어요.`,
 	aboutGeneralKnowledge:
 		'모든 정보가 리뷰에서 온 것은 아니에요. 영화 카드 아래에 리뷰가 아닌 일반적인 영화 정보를 적어 두었고, 같이 보기의 장면별 시각도 일반적인 영화 정보예요.',
+	fontCredit:
+		'구절 카드의 글꼴은 SUIT © 2022 SUNN (sun.fo/suit)이며, SIL 오픈 폰트 라이선스 1.1(openfontlicense.org)에 따라 써요.',
 	counts: (quotes, questions, reflections) => `구절 ${quotes}개, 질문 ${questions}개, 성찰 질문 ${reflections}개`,
 };
 

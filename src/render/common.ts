@@ -25,6 +25,9 @@ export function sourceLine(dataset: Dataset, source: SourceRef, lang: Lang): str
 	return `${title} — ${review.author ?? renderText[lang].unnamedAuthor}, ${review.published}`;
 }
 
+/** The source line is given in English (with the Korean title) whenever English is shown. */
+export const sourceLang = (langs: readonly Lang[]): Lang => (langs.includes('en') ? 'en' : 'ko');
+
 export function themeLabels(dataset: Dataset, themes: readonly string[], lang: Lang): string {
 	return themes.map((id) => dataset.themes.find((theme) => theme.id === id)?.label[lang] ?? id).join(', ');
 }

@@ -7,7 +7,7 @@ import {
 } from 'discord.js';
 import type { Dataset, Question, Quote, Recommendation, Reflection } from '../dataset/schema.js';
 import type { Lang } from '../i18n/index.js';
-import { EMBED_COLOR, inLangs, label, sourceLine, spoiler, themeLabels, truncate } from './common.js';
+import { EMBED_COLOR, inLangs, label, sourceLang, sourceLine, spoiler, themeLabels, truncate } from './common.js';
 import { renderText } from './messages.js';
 
 const t = (lang: Lang) => renderText[lang];
@@ -17,8 +17,6 @@ const blockquote = (text: string) =>
 		.map((line) => `> ${line}`)
 		.join('\n');
 const maybeSpoiler = (hidden: boolean, text: string) => (hidden ? spoiler(text) : text);
-/** The source line is given in English (with the Korean title) whenever English is shown. */
-const sourceLang = (langs: readonly Lang[]): Lang => (langs.includes('en') ? 'en' : 'ko');
 
 function speakerLine(dataset: Dataset, quote: Quote, lang: Lang): string {
 	if (quote.speaker.kind === 'film') return t(lang).fromTheFilm;

@@ -25,6 +25,7 @@ const en = {
 	recommendTitle: (title: string) => `Why watch Her: ${title}`,
 	anotherButton: 'Another',
 	discussButton: 'Discuss',
+	cardButton: 'Card',
 	unnamedAuthor: 'author not named',
 	generalKnowledge: (facts: string) => `Not from the reviews (general film knowledge): ${facts}`,
 };
@@ -54,6 +55,7 @@ const ko: typeof en = {
 	recommendTitle: (title) => `〈그녀〉를 권하는 이유: ${title}`,
 	anotherButton: '다른 구절',
 	discussButton: '이야기하기',
+	cardButton: '카드',
 	unnamedAuthor: '작성자 미상',
 	generalKnowledge: (facts) => `리뷰가 아닌 일반적인 영화 정보: ${facts}`,
 };

@@ -117,6 +117,7 @@ function expectQuoteIn(message: Json, setting: Setting): Quote {
 	expect(buttons(message).map((button) => button.label)).toEqual([
 		label(langs, (lang) => renderText[lang].anotherButton),
 		label(langs, (lang) => renderText[lang].discussButton),
+		label(langs, (lang) => renderText[lang].cardButton),
 	]);
 	expect(isEphemeral(message)).toBe(false);
 	return quote;
