@@ -291,8 +291,8 @@ describe('fake discord', () => {
 		expect(fake.violations[0]!.message).toContain('answered twice');
 	});
 
-	it('sends GUILD_CREATE for many large guilds', async () => {
-		const started = Date.now();
+	// How fast is the benchmark's to measure (bench/); this is what the bot gets.
+	it('sends GUILD_CREATE for many large guilds, each with its channels and roles', async () => {
 		fake.addGuilds(1_000, (i) => ({
 			name: `g${i}`,
 			channels: Array.from({ length: 20 }, (_, n) => ({ name: `c${n}` })),
@@ -300,7 +300,9 @@ describe('fake discord', () => {
 		}));
 		const c = await connect();
 		expect(c.guilds.cache.size).toBe(1_001);
-		expect(Date.now() - started).toBeLessThan(15_000);
+		const last = c.guilds.cache.find((guild) => guild.name === 'g999')!;
+		expect(last.channels.cache.map((channel) => channel.name)).toEqual(Array.from({ length: 20 }, (_, n) => `c${n}`));
+		expect(last.roles.cache.filter((role) => /^r\d+$/.test(role.name)).size).toBe(18);
 	});
 });
 

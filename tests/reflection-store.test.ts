@@ -328,7 +328,8 @@ describe('skip, pause and resume', () => {
 	});
 });
 
-describe('two OS processes on one SQLite file', () => {
+// Four tsx start-ups on a loaded 2-core machine can take most of a minute: generous bounds, nothing timed.
+describe('two OS processes on one SQLite file', { timeout: 120_000 }, () => {
 	const run = promisify(execFile);
 
 	test('Given four processes racing for the same due day, then exactly one claims it', async () => {
@@ -343,9 +344,12 @@ describe('two OS processes on one SQLite file', () => {
 			const db = new Database(process.env.DB_FILE);
 			db.pragma('busy_timeout = 5000');
 			const store = new ReflectionStore(db);
-			// Everyone opens the file first, then all claim at once.
+			// Everyone opens the file first, then all claim at once. Waiting sleeps 2 ms a look (four busy loops
+			// on two cores would starve the others' start-up); a child whose test gave up exits after 2 minutes.
 			writeFileSync(process.env.GO + '.' + process.env.PROCESS_ID, '');
-			while (!existsSync(process.env.GO)) {}
+			const nap = new Int32Array(new SharedArrayBuffer(4));
+			const giveUpAt = Date.now() + 120000;
+			while (!existsSync(process.env.GO) && Date.now() < giveUpAt) Atomics.wait(nap, 0, 0, 2);
 			const result = store.claim({
 				guildId: ${JSON.stringify(GUILD)}, localDate: '2024-03-10', dueAt: new Date(${DUE.getTime()}),
 				channelId: ${JSON.stringify(seoulNine.channelId)}, processId: process.env.PROCESS_ID, now: new Date(${DUE.getTime()}),
@@ -363,7 +367,7 @@ describe('two OS processes on one SQLite file', () => {
 			}),
 		);
 		await vi.waitFor(() => expect(processIds.every((id) => existsSync(`${go}.${id}`))).toBe(true), {
-			timeout: 15_000,
+			timeout: 90_000,
 			interval: 20,
 		});
 		writeFileSync(go, '');

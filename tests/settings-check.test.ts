@@ -15,7 +15,7 @@ const ADMIN = { memberPermissions: PermissionFlagsBits.ManageGuild };
 
 function setup() {
 	const { ctx } = createTestContext();
-	const discord = new TestDiscord();
+	const discord = new TestDiscord({ now: ctx.now });
 	const route = createRouter(COMMANDS, ctx);
 	const check = async (input: Record<string, unknown> = {}, locale = 'en-US') => {
 		await route(discord.chatInput(herSettings, { subcommand: 'check', ...input }, { ...ADMIN, locale }));

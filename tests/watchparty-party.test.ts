@@ -1,23 +1,17 @@
-import {
-	ChannelType,
-	DiscordAPIError,
-	HTTPError,
-	MessageFlags,
-	PermissionFlagsBits,
-	RESTJSONErrorCodes,
-} from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type PermissionResolvable } from 'discord.js';
 import { describe, expect, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
 import { common } from '../src/i18n/common.js';
+import { BOT_PERMISSIONS } from '../src/permissions.js';
 import { createRouter } from '../src/router.js';
 import { loadDataset } from '../src/dataset/load.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
 import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
 import { MINUTE_MS } from '../src/watchparty/timeline.js';
 import { createTestContext } from './support/context.js';
-import { CHANNEL_ID, GUILD_ID, TestDiscord, USER_ID, type RecordedRequest } from './support/discord.js';
+import { CHANNEL_ID, GUILD_ID, TestDiscord, THREAD_ID, USER_ID, type RecordedRequest } from './support/discord.js';
 
 const HOST = USER_ID;
 const GUEST = '400000000000000002';
@@ -31,92 +25,29 @@ const minuteOf = (id: string) => PLAN.beats.find((beat) => beat.id === id)!.minu
 const beatsBetween = (from: number, to: number) =>
 	PLAN.beats.filter((beat) => beat.minute >= from && beat.minute <= to).map((beat) => beat.id);
 
-function apiError(code: number, status: number, method: string, url: string) {
-	return new DiscordAPIError({ code, message: 'fake' }, code, status, method, url, {
-		files: undefined,
-		body: undefined,
-	});
-}
-
-/** Discord's 500, as discord.js throws it once its own retries are used up. */
-const serverError = () =>
-	new HTTPError(500, 'Internal Server Error', 'POST', '/channels/thread/messages', { files: undefined, body: {} });
-
 /**
- * The command's handlers against the lead's TestDiscord, plus the few routes a party needs beyond it:
- * fetching its thread, editing the scheduled event, an archived thread, and a request Discord fails. What
+ * The command's handlers against the TestDiscord (the fake Discord's REST core in process, on the test's
+ * clock). Faults come from that Discord (`discord.fake.failNext`, a thread archived on Discord's side). What
  * the engine decides is tested without Discord (watchparty-planner.test.ts), and how it behaves against
- * Discord's faults end to end (e2e/watchparty.e2e.test.ts).
+ * Discord's faults over HTTP end to end (e2e/watchparty.e2e.test.ts).
  */
 function setup(
-	options: { language?: 'ko' | 'en' | 'both'; databasePath?: string; start?: string; preferredLocale?: string } = {},
+	options: {
+		language?: 'ko' | 'en' | 'both';
+		databasePath?: string;
+		start?: string;
+		preferredLocale?: string;
+		botPermissions?: PermissionResolvable;
+	} = {},
 ) {
 	const { ctx, clock, db } = createTestContext({ start: options.start ?? START, databasePath: options.databasePath });
-	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US' });
+	const discord = new TestDiscord({
+		preferredLocale: options.preferredLocale ?? 'en-US',
+		botPermissions: options.botPermissions,
+		now: ctx.now,
+	});
 	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
-	const archived = new Set<string>();
-	/** Discord refuses the next edits of the scheduled event. */
-	const eventEdits = { failures: 0 };
-	/** Discord fails one request matching `method` and `route`, after letting `skip` such requests through. */
-	const routeFaults: { method: string; route: RegExp; skip: number; error: () => Error }[] = [];
-	const answer = discord.client.rest.request.bind(discord.client.rest);
-	discord.client.rest.request = async (request) => {
-		const method: string = request.method;
-		const path = request.fullRoute;
-		const channelId = path.match(/^\/channels\/(\d+)/)?.[1];
-		const record = () => discord.requests.push({ method, route: path, body: request.body, query: request.query });
-		const routeFault = routeFaults.find((candidate) => candidate.method === method && candidate.route.test(path));
-		if (routeFault && routeFault.skip-- === 0) {
-			routeFaults.splice(routeFaults.indexOf(routeFault), 1);
-			record();
-			throw routeFault.error();
-		}
-		if (method === 'DELETE' && /^\/channels\/\d+$/.test(path)) {
-			record();
-			return {
-				id: channelId,
-				type: ChannelType.PublicThread,
-				guild_id: GUILD_ID,
-				parent_id: CHANNEL_ID,
-				name: 'party',
-			};
-		}
-		if (channelId && archived.has(channelId) && method === 'PATCH') {
-			record();
-			if (path === `/channels/${channelId}` && (request.body as { archived?: boolean }).archived === false) {
-				archived.delete(channelId);
-			} else {
-				throw apiError(RESTJSONErrorCodes.InvalidActionOnArchivedThread, 400, method, path);
-			}
-		}
-		const fetched =
-			method === 'GET' || (method === 'PATCH' && channelId && path === `/channels/${channelId}`)
-				? path.match(/^\/channels\/(\d+)$/)?.[1]
-				: undefined;
-		if (fetched) {
-			record();
-			return {
-				id: fetched,
-				type: ChannelType.PublicThread,
-				guild_id: GUILD_ID,
-				parent_id: CHANNEL_ID,
-				name: 'party',
-				owner_id: '100000000000000001',
-				thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: START },
-			};
-		}
-		const event = path.match(/^\/guilds\/\d+\/scheduled-events\/(\d+)$/);
-		if (event) {
-			record();
-			if (method === 'PATCH' && eventEdits.failures > 0) {
-				eventEdits.failures -= 1;
-				throw apiError(RESTJSONErrorCodes.InvalidFormBodyOrContentType, 400, method, path);
-			}
-			return method === 'DELETE' ? undefined : { id: event[1], guild_id: GUILD_ID, ...(request.body as object) };
-		}
-		return answer(request);
-	};
 	const tick = async () => {
 		await runWatchParties(discord.client, ctx);
 		await settleWatchParties(ctx);
@@ -136,9 +67,6 @@ function setup(
 		route,
 		tick,
 		run,
-		archived,
-		eventEdits,
-		routeFaults,
 	};
 }
 
@@ -162,6 +90,10 @@ function posts(discord: TestDiscord, channelId: string): RecordedRequest[] {
 		(request) => request.method === 'POST' && request.route === `/channels/${channelId}/messages`,
 	);
 }
+
+/** What members see in a channel on Discord's side (not the replies only the caller sees). */
+const publicMessages = (discord: TestDiscord, channelId: string) =>
+	discord.fake.messages(channelId).filter((message) => ((message.flags as number) & MessageFlags.Ephemeral) === 0);
 
 function edits(discord: TestDiscord, channelId: string, messageId: string | null): any[] {
 	return discord.requests
@@ -331,11 +263,31 @@ describe('/her-watchparty start', () => {
 });
 
 describe('a start that fails half-way', () => {
-	const threadPosts = /^\/channels\/(?!300000000000000001\/)\d+\/messages$/;
+	const threadPosts = new RegExp(`^/channels/(?!${CHANNEL_ID}/)\\d+/messages$`);
+	/** Discord answers 500 to a matching request and to each of discord.js's own retries, so the bot sees it fail. */
+	const serverError = (harness: Harness, match: { method: string; path: string | RegExp; after: number }) =>
+		harness.discord.fake.failNext({ ...match, status: 500, count: harness.discord.client.rest.options.retries + 1 });
 
-	test('Given Discord fails the host controls in the new thread, then the thread and the announcement are deleted, the host is told in Korean, only to them, and the channel is free', async () => {
+	test('Given a bot as invited (no Manage Threads) and Discord failing the host controls in the new thread, then the welcome card is deleted, the thread archived, the announcement deleted, and the host told the truth', async () => {
 		const harness = setup({ language: 'en' });
-		harness.routeFaults.push({ method: 'POST', route: threadPosts, skip: 1, error: serverError });
+		serverError(harness, { method: 'POST', path: threadPosts, after: 1 });
+		await control(harness, 'start');
+
+		const [created] = harness.discord.fake.threads(CHANNEL_ID).filter((thread) => thread.id !== THREAD_ID);
+		expect(created).toBeDefined();
+		expect(created!.thread_metadata.archived).toBe(true);
+		expect(harness.discord.fake.messages(String(created!.id))).toEqual([]);
+		expect(publicMessages(harness.discord, CHANNEL_ID)).toEqual([]);
+		expect(lastReply(harness.discord).content).toBe(
+			'I could not start the watch party: Discord did not accept the welcome card and host controls. I removed what I had posted; please try again in a moment.',
+		);
+		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+	});
+
+	// With Manage Threads (which the invite does not ask for) the failed start's thread is deleted outright.
+	test('Given a bot with Manage Threads and Discord failing the host controls in the new thread, then the thread and the announcement are deleted, the host is told in Korean, only to them, and the channel is free', async () => {
+		const harness = setup({ language: 'en', botPermissions: [...BOT_PERMISSIONS, PermissionFlagsBits.ManageThreads] });
+		serverError(harness, { method: 'POST', path: threadPosts, after: 1 });
 		await control(harness, 'start', {}, { locale: 'ko' });
 
 		const [thread] = harness.discord.sent(/\/messages\/\d+\/threads$/, 'POST');
@@ -346,6 +298,8 @@ describe('a start that fails half-way', () => {
 		expect(deleted).toHaveLength(2);
 		expect(deleted[0]).toMatch(/^\/channels\/\d+$/);
 		expect(deleted[1]).toMatch(new RegExp(`^/channels/${CHANNEL_ID}/messages/\\d+$`));
+		expect(harness.discord.fake.threads(CHANNEL_ID).map((thread) => thread.id)).toEqual([THREAD_ID]);
+		expect(publicMessages(harness.discord, CHANNEL_ID)).toEqual([]);
 		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
 		expect(harness.discord.sent('/callback')).toHaveLength(1);
 		expect(lastReply(harness.discord).content).toBe(
@@ -359,11 +313,11 @@ describe('a start that fails half-way', () => {
 
 	test('Given Discord refuses to open the thread, then the announcement is deleted and the host is told what failed', async () => {
 		const harness = setup({ language: 'en' });
-		harness.routeFaults.push({
+		harness.discord.fake.failNext({
 			method: 'POST',
-			route: /\/messages\/\d+\/threads$/,
-			skip: 0,
-			error: () => apiError(RESTJSONErrorCodes.MissingPermissions, 403, 'POST', '/threads'),
+			path: '/channels/:channel/messages/:message/threads',
+			status: 403,
+			code: RESTJSONErrorCodes.MissingPermissions,
 		});
 		await control(harness, 'start');
 		const [announced] = posts(harness.discord, CHANNEL_ID);
@@ -371,6 +325,7 @@ describe('a start that fails half-way', () => {
 			expect.stringMatching(new RegExp(`^/channels/${CHANNEL_ID}/messages/\\d+$`)),
 		]);
 		expect(announced).toBeDefined();
+		expect(publicMessages(harness.discord, CHANNEL_ID)).toEqual([]);
 		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
 		expect(lastReply(harness.discord).content).toBe(
 			'I could not start the watch party: Discord did not let me open its thread. I removed what I had posted; please try again in a moment.',
@@ -381,16 +336,12 @@ describe('a start that fails half-way', () => {
 	test('Given a start inside a thread whose countdown post fails, then the posts are deleted one by one and the thread itself is left alone', async () => {
 		const harness = setup({ language: 'en' });
 		const inThread = '300000000000000099';
-		harness.routeFaults.push({
-			method: 'POST',
-			route: new RegExp(`^/channels/${inThread}/messages$`),
-			skip: 3,
-			error: serverError,
-		});
+		serverError(harness, { method: 'POST', path: `/channels/${inThread}/messages`, after: 3 });
 		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
 		const deleted = harness.discord.requests.filter((request) => request.method === 'DELETE').map((r) => r.route);
 		expect(deleted).toHaveLength(3);
 		expect(deleted.every((route) => route.startsWith(`/channels/${inThread}/messages/`))).toBe(true);
+		expect(publicMessages(harness.discord, inThread)).toEqual([]);
 		expect(lastReply(harness.discord).content).toContain('Discord did not accept the welcome card and host controls');
 		expect(partyStore(harness.ctx).activeFor(inThread)).toBeUndefined();
 	});
@@ -454,7 +405,12 @@ describe('the scheduled event follows the start', () => {
 		const warn = vi.spyOn(harness.ctx.logger, 'warn');
 		await control(harness, 'pause');
 		await harness.run(10 * MINUTE_MS, 60_000);
-		harness.eventEdits.failures = 1;
+		harness.discord.fake.failNext({
+			method: 'PATCH',
+			path: '/guilds/:guild/scheduled-events/:event',
+			status: 400,
+			code: RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+		});
 		await control(harness, 'resume');
 		expect(lastReply(harness.discord).content).toBe('Resumed from 0:00.');
 		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
@@ -556,7 +512,7 @@ describe('where a party runs', () => {
 	test('Given the thread auto-archived before a start a day away, then the bot reopens it and the countdown goes on', async () => {
 		const harness = setup({ language: 'en' });
 		const party = await startParty(harness, { in: 1440 });
-		harness.archived.add(party.threadId!);
+		harness.discord.fake.archiveThread(party.threadId!);
 		await harness.run(1440 * MINUTE_MS - 3000, 60_000);
 		await harness.run(3000);
 		expect(harness.discord.sent(`/channels/${party.threadId}`, 'PATCH').some((r) => r.body?.archived === false)).toBe(

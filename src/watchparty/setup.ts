@@ -42,12 +42,16 @@ interface SetupPosts {
 
 /**
  * Takes down what a failed setup posted: its thread (with everything in it), or the posts it made in
- * place, and the announcement. Best effort: what cannot be removed is logged.
+ * place, and the announcement. Deleting a thread takes Manage Threads, which the invite does not ask for:
+ * without it the bot empties the thread it created and archives it, as its creator may. Best effort: what
+ * cannot be removed is logged.
  */
 async function removeFailedSetup(ctx: BotContext, party: Party, made: SetupPosts): Promise<void> {
 	const { thread, announcement: announced } = made;
+	const mayDeleteThread = thread?.permissionsFor(thread.client.user)?.has(PermissionFlagsBits.ManageThreads);
 	const removals: (() => Promise<unknown>)[] = [
-		...(thread ? [() => thread.delete()] : made.posts.map((post) => () => post.delete())),
+		...(thread && mayDeleteThread ? [() => thread.delete()] : made.posts.map((post) => () => post.delete())),
+		...(thread && !mayDeleteThread ? [() => thread.setArchived(true)] : []),
 		...(announced ? [() => announced.delete()] : []),
 	];
 	for (const remove of removals) {

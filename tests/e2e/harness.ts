@@ -43,6 +43,8 @@
  * - `press(club, guild, user, message, buttonId(message, 'discuss'))`: a member presses a button of a post;
  *   resolves with the initial response and the message they finally see.
  * - `expectClean(club)`: the assertion every scenario ends with.
+ * - `hold(club.fake, { method, path, count? })`: Discord holds matching requests until `release()`; `fake.held`
+ *   has them. `dueNow(now)`: a zone and HH:MM where a daily schedule is due at `now` (for spawned bots).
  * - `tempDatabase()`: a fresh SQLite path in a temp folder. `embedText(embed)`: all visible text of an embed.
  *   `isEphemeral(message)`: only the caller sees it. `eventually(check, what)`: polls a condition of the bot's
  *   own state (its caches, its logs), bounded. For conditions on the fake, use `club.fake.waitUntil` /
@@ -64,6 +66,7 @@ import type { Lang } from '../../src/i18n/index.js';
 import { deployCommands } from '../../src/deploy.js';
 import { startFakeDiscord, WAIT_MS } from '../fake-discord/index.js';
 import type {
+	Delay,
 	FakeDiscord,
 	FakeDiscordOptions,
 	InteractInit,
@@ -171,6 +174,30 @@ export async function eventually<T>(
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
 		await new Promise((done) => setTimeout(done, 10));
 	}
+}
+
+/**
+ * Discord leaves matching requests unanswered until `release()`, so the test acts while they are in flight
+ * (`fake.held` has them). Every match is held unless `count` says how many.
+ */
+export function hold(fake: FakeDiscord, match: Omit<Delay, 'ms' | 'until'>): { release(): void } {
+	let release!: () => void;
+	const until = new Promise<void>((resolve) => (release = resolve));
+	fake.delay({ count: Infinity, ...match, until });
+	return { release };
+}
+
+/**
+ * A whole-hour zone where it is about noon at `now` (11:30–12:30), and its HH:MM: a daily schedule saved for
+ * it is due today, at once, and hours from either midnight, whenever the suite runs. For bots in their own
+ * process, which read the real clock: the schedule follows that clock, not the other way round.
+ */
+export function dueNow(now: Date): { time: string; timeZone: string } {
+	const offset = 12 - Math.round(now.getUTCHours() + now.getUTCMinutes() / 60);
+	// POSIX-style Etc zones count the other way: Etc/GMT-9 is UTC+9.
+	const timeZone = `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+	const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+	return { time: time.format(now), timeZone };
 }
 
 export async function startInProcess(

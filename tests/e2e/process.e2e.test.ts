@@ -14,12 +14,14 @@ import { operationsText } from '../../src/i18n/operations.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
 import { renderText } from '../../src/render/messages.js';
 import { openDatabase } from '../../src/store/database.js';
-import type { Delay, FakeDiscord, Json } from '../fake-discord/index.js';
+import type { Json } from '../fake-discord/index.js';
 import {
 	TOKEN,
 	buttonId,
+	dueNow,
 	eventually,
 	expectClean,
+	hold,
 	isEphemeral,
 	spawnBot,
 	startClub,
@@ -38,14 +40,6 @@ afterEach(async () => {
 	running.club = undefined;
 });
 
-/** Discord leaves matching requests unanswered until `release()` (the test acts while they are in flight). */
-function hold(fake: FakeDiscord, match: Omit<Delay, 'ms' | 'until' | 'count'>): { release(): void } {
-	let release!: () => void;
-	const until = new Promise<void>((resolve) => (release = resolve));
-	fake.delay({ ...match, until, count: Infinity });
-	return { release };
-}
-
 async function openClub(options: Parameters<typeof startClub>[0] = {}): Promise<Club> {
 	running.club = await startClub(options);
 	return running.club;
@@ -57,23 +51,22 @@ function bot(club: Club, databasePath: string, env: Record<string, string> = {})
 	return started;
 }
 
-/** SIGTERM, once the bot has taken it in ("shutting down" logged), does `meanwhile`; then waits for the exit. */
+/**
+ * SIGTERM, once the bot has taken it in ("shutting down" logged), does `meanwhile`; then waits for the exit.
+ * `cutShort` lists what stopped the bot short of a drained stop: its drain deadline, or the 8 s backstop of
+ * src/index.ts (which exits 1). That backstop is what holds a stop inside Docker's grace, so the tests check
+ * which way the bot stopped, not the wall clock, which a loaded machine stretches.
+ */
 async function terminate(started: SpawnedBot, meanwhile: () => Promise<void> | void = () => undefined) {
-	const sentAt = performance.now();
 	started.child.kill('SIGTERM');
 	await eventually(() => started.logs().some((record) => record.msg === 'shutting down'), 'the bot to take SIGTERM');
 	await meanwhile();
 	const result = await started.exited;
-	return { ...result, tookMs: performance.now() - sentAt };
-}
-
-/** A zone and its HH:MM for `now`, away from local midnight, so a schedule saved for it is due today, at once. */
-function dueNow(now: Date): { time: string; timeZone: string } {
-	const local = (timeZone: string) =>
-		new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
-	const seoul = local('Asia/Seoul');
-	const timeZone = seoul.startsWith('23') || seoul.startsWith('00') ? 'Europe/London' : 'Asia/Seoul';
-	return { time: local(timeZone), timeZone };
+	const cutShort = started
+		.logs()
+		.map((record) => String(record.msg))
+		.filter((msg) => msg.startsWith('stopped before everything in flight finished') || msg.startsWith('did not stop'));
+	return { ...result, cutShort };
 }
 
 describe('npm start', () => {
@@ -210,8 +203,8 @@ describe('SIGTERM', () => {
 		await club.fake.waitUntil(() => club.fake.held.size > 0, { what: 'a post held in flight' });
 		const stopped = await terminate(first, () => held.release());
 		expect(stopped.code).toBe(0);
+		expect(stopped.cutShort).toEqual([]);
 		expect(stopped.stderr).toBe('');
-		expect(stopped.tookMs).toBeLessThan(8_000);
 		// What was in flight was finished; nothing new was started.
 		const beforeRestart = total();
 		expect(beforeRestart).toBeGreaterThan(5);
@@ -264,7 +257,7 @@ describe('SIGTERM', () => {
 			held.release();
 		});
 		expect(stopped.code).toBe(0);
-		expect(stopped.tookMs).toBeLessThan(8_000);
+		expect(stopped.cutShort).toEqual([]);
 
 		const answer = await club.fake.reply(discuss.id);
 		const [thread] = club.fake.threads(where.channelId);

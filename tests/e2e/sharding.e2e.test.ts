@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { ReflectionStore } from '../../src/reflection/store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { startFakeDiscord, type FakeDiscord } from '../fake-discord/index.js';
-import { ROOT, TOKEN, tempDatabase } from './harness.js';
+import { ROOT, TOKEN, dueNow, tempDatabase } from './harness.js';
 
 const GUILDS = 6;
 const SHARD_COUNT = 2;
@@ -17,19 +17,6 @@ const SHARD_COUNT = 2;
 function guildIdOnShard(shard: number, serial: number): string {
 	const timestamp = BigInt(1_000_000 * SHARD_COUNT + serial * SHARD_COUNT + shard);
 	return ((timestamp << 22n) | BigInt(serial)).toString();
-}
-
-/**
- * A whole-hour zone where it is about noon at `now` (11:30–12:30), and its HH:MM: a schedule saved for it is
- * due today, at once, and hours from either midnight, whenever the suite runs. (The spawned bots read the real
- * clock, so the schedule follows it, not the other way round.)
- */
-function dueNow(now: Date): { time: string; timeZone: string } {
-	const offset = 12 - Math.round(now.getUTCHours() + now.getUTCMinutes() / 60);
-	// POSIX-style Etc zones count the other way: Etc/GMT-9 is UTC+9.
-	const timeZone = `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-	const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-	return { time: time.format(now), timeZone };
 }
 
 let fake: FakeDiscord | undefined;

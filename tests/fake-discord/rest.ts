@@ -722,6 +722,10 @@ export function buildRoutes(f: FakeDiscord): Route[] {
 			const r = channelMessage(ctx);
 			if ('status' in r) return r;
 			if (r.msg.authorId !== w.bot.id) return error(403, 50005, 'Cannot edit a message authored by another user');
+			// A send reopens an archived thread; an edit is refused until someone reopens it.
+			if (isThread(r.ch.type) && r.ch.archived) {
+				return error(400, 50083, 'Operation cannot be performed on an archived thread');
+			}
 			const b = body(ctx);
 			const errors = checkMessage(b);
 			if (errors.length) return invalid(ctx, errors, 'message edit');

@@ -63,6 +63,8 @@ export interface RequestMatch {
 	path: string | RegExp;
 	/** how many matching requests it applies to (default 1; Infinity: until `clearFaults`) */
 	count?: number;
+	/** let the first `after` matching requests through first, untouched */
+	after?: number;
 }
 
 /**
@@ -94,10 +96,7 @@ export type Fault = RequestMatch &
 	);
 
 /** Hold matching requests for `ms` (real time) or until `until` settles, then answer them as usual. */
-export type Delay = RequestMatch & {
-	/** let the first `after` matching requests through unheld */
-	after?: number;
-} & ({ ms: number } | { until: Promise<unknown> });
+export type Delay = RequestMatch & ({ ms: number } | { until: Promise<unknown> });
 
 /** A request as the REST core sees it, over HTTP or in process (`makeRequest`). */
 export interface CoreRequest {
@@ -177,6 +176,7 @@ export class FakeDiscord {
 	private readonly events = new EventEmitter();
 	private readonly faults: (Fault & { remaining: number })[] = [];
 	private readonly delays: (Delay & { remaining: number })[] = [];
+	/** `window`: when the current second of the global limit began (real time) */
 	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
 	private readonly routes: Route[];
 	private server!: Server;
@@ -411,6 +411,14 @@ export class FakeDiscord {
 		} else {
 			this.dispatch('CHANNEL_DELETE', channelPayload(ch, this.world), { guildId: ch.guildId });
 		}
+	}
+
+	/** Discord archives a thread (its auto-archive time passed with no activity); dispatched as THREAD_UPDATE. */
+	archiveThread(id: string): void {
+		const ch = this.world.channel(id);
+		if (!ch || (ch.type !== 10 && ch.type !== 11 && ch.type !== 12)) throw new Error(`fake-discord: no thread ${id}`);
+		ch.archived = true;
+		this.dispatch('THREAD_UPDATE', channelPayload(ch, this.world), { guildId: ch.guildId });
 	}
 
 	/** Kick the bot from a guild (GUILD_DELETE without `unavailable`), or an outage with `unavailable: true`. */
@@ -909,6 +917,10 @@ export class FakeDiscord {
 	private fault(rec: RecordedRequest): Reply | Extract<Fault, { network: unknown }> | undefined {
 		const f = this.faults.find((x) => x.remaining > 0 && matches(x, rec));
 		if (!f) return undefined;
+		if (f.after) {
+			f.after--;
+			return undefined;
+		}
 		f.remaining--;
 		if ('network' in f) return f;
 		if (f.status !== 429) {
@@ -934,15 +946,16 @@ export class FakeDiscord {
 	private limiter(route: Route): Reply | undefined {
 		const g = this.globalLimit;
 		if (!g || route.noGlobalLimit) return undefined;
+		// A second counted from the first request in it (not from the wall clock's second), so a burst of more
+		// than `perSecond` is limited wherever it falls.
 		const now = Date.now();
-		const window = Math.floor(now / 1000);
-		if (g.window !== window) {
-			g.window = window;
+		if (now - g.window >= 1000) {
+			g.window = now;
 			g.used = 0;
 		}
 		if (g.used >= g.perSecond) {
 			this.rateLimited++;
-			const retryAfter = Math.max(0.001, ((window + 1) * 1000 - now) / 1000);
+			const retryAfter = Math.max(0.001, (g.window + 1000 - now) / 1000);
 			return rateLimited(Number(retryAfter.toFixed(3)), true, 'global', 'global');
 		}
 		g.used++;
