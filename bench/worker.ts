@@ -5,11 +5,14 @@
  *   worker.ts <kind> <apiUrl> [databasePath] [clockOffsetMs]
  *
  * kind: `bot` (the real bot through startBot, with its jobs), `floor` (a bare client answering every
- * command with a fixed embed), `default` (a default client, no handlers), `tick` (the bot without its
- * jobs; the parent asks it to run reflection ticks and time them).
+ * command with a fixed embed), `shell` (the bot, but /her-quote answers the floor's fixed embed: what the
+ * router, gate, metrics and client options cost without the command's own work), `default` (a default
+ * client, no handlers), `tick` (the bot without its jobs; the parent asks it to run reflection ticks and
+ * time them).
  */
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { COMMANDS } from '../commands/index.js';
 import { startBot, type RunningBot } from '../src/bot.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -35,8 +38,17 @@ async function settledMemory() {
 	return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
 }
 
+const FIXED_EMBED = { title: 'Her', description: 'The floor: a fixed embed, no lookup.', color: 0xe4572e };
+
+/** The bot's commands, with /her-quote answering the floor's embed instead of picking a quote. */
+const shellCommands = COMMANDS.map((command) =>
+	command.data.name === 'her-quote'
+		? { ...command, execute: async (interaction) => void (await interaction.reply({ embeds: [FIXED_EMBED] })) }
+		: command,
+) satisfies typeof COMMANDS;
+
 async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
-	if (kind === 'bot' || kind === 'tick') {
+	if (kind === 'bot' || kind === 'tick' || kind === 'shell') {
 		const config: Config = {
 			token: TOKEN,
 			applicationId: undefined,
@@ -51,16 +63,16 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 			logger: createLogger('silent'),
 			now: () => new Date(Date.now() + clockOffsetMs),
 			...(kind === 'tick' ? { jobs: [] } : {}),
+			...(kind === 'shell' ? { commands: shellCommands } : {}),
 		});
 		await bot.ready;
 		return { client: bot.client, bot };
 	}
 	const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl! } });
 	if (kind === 'floor') {
-		const embed = { title: 'Her', description: 'The floor: a fixed embed, no lookup.', color: 0xe4572e };
 		client.on(Events.InteractionCreate, (interaction) => {
 			if (!interaction.isChatInputCommand()) return;
-			interaction.reply({ embeds: [embed] }).catch((error: unknown) => client.emit(Events.Error, error as Error));
+			interaction.reply({ embeds: [FIXED_EMBED] }).catch((error: unknown) => client.emit(Events.Error, error as Error));
 		});
 	}
 	client.on(Events.Error, () => undefined);

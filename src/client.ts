@@ -4,23 +4,28 @@ import type { Config } from './config.js';
 /** Caches the bot never reads: messages, members, emojis, stickers, presences, threads... */
 const NEVER_CACHED = new Set([
 	'ApplicationCommandManager',
+	'ApplicationEmojiManager',
 	'AutoModerationRuleManager',
 	'BaseGuildEmojiManager',
 	'DMMessageManager',
 	'EntitlementManager',
+	'GuildApplicationCommandManager',
 	'GuildBanManager',
 	'GuildEmojiManager',
 	'GuildForumThreadManager',
 	'GuildInviteManager',
 	'GuildMessageManager',
 	'GuildScheduledEventManager',
+	'GuildSoundboardSoundManager',
 	'GuildStickerManager',
 	'GuildTextThreadManager',
 	'MessageManager',
+	'PollAnswerVoterManager',
 	'PresenceManager',
 	'ReactionManager',
 	'ReactionUserManager',
 	'StageInstanceManager',
+	'SubscriptionManager',
 	'ThreadMemberManager',
 	'VoiceStateManager',
 ]);
@@ -55,6 +60,29 @@ function makeCache(): CacheFactory {
 const REST_TIMEOUT_MS = 10_000;
 const REST_RETRIES = 1;
 
+const snakeCase = Options.createDefault().jsonTransformer as (value: unknown) => unknown;
+const API_KEY = /^[a-z]+(?:_[a-z]+)*$/;
+
+/** Whether `value` is already API JSON that discord.js's snake-casing would return unchanged. */
+function isApiJson(value: unknown): boolean {
+	if (typeof value !== 'object' || value === null || value instanceof Date) return true;
+	if (Array.isArray(value)) return value.every(isApiJson);
+	if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+	for (const [key, field] of Object.entries(value)) {
+		if (!API_KEY.test(key) || (key === 'emoji' && typeof field === 'string') || !isApiJson(field)) return false;
+	}
+	return true;
+}
+
+/**
+ * discord.js passes every plain embed and component through lodash's snakeCase, key by key, which costs a
+ * `/her-quote` more than building its embed (README, Performance). The bot's payloads are API JSON
+ * (`APIEmbed`, `APIButtonComponent`), so they go out as they are; anything else is snake-cased as before.
+ */
+export function jsonTransformer(value: unknown): unknown {
+	return isApiJson(value) ? value : snakeCase(value);
+}
+
 export function createClient(config: Config): Client {
 	return new Client({
 		intents: [GatewayIntentBits.Guilds],
@@ -62,5 +90,6 @@ export function createClient(config: Config): Client {
 		...(config.autoShard ? { shards: 'auto' as const } : {}),
 		allowedMentions: { parse: [], repliedUser: false },
 		makeCache: makeCache(),
+		jsonTransformer,
 	});
 }

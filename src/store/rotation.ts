@@ -21,18 +21,17 @@ export function pickUnseen(
 /** Remembers what a channel (or guild) has seen per pool, so items do not repeat until the pool is used up. */
 export class RotationStore {
 	private readonly selectSeen;
-	private readonly selectLast;
 	private readonly insert;
 	private readonly clear;
 	private readonly pickTransaction;
 
 	public constructor(db: Database) {
-		this.selectSeen = db.prepare<[string, string], { item_id: string }>(
-			'SELECT item_id FROM rotation_seen WHERE scope = ? AND pool = ?',
-		);
-		this.selectLast = db.prepare<[string, string], { item_id: string }>(
-			'SELECT item_id FROM rotation_seen WHERE scope = ? AND pool = ? ORDER BY seen_at DESC, rowid DESC LIMIT 1',
-		);
+		// What was seen, the latest first: one read gives both the seen set and the last item.
+		this.selectSeen = db
+			.prepare<[string, string], string>(
+				'SELECT item_id FROM rotation_seen WHERE scope = ? AND pool = ? ORDER BY seen_at DESC, rowid DESC',
+			)
+			.pluck();
 		this.insert = db.prepare<[string, string, string, number]>(
 			'INSERT OR REPLACE INTO rotation_seen (scope, pool, item_id, seen_at) VALUES (?, ?, ?, ?)',
 		);
@@ -40,9 +39,8 @@ export class RotationStore {
 		// Reading what was seen and recording the pick happen in one transaction, so two clicks at once don't collide.
 		this.pickTransaction = db.transaction(
 			(scope: string, pool: string, ids: readonly string[], random: () => number, now: number) => {
-				const seen = new Set(this.selectSeen.all(scope, pool).map((row) => row.item_id));
-				const last = this.selectLast.get(scope, pool)?.item_id;
-				const pick = pickUnseen(ids, seen, random, last);
+				const seen = this.selectSeen.all(scope, pool);
+				const pick = pickUnseen(ids, new Set(seen), random, seen[0]);
 				if (!pick) return undefined;
 				if (pick.newRound) this.clear.run(scope, pool);
 				this.insert.run(scope, pool, pick.id, now);

@@ -4,6 +4,11 @@ import { langsFor, type Lang, type ServerLanguage } from '../i18n/index.js';
 export class SettingsStore {
 	private readonly select;
 	private readonly upsert;
+	/**
+	 * What the table says per guild (null: no row), read once: every public post asks. Only this process
+	 * writes a guild's row, since a guild's interactions all reach the one process that has the guild.
+	 */
+	private readonly cached = new Map<string, ServerLanguage | null>();
 
 	public constructor(db: Database) {
 		this.select = db.prepare<[string], { language: ServerLanguage }>(
@@ -17,7 +22,12 @@ export class SettingsStore {
 
 	/** The server's language for public posts; without a setting, its preferred locale decides. */
 	public language(guildId: string, preferredLocale: string | null | undefined): ServerLanguage {
-		return this.select.get(guildId)?.language ?? defaultLanguage(preferredLocale);
+		let stored = this.cached.get(guildId);
+		if (stored === undefined) {
+			stored = this.select.get(guildId)?.language ?? null;
+			this.cached.set(guildId, stored);
+		}
+		return stored ?? defaultLanguage(preferredLocale);
 	}
 
 	/** The languages a public post in this server is written in (Korean first when both). */
@@ -27,6 +37,7 @@ export class SettingsStore {
 
 	public setLanguage(guildId: string, language: ServerLanguage, now: Date): void {
 		this.upsert.run(guildId, language, now.getTime());
+		this.cached.set(guildId, language);
 	}
 }
 
