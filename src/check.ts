@@ -33,6 +33,8 @@ export interface ChannelCheck {
 	readonly granted: Readonly<PermissionsBitField>;
 	/** Whether the channel's kind allows threads at all. */
 	readonly threadable: boolean;
+	/** A forum: the bot opens posts there (Send Messages), not threads on messages. */
+	readonly forum?: boolean;
 	/** The daily reflection here pins its prompts: Pin Messages is checked too. */
 	readonly pin?: boolean;
 	/** The role the daily reflection mentions here: whether the bot can, or gone. */
@@ -63,7 +65,10 @@ export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
 			lines.push(t.cannot(name(PIN_PERMISSION), t.fixInChannel(name(PIN_PERMISSION), check.botRole)));
 		}
 	}
-	if (!check.threadable) lines.push(t.threadsWrongType);
+	if (check.forum) {
+		if (check.granted.has(PermissionFlagsBits.SendMessages, true)) lines.push(t.forumPostsOpen);
+		else lines.push(t.forumPostsBlocked);
+	} else if (!check.threadable) lines.push(t.threadsWrongType);
 	else if (THREAD_PERMISSIONS.every((permission) => check.granted.has(permission, true))) lines.push(t.threadsOpen);
 	else lines.push(t.threadsBlocked);
 	if (check.role === 'gone') {
@@ -147,6 +152,7 @@ export async function checkChannels(
 					uses: channelUses,
 					granted: channel.permissionsFor(me),
 					threadable: canOpenThreads(channel),
+					forum: channel.type === ChannelType.GuildForum,
 					pin: schedule?.pin === true && channel.type !== ChannelType.GuildForum,
 					...(roleId ? { role: role ? { id: role.id, mentionable: role.mentionable } : ('gone' as const) } : {}),
 					botRole,

@@ -110,3 +110,18 @@ describe('/her-settings check', () => {
 		});
 	});
 });
+
+describe('/her-settings check on a forum', () => {
+	test('Given a forum channel, then the admin is told forum posts can open there, or that Send Messages is missing, not that threads cannot open', async () => {
+		const { discord, check } = setup();
+		const forum = discord.fake.addForum(GUILD_ID, 'daily-her', ['reflection']);
+
+		const open = (await check({ channel: forum.id })).embeds[0].description as string;
+		expect(open).toContain(operationsText.en.forumPostsOpen);
+		expect(open).not.toContain(operationsText.en.threadsWrongType);
+
+		discord.denyInChannel(forum.id, PermissionFlagsBits.SendMessages);
+		const blocked = (await check({ channel: forum.id }, 'ko')).embeds[0].description as string;
+		expect(blocked).toContain(operationsText.ko.forumPostsBlocked);
+	});
+});

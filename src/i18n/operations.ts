@@ -20,6 +20,8 @@ const en = {
 	threadsOpen: '✅ Threads can open here',
 	threadsWrongType: '❌ Threads can’t open in this kind of channel — use a text or announcement channel',
 	threadsBlocked: '❌ Threads can’t open here until the permissions above are allowed',
+	forumPostsOpen: '✅ Forum posts can open here (each daily prompt is one)',
+	forumPostsBlocked: '❌ Forum posts can’t open here until Send Messages is allowed',
 	roleMentionable: (role: string) => `✅ I can mention ${role}`,
 	roleNotMentionable: (role: string, permission: string) =>
 		`❌ I can’t mention ${role} — turn on “Allow anyone to @mention this role” for it (Server Settings → Roles), or allow my role **${permission}** here`,
@@ -51,6 +53,8 @@ const ko: typeof en = {
 	threadsOpen: '✅ 여기서 스레드를 열 수 있어요',
 	threadsWrongType: '❌ 이 종류의 채널에서는 스레드를 열 수 없어요 — 텍스트 채널이나 공지 채널을 써 주세요',
 	threadsBlocked: '❌ 위의 권한이 허용되기 전에는 여기서 스레드를 열 수 없어요',
+	forumPostsOpen: '✅ 여기서 포럼 게시물을 올릴 수 있어요 (성찰 질문이 하나씩 올라가요)',
+	forumPostsBlocked: '❌ 메시지 보내기 권한이 허용되기 전에는 여기서 포럼 게시물을 올릴 수 없어요',
 	roleMentionable: (role) => `✅ ${role} 역할을 멘션할 수 있어요`,
 	roleNotMentionable: (role, permission) =>
 		`❌ ${role} 역할을 멘션할 수 없어요 — 서버 설정 → 역할에서 “누구나 이 역할을 @멘션할 수 있도록 허용”을 켜거나, 이 채널에서 봇 역할에 **${permission}** 권한을 허용해 주세요`,

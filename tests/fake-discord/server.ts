@@ -286,7 +286,7 @@ export class FakeDiscord {
 			emoji_id: null,
 			emoji_name: null,
 		}));
-		this.gateway.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
+		this.dispatch('CHANNEL_CREATE', channelPayload(ch, this.world), { guildId });
 		return { id: ch.id, tags: ch.availableTags.map(({ id, name: tag }) => ({ id, name: tag })) };
 	}
 
