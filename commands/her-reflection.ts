@@ -55,8 +55,8 @@ const data = {
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'schedule',
-			description: 'Post one prompt every day at a set local time (Manage Server)',
-			description_localizations: { ko: '매일 정한 시각에 성찰 질문을 하나씩 올려요 (서버 관리하기 권한)' },
+			description: 'Post a prompt on the chosen days at a set local time (Manage Server)',
+			description_localizations: { ko: '고른 요일마다 정한 시각에 성찰 질문을 올려요 (서버 관리하기 권한)' },
 			options: [
 				{
 					type: ApplicationCommandOptionType.Channel,

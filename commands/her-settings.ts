@@ -53,7 +53,7 @@ const data = {
 					name: 'channel',
 					description: 'The channel to check (default: every channel the bot posts in by itself)',
 					description_localizations: { ko: '확인할 채널 (기본: 봇이 스스로 글을 올리는 모든 채널)' },
-					channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
+					channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum],
 				},
 			],
 		},
