@@ -42,7 +42,7 @@ const whichChannel: APIApplicationCommandChannelOption = {
 const data = {
 	name: 'her-reflection',
 	description: 'A daily reflection prompt about Her for this server',
-	description_localizations: { ko: '〈그녀〉를 곱씹는 서버의 매일 성찰 질문' },
+	description_localizations: { ko: '〈그녀〉를 곱씹는 서버의 성찰 질문' },
 	contexts: [InteractionContextType.Guild],
 	integration_types: [ApplicationIntegrationType.GuildInstall],
 	options: [
@@ -145,14 +145,14 @@ const data = {
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'stop',
 			description: 'Stop the daily prompt (Manage Server)',
-			description_localizations: { ko: '매일 성찰 질문을 멈춰요 (서버 관리하기 권한)' },
+			description_localizations: { ko: '성찰 질문을 멈춰요 (서버 관리하기 권한)' },
 			options: [whichChannel],
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'status',
 			description: 'Show when and where the daily prompt is posted',
-			description_localizations: { ko: '매일 성찰 질문이 언제 어디에 올라오는지 보여 줘요' },
+			description_localizations: { ko: '성찰 질문이 언제 어디에 올라오는지 보여 줘요' },
 		},
 	],
 } satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -38,7 +38,7 @@ const ko: typeof en = {
 	restarting: 'Her Film Club이 다시 시작하는 중이에요. 몇 초 뒤에 다시 시도해 주세요.',
 	checkTitle: (channel) => `${channel}에서 봇이 할 수 있는 일`,
 	usedFor: {
-		reflection: '매일 성찰 질문이 이 채널에 올라가요.',
+		reflection: '성찰 질문이 이 채널에 올라가요.',
 		party: '이 채널에서 같이 보기가 진행 중이에요.',
 		asked: '요청하신 채널이에요.',
 	},

@@ -112,7 +112,7 @@ const ko: typeof en = {
 	badTimeZone: (input) =>
 		`“${input}”은(는) 알 수 없는 시간대예요. 목록에서 고르거나 \`Asia/Seoul\`, \`America/New_York\` 같은 IANA 이름을 적어 주세요.`,
 	badChannel: (channel) =>
-		`${channel}에는 매일 성찰 질문을 올릴 수 없어요. 텍스트 채널, 공지 채널 또는 포럼 채널을 골라 주세요.`,
+		`${channel}에는 성찰 질문을 올릴 수 없어요. 텍스트 채널, 공지 채널 또는 포럼 채널을 골라 주세요.`,
 	badDays: (input) =>
 		`“${input}”은(는) 알 수 없는 요일이에요. \`토,일\`, \`월-금\`처럼 적거나 \`평일\`, \`주말\`, \`매일\`을 적어 주세요.`,
 	badTag: (input, channel, tags) =>
@@ -122,23 +122,23 @@ const ko: typeof en = {
 	tagNotForum: '`tag`는 포럼 채널에만 쓸 수 있어요. 비워 두거나 포럼 채널을 골라 주세요.',
 	pinInForum: '포럼 게시물은 메시지처럼 고정할 수 없어요. 포럼 채널에서는 `pin`을 꺼 주세요.',
 	tooMany: (max) =>
-		`이 서버에는 이미 매일 성찰 질문이 ${max}개 있어요. 한 서버에 둘 수 있는 최대 개수예요. \`/her-reflection stop\`으로 하나를 멈추거나, 그 채널 중 하나로 다시 설정해 바꿔 주세요.`,
-	whichSchedule: (channels) => `이 서버에는 ${channels}에 매일 성찰 질문이 있어요. \`channel\`로 하나를 골라 주세요.`,
-	noneIn: (channel) => `${channel}에는 매일 성찰 질문이 없어요.`,
+		`이 서버에는 이미 성찰 질문이 ${max}개 있어요. 한 서버에 둘 수 있는 최대 개수예요. \`/her-reflection stop\`으로 하나를 멈추거나, 그 채널 중 하나로 다시 설정해 바꿔 주세요.`,
+	whichSchedule: (channels) => `이 서버에는 ${channels}에 성찰 질문이 있어요. \`channel\`로 하나를 골라 주세요.`,
+	noneIn: (channel) => `${channel}에는 성찰 질문이 없어요.`,
 	skipped: (channel, date, at, next) => `${channel}의 **${date}** 질문(${at})을 건너뛰어요. 다음 질문: ${next}`,
 	held: (channel) =>
-		`${channel}의 매일 성찰 질문을 일시정지했어요. \`/her-reflection resume\` 전까지 아무것도 올리지 않고, 그사이의 날들은 나중에 올리지 않아요.`,
+		`${channel}의 성찰 질문을 일시정지했어요. \`/her-reflection resume\` 전까지 아무것도 올리지 않고, 그사이의 날들은 나중에 올리지 않아요.`,
 	alreadyHeld: (channel) =>
-		`${channel}의 매일 성찰 질문은 이미 일시정지돼 있어요. \`/her-reflection resume\`으로 다시 시작할 수 있어요.`,
+		`${channel}의 성찰 질문은 이미 일시정지돼 있어요. \`/her-reflection resume\`으로 다시 시작할 수 있어요.`,
 	resumed: (channel, next) =>
-		`${channel}의 매일 성찰 질문을 다시 시작했어요. 다음 질문: ${next}. 일시정지된 동안의 날들은 올리지 않아요.`,
-	notHeld: (channel, next) => `${channel}의 매일 성찰 질문은 일시정지돼 있지 않아요. 다음 질문: ${next}`,
-	everyoneRole: '매일 성찰 질문에서 @everyone은 멘션할 수 없어요. 다른 역할을 고르거나 `role`을 비워 두세요.',
+		`${channel}의 성찰 질문을 다시 시작했어요. 다음 질문: ${next}. 일시정지된 동안의 날들은 올리지 않아요.`,
+	notHeld: (channel, next) => `${channel}의 성찰 질문은 일시정지돼 있지 않아요. 다음 질문: ${next}`,
+	everyoneRole: '성찰 질문에서 @everyone은 멘션할 수 없어요. 다른 역할을 고르거나 `role`을 비워 두세요.',
 	roleNotMentionable: (role) =>
 		`${role} 역할을 멘션할 수 없어요. 서버 설정 → 역할에서 “누구나 이 역할을 @멘션하도록 허용”을 켜거나, 봇에 **@everyone, @here, 모든 역할 멘션하기** 권한을 주거나, \`role\`을 비워 두세요.`,
 	scheduled: (info) =>
 		[
-			`매일 성찰 질문을 설정했어요: ${info.channel}, ${info.days} **${info.time}** (${info.timeZone}).`,
+			`성찰 질문을 설정했어요: ${info.channel}, ${info.days} **${info.time}** (${info.timeZone}).`,
 			info.role ? `질문마다 ${info.role} 역할을 멘션해요.` : null,
 			info.forum
 				? `질문마다 새 포럼 게시물을 올려요${info.tag ? ` (태그: **${info.tag}**)` : ''}.`
@@ -150,11 +150,11 @@ const ko: typeof en = {
 		]
 			.filter((line) => line !== null)
 			.join('\n'),
-	stopped: (channel) => `${channel}의 매일 성찰 질문을 멈췄어요. 지난 질문은 그대로 남아 있어요.`,
-	nothingToStop: '이 서버에는 멈출 매일 성찰 질문이 없어요.',
+	stopped: (channel) => `${channel}의 성찰 질문을 멈췄어요. 지난 질문은 그대로 남아 있어요.`,
+	nothingToStop: '이 서버에는 멈출 성찰 질문이 없어요.',
 	notScheduled:
-		'이 서버에는 아직 매일 성찰 질문이 없어요. **서버 관리하기** 권한이 있는 분이 `/her-reflection schedule`로 시작할 수 있어요.',
-	statusTitle: '매일 성찰 질문',
+		'이 서버에는 아직 성찰 질문이 없어요. **서버 관리하기** 권한이 있는 분이 `/her-reflection schedule`로 시작할 수 있어요.',
+	statusTitle: '성찰 질문',
 	statusChannel: '채널',
 	statusTime: '시각',
 	statusRole: '멘션',
@@ -165,7 +165,7 @@ const ko: typeof en = {
 	pinMissing: '하지만 그 채널에서 **메시지 고정하기** 권한이 없어 고정 없이 올라가요',
 	statusTag: '태그',
 	statusHeld: (by) => `${by} 님이 멈춤, \`/her-reflection resume\` 전까지`,
-	statusCount: (count, max) => `매일 성찰 질문 ${count}개 (한 서버에 ${max}개까지).`,
+	statusCount: (count, max) => `성찰 질문 ${count}개 (한 서버에 ${max}개까지).`,
 	replies: (count) => `답글 ${count}개`,
 	statusNext: '다음 질문',
 	statusLast: '지난 질문',
@@ -181,9 +181,9 @@ const ko: typeof en = {
 		'missing-permissions': (permissions) => `채널에서 **${permissions}** 권한이 없어졌어요.`,
 		forbidden: 'Discord가 채널에 올리는 것을 거부했어요 (접근 또는 권한 없음).',
 	},
-	pausedNotice: (server, channel, reason) => `**${server}**의 매일 성찰 질문(${channel})이 일시정지됐어요: ${reason}`,
+	pausedNotice: (server, channel, reason) => `**${server}**의 성찰 질문(${channel})이 일시정지됐어요: ${reason}`,
 	gaveUpNotice: (server, channel, date, attempts, next) =>
-		`**${server}**의 ${date} 매일 성찰 질문을 ${channel}에 올리지 못했어요: Discord가 ${attempts}번 모두 실패했어요. 다음 질문(${next})은 평소대로 올려 볼게요. 그 서버에서 \`/her-reflection status\`로 확인할 수 있어요.`,
+		`**${server}**의 ${date} 성찰 질문을 ${channel}에 올리지 못했어요: Discord가 ${attempts}번 모두 실패했어요. 다음 질문(${next})은 평소대로 올려 볼게요. 그 서버에서 \`/her-reflection status\`로 확인할 수 있어요.`,
 	noPrompts: '아직 올릴 성찰 질문이 없어요.',
 };
 
