@@ -531,7 +531,8 @@ export function channelPayload(c: Channel, world: World): Json {
 			deny: o.deny.toString(),
 		})),
 	};
-	if (c.type === ChannelKind.GuildText || c.type === ChannelKind.GuildAnnouncement) {
+	const forum = c.type === ChannelKind.GuildForum;
+	if (forum || c.type === ChannelKind.GuildText || c.type === ChannelKind.GuildAnnouncement) {
 		Object.assign(base, {
 			topic: c.topic,
 			nsfw: c.nsfw,
@@ -541,14 +542,8 @@ export function channelPayload(c: Channel, world: World): Json {
 			default_thread_rate_limit_per_user: 0,
 		});
 	}
-	if (c.type === ChannelKind.GuildForum) {
+	if (forum) {
 		Object.assign(base, {
-			topic: c.topic,
-			nsfw: c.nsfw,
-			last_message_id: c.lastMessageId,
-			rate_limit_per_user: 0,
-			default_auto_archive_duration: 1440,
-			default_thread_rate_limit_per_user: 0,
 			available_tags: c.availableTags ?? [],
 			default_reaction_emoji: null,
 			default_sort_order: null,
