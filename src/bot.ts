@@ -38,7 +38,7 @@ export interface RunningBot {
 	/**
 	 * Stops taking interactions (new ones are told the bot is restarting), lets those in flight and the
 	 * jobs' current sends finish for up to `drainMs`, then closes the gateway and the database. Whatever
-	 * is still unsent then stays claimed in SQLite, and the next start sends it once.
+	 * is still unsent then stays claimed in the database, and the next start sends it once.
 	 */
 	stop(options?: { drainMs?: number }): Promise<void>;
 }
@@ -54,7 +54,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const { config, logger } = options;
 	const dataset = loadDataset();
 	registerCardFonts();
-	const db = openDatabase(config.databasePath);
+	const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.databasePath });
 	const metrics = new Metrics();
 	const ctx: BotContext = {
 		config,
@@ -82,7 +82,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 				reason: () => unhealthyReason(client, db, stopping !== undefined),
 			});
 		} catch (error) {
-			db.close();
+			await db.destroy();
 			throw error;
 		}
 		logger.info({ host: config.health.host, port: health.port }, 'health and metrics listening');
@@ -125,7 +125,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 				logger.warn({ drainMs }, 'stopped before everything in flight finished; the next start picks it up');
 			await client.destroy();
 			await health?.close();
-			db.close();
+			await db.destroy();
 		})());
 
 	try {
@@ -133,7 +133,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	} catch (error) {
 		await client.destroy();
 		await health?.close();
-		db.close();
+		await db.destroy();
 		throw error;
 	}
 	return { client, ctx, ready, health, stop };

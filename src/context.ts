@@ -1,8 +1,8 @@
-import type { Database } from 'better-sqlite3';
 import type { Config } from './config.js';
 import type { Dataset } from './dataset/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Db } from './store/database.js';
 import type { RotationStore } from './store/rotation.js';
 import type { SettingsStore } from './store/settings.js';
 
@@ -10,7 +10,7 @@ import type { SettingsStore } from './store/settings.js';
 export interface BotContext {
 	readonly config: Config;
 	readonly logger: Logger;
-	readonly db: Database;
+	readonly db: Db;
 	readonly dataset: Dataset;
 	readonly settings: SettingsStore;
 	readonly rotation: RotationStore;
