@@ -15,6 +15,8 @@ export interface Tables {
 		pool: string;
 		item_id: string;
 		seen_at: number;
+		/** 1, 2, 3… in the order the round showed them: the highest is the item shown last. */
+		position: number;
 	};
 	reflection_schedules: {
 		guild_id: string;
