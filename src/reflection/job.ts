@@ -229,14 +229,13 @@ async function runSchedule(
 	}
 	const { post } = claim;
 	const previous = schedule.pin && !forum ? await store.lastSent(key) : undefined;
-	let sent: Sent;
 	try {
 		// An earlier attempt went out, if at all, between the first claim and the end of the last one's lease.
 		const window = claim.lastAttemptAt && {
 			from: post.firstClaimedAt,
 			to: new Date(claim.lastAttemptAt.getTime() + options.leaseMs),
 		};
-		sent =
+		const sent =
 			channel.type === ChannelType.GuildForum
 				? await sendForumPost(ctx, guild, channel, schedule, post, window)
 				: await send(
@@ -250,8 +249,19 @@ async function runSchedule(
 							? await findEarlierPost(channel, post, window)
 							: undefined,
 					);
+		const resumed = await store.markSent(post, sent, ctx.now());
+		ctx.metrics?.dailyPostSent(decision.lateByMs);
+		log.info(
+			{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
+			'daily reflection posted',
+		);
+		if (resumed) log.info({ pausedFor: resumed.reason }, 'daily reflection resumed');
+		if (schedule.pin && !forum) {
+			await repin(channel, sent.messageId, previous?.messageId ?? null, granted.has(PIN_PERMISSION, true), log);
+		}
 	} catch (error) {
-		// Not the post's fault: the claim stays as it is and is retried once the database is back.
+		// Not the post's fault: the claim stays as it is, and its retry once the database is back finds the
+		// message if it went out (by its nonce, or in the channel).
 		if (isDatabaseUnavailable(error)) throw error;
 		if (isGone(error)) await pause('channel-missing', null);
 		else if (isForbidden(error)) await pause('forbidden', null);
@@ -260,19 +270,6 @@ async function runSchedule(
 			await store.noteFailure(post, error instanceof Error ? error.message : String(error));
 			log.warn({ err: error, localDate: post.localDate }, 'daily reflection send failed; will retry');
 		}
-		return;
-	}
-	// If recording fails (the database went away), the claim's retry finds this message: by its nonce, or in
-	// the channel.
-	const resumed = await store.markSent(post, sent, ctx.now());
-	ctx.metrics?.dailyPostSent(decision.lateByMs);
-	log.info(
-		{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
-		'daily reflection posted',
-	);
-	if (resumed) log.info({ pausedFor: resumed.reason }, 'daily reflection resumed');
-	if (schedule.pin && !forum) {
-		await repin(channel, sent.messageId, previous?.messageId ?? null, granted.has(PIN_PERMISSION, true), log);
 	}
 }
 

@@ -1,4 +1,4 @@
-import type { Selectable, Updateable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import { databaseKind, inList, type Db } from '../store/database.js';
 import type { Tables } from '../store/schema.js';
 import { nextDueAfter, reflectionNonce } from './schedule.js';
@@ -253,9 +253,12 @@ export class ReflectionStore {
 				updated_locale: input.updatedLocale ?? null,
 				updated_at: now.getTime(),
 			};
+			// Made after every other schedule of the server, even two in one millisecond: they list in that order.
+			const createdAt = sql<number>`(SELECT CASE WHEN MAX(created_at) >= ${now.getTime()} THEN MAX(created_at) + 1
+				ELSE ${now.getTime()} END FROM reflection_schedules WHERE guild_id = ${input.guildId})`;
 			const row = await trx
 				.insertInto('reflection_schedules')
-				.values({ ...ofSchedule(input), ...settings, created_at: now.getTime() })
+				.values({ ...ofSchedule(input), ...settings, created_at: createdAt })
 				.onConflict((conflict) =>
 					conflict.columns(['guild_id', 'channel_id']).doUpdateSet({
 						...settings,
