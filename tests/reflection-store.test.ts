@@ -85,8 +85,9 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
 
 		test('Given a server with several schedules, then they are listed oldest first, and the oldest is its first', async () => {
 			const store = await open();
+			// Made in the same millisecond, as two commands can be on the bot's clock: still in that order.
 			await store.save({ ...seoulNine, channelId: '300000000000000009' }, at('2024-03-09T12:00:00Z'));
-			await store.save({ ...seoulNine, channelId: '300000000000000002' }, at('2024-03-09T12:01:00Z'));
+			await store.save({ ...seoulNine, channelId: '300000000000000002' }, at('2024-03-09T12:00:00Z'));
 			// Editing the oldest does not make it newer.
 			await store.save({ ...seoulNine, channelId: '300000000000000009', time: '10:00' }, at('2024-03-09T12:02:00Z'));
 			expect((await store.list(GUILD)).map((schedule) => schedule.channelId)).toEqual([
