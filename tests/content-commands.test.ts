@@ -318,7 +318,7 @@ describe('/her-settings language', () => {
 			content: expect.stringContaining('서버 관리하기'),
 			flags: MessageFlags.Ephemeral,
 		});
-		expect(ctx.settings.language(GUILD_ID, 'en-US')).toBe('en');
+		expect(await ctx.settings.language(GUILD_ID, 'en-US')).toBe('en');
 	});
 
 	test('Then the command is hidden by default from members without Manage Server', () => {
