@@ -32,7 +32,7 @@ test('Given PostgreSQL out of reach, then each member gets a short apology in th
 	const route = createRouter(COMMANDS, { ...ctx, logger, outage: new DatabaseOutage(logger) });
 	const discord = new TestDiscord({ now: ctx.now });
 
-	await line.cut();
+	line.cut();
 	await route(discord.chatInput(herQuote, {}, { locale: 'ko' }));
 	await route(discord.chatInput(herQuote, {}, { locale: 'en-US' }));
 	expect(discord.responses().map((response) => response.data)).toMatchObject([
@@ -43,7 +43,7 @@ test('Given PostgreSQL out of reach, then each member gets a short apology in th
 		'the database is unreachable: members get an apology and jobs wait until it is back',
 	]);
 
-	await line.mend();
+	line.mend();
 	await route(discord.chatInput(herQuote, {}, { locale: 'en-US' }));
 	expect(discord.responses().at(-1)?.data.embeds).toHaveLength(1);
 	await line.close();
