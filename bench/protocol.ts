@@ -19,4 +19,9 @@ export type FromParent =
 	| { readonly type: 'stop' }
 	| { readonly type: 'usage' }
 	/** Run the reflection job `runs` times at `now + clockOffsetMs`, running the `resetSql` statements before each. */
-	| { readonly type: 'tick'; readonly runs: number; readonly clockOffsetMs: number; readonly resetSql?: readonly string[] };
+	| {
+			readonly type: 'tick';
+			readonly runs: number;
+			readonly clockOffsetMs: number;
+			readonly resetSql?: readonly string[];
+	  };

@@ -55,7 +55,9 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 			applicationId: undefined,
 			guildId: undefined,
 			apiUrl: apiUrl!,
-			...(database.startsWith('postgres://') ? { databasePath: '', databaseUrl: database } : { databasePath: database }),
+			...(database.startsWith('postgres://')
+				? { databasePath: '', databaseUrl: database }
+				: { databasePath: database }),
 			logLevel: 'silent',
 			autoShard: true,
 		};
