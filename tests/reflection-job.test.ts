@@ -498,12 +498,12 @@ describe('a PostgreSQL server that goes away', () => {
 			(error: unknown) => error,
 		);
 		await bot.memory.fake.waitUntil(() => bot.memory.fake.held.size > 0, { what: 'the post to reach Discord' });
-		await line.cut();
+		line.cut();
 		release();
 		expect(isDatabaseUnavailable(await ticking)).toBe(true);
 		expect(bot.memory.messages).toHaveLength(1);
 
-		await line.mend();
+		line.mend();
 		// Nothing was recorded against the day or the schedule: the claim is as it was, its lease running.
 		expect(await bot.store.get(GUILD_ID)).toMatchObject({ paused: null, nextDueAt: new Date(DUE) });
 		expect(await bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'claimed', failure: null });
