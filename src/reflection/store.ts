@@ -77,7 +77,7 @@ export type ClaimResult =
 	| { readonly kind: 'gave-up'; readonly post: ReflectionPost }
 	/** Another attempt holds a fresh claim, or another host is claiming right now: leave it alone. */
 	| { readonly kind: 'busy' }
-	/** The schedule was stopped or moved since it was read. */
+	/** The schedule was stopped or moved since it was read (or the day's post changed under the claim). */
 	| { readonly kind: 'stale' }
 	/** There is no prompt to post. */
 	| { readonly kind: 'empty' };
@@ -309,8 +309,8 @@ export class ReflectionStore {
 	public async skip(schedule: ReflectionSchedule, nextDueAt: Date, now: Date): Promise<boolean> {
 		return this.db.transaction().execute(async (trx) => {
 			const current = await lockSchedule(trx, schedule);
-			if (current?.nextDueAt.getTime() !== schedule.nextDueAt.getTime()) return false;
-			await setNextDue(trx, schedule, nextDueAt);
+			const moved = current?.nextDueAt.getTime() === schedule.nextDueAt.getTime();
+			if (moved) await setNextDue(trx, schedule, nextDueAt);
 			await trx
 				.updateTable('reflection_posts')
 				.set({ status: 'failed', failure: 'unconfirmed' })
@@ -318,7 +318,7 @@ export class ReflectionStore {
 				.where('status', '=', 'claimed')
 				.where('local_date', '<', localDateOf(now, schedule.timeZone))
 				.execute();
-			return true;
+			return moved;
 		});
 	}
 
@@ -410,8 +410,8 @@ export class ReflectionStore {
 			const existing = await readPost(trx, input);
 			const now = input.now.getTime();
 			if (!existing) {
-				// The day's post was there when the prompt was (not) picked and is gone now (a save cleared a failed
-				// day): the next tick decides again.
+				// The day had a post when the claim began, so no prompt was picked, and it is gone now (a save cleared
+				// a failed day): the next tick decides again.
 				if (reflectionId === undefined) return { kind: 'stale' };
 				const inserted = await trx
 					.insertInto('reflection_posts')
