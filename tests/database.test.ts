@@ -104,6 +104,29 @@ describe('SQLite', () => {
 			`cannot open the database at DATABASE_PATH=${file}/bot.sqlite`,
 		);
 	});
+
+	test('Given two handles on one file in one process, then one waits for the other to commit instead of failing as locked', async () => {
+		const path = databaseFile();
+		const [a, b] = [await openDatabase({ path }), await openDatabase({ path })];
+		let commit!: () => void;
+		let inserted!: () => void;
+		const wrote = new Promise<void>((resolve) => (inserted = resolve));
+		const first = a.transaction().execute(async (trx) => {
+			await trx.insertInto('guild_settings').values({ guild_id: '1', language: 'ko', updated_at: 0 }).execute();
+			inserted();
+			await new Promise<void>((resolve) => (commit = resolve));
+		});
+		await wrote;
+		const second = b.insertInto('guild_settings').values({ guild_id: '2', language: 'en', updated_at: 0 }).execute();
+		// After every microtask: the second handle has asked for the file by then.
+		setImmediate(commit);
+		await Promise.all([first, second]);
+		expect(await b.selectFrom('guild_settings').select('guild_id').orderBy('guild_id').execute()).toEqual([
+			{ guild_id: '1' },
+			{ guild_id: '2' },
+		]);
+		await Promise.all([a.destroy(), b.destroy()]);
+	});
 });
 
 describe('PostgreSQL', () => {

@@ -239,8 +239,16 @@ class SqliteFileDialect implements Dialect {
 	}
 }
 
+/**
+ * Per file, the turn of whichever handle in this process uses it. Handles in one process share one thread:
+ * one waiting on another's write lock would block it (busy_timeout) instead of letting it finish. Only
+ * tests and tools open a file twice in one process; the bot opens it once.
+ */
+const turns = new Map<string, Promise<void>>();
+
 class SqliteFileDriver implements Driver {
 	private readonly connection: SqliteFileConnection;
+	private release: (() => void) | undefined;
 
 	public constructor(private readonly file: BetterSqlite3.Database) {
 		this.connection = new SqliteFileConnection(file);
@@ -250,6 +258,14 @@ class SqliteFileDriver implements Driver {
 
 	// Kysely serializes use of this one connection (SQLite's adapter says it has no others).
 	public async acquireConnection(): Promise<DatabaseConnection> {
+		if (!this.file.memory) {
+			const previous = turns.get(this.file.name) ?? Promise.resolve();
+			const mine = new Promise<void>((resolve) => (this.release = resolve));
+			const queue = previous.then(() => mine);
+			turns.set(this.file.name, queue);
+			await previous;
+			void queue.then(() => turns.get(this.file.name) === queue && turns.delete(this.file.name));
+		}
 		return this.connection;
 	}
 
@@ -265,7 +281,10 @@ class SqliteFileDriver implements Driver {
 		await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
 	}
 
-	public async releaseConnection(): Promise<void> {}
+	public async releaseConnection(): Promise<void> {
+		this.release?.();
+		this.release = undefined;
+	}
 
 	public async destroy(): Promise<void> {
 		this.file.close();

@@ -338,9 +338,10 @@ export const MIGRATIONS: readonly Migration[] = [
 		name: 'orders kept in columns, not in SQLite rowids',
 		// PostgreSQL has no rowid: the oldest schedule and the last item a rotation showed get columns of their own.
 		sqlite: `
+			-- rowids run in the order the schedules were made, and below any epoch millisecond a new one gets.
 			ALTER TABLE reflection_schedules ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0;
-			UPDATE reflection_schedules SET created_at = updated_at;
-			-- Which item of the round came when: rowids already run in that order.
+			UPDATE reflection_schedules SET created_at = rowid;
+			-- Which item of the round came when: rowids run in that order too.
 			ALTER TABLE rotation_seen ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
 			UPDATE rotation_seen SET position = rowid;
 		`,
