@@ -17,11 +17,11 @@ import { SettingsStore } from '../src/store/settings.js';
 const RUNS = 20_000;
 const scratch = mkdtempSync(join(tmpdir(), 'her-parts-'));
 
-function time(label: string, run: (i: number) => unknown): void {
-	for (let i = 0; i < 2_000; i++) run(i);
+async function time(label: string, run: (i: number) => unknown): Promise<void> {
+	for (let i = 0; i < 2_000; i++) await run(i);
 	const cpu = process.cpuUsage();
 	const t0 = performance.now();
-	for (let i = 0; i < RUNS; i++) run(i);
+	for (let i = 0; i < RUNS; i++) await run(i);
 	const wall = ((performance.now() - t0) / RUNS) * 1000;
 	const used = process.cpuUsage(cpu);
 	const cpuUs = (used.user + used.system) / RUNS;
@@ -30,12 +30,12 @@ function time(label: string, run: (i: number) => unknown): void {
 
 try {
 	const dataset = loadDataset();
-	const db = openDatabase(join(scratch, 'parts.sqlite'));
+	const db = await openDatabase({ path: join(scratch, 'parts.sqlite') });
 	const rotation = new RotationStore(db);
 	const settings = new SettingsStore(db);
 	const ids = dataset.quotes.map((quote) => quote.id);
 	const guild = { id: '123456789012345678', preferredLocale: 'ko' };
-	settings.setLanguage('223456789012345678', 'both', new Date());
+	await settings.setLanguage('223456789012345678', 'both', new Date());
 	const langs = langsFor('both');
 	const quote = dataset.quotes[0]!;
 	const embed = quoteEmbed(dataset, quote, langs);
@@ -48,25 +48,27 @@ try {
 	};
 	const transform = Options.createDefault().jsonTransformer as (value: unknown) => unknown;
 
-	time('rotation.next (50 channels)', (i) => rotation.next(`c${i % 50}`, 'quote:all', ids, Math.random, new Date()));
-	time('settings.publicLangs (no row)', () => settings.publicLangs(guild));
-	time('quoteEmbed (both languages)', (i) => quoteEmbed(dataset, dataset.quotes[i % ids.length]!, langs));
-	time("discord.js's default jsonTransformer on embed + buttons", () => [transform(embed), transform(row)]);
-	time("the bot's jsonTransformer on embed + buttons", () => [jsonTransformer(embed), jsonTransformer(row)]);
+	await time('rotation.next (50 channels)', (i) =>
+		rotation.next(`c${i % 50}`, 'quote:all', ids, Math.random, new Date()),
+	);
+	await time('settings.publicLangs (no row)', () => settings.publicLangs(guild));
+	await time('quoteEmbed (both languages)', (i) => quoteEmbed(dataset, dataset.quotes[i % ids.length]!, langs));
+	await time("discord.js's default jsonTransformer on embed + buttons", () => [transform(embed), transform(row)]);
+	await time("the bot's jsonTransformer on embed + buttons", () => [jsonTransformer(embed), jsonTransformer(row)]);
 	const target = (jsonTransformer: (value: unknown) => unknown) =>
 		({ client: { options: { jsonTransformer, allowedMentions: { parse: [] } } } }) as never;
 	for (const [label, transformer] of [
 		['default', transform],
 		["the bot's", jsonTransformer],
 	] as const) {
-		time(`discord.js resolving the reply (${label} jsonTransformer)`, () =>
+		await time(`discord.js resolving the reply (${label} jsonTransformer)`, () =>
 			MessagePayload.create(target(transformer), { embeds: [embed], components: [row] }).resolveBody(),
 		);
 	}
-	time('JSON.stringify of the callback body', () =>
+	await time('JSON.stringify of the callback body', () =>
 		JSON.stringify({ type: 4, data: { embeds: [embed], components: [row] } }),
 	);
-	db.close();
+	await db.destroy();
 } finally {
 	rmSync(scratch, { recursive: true, force: true });
 }

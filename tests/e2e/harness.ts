@@ -64,6 +64,8 @@ import { startBot, type RunningBot } from '../../src/bot.js';
 import type { Config } from '../../src/config.js';
 import type { Lang } from '../../src/i18n/index.js';
 import { deployCommands } from '../../src/deploy.js';
+import { ReflectionStore } from '../../src/reflection/store.js';
+import { openDatabase } from '../../src/store/database.js';
 import { startFakeDiscord, WAIT_MS } from '../fake-discord/index.js';
 import type {
 	Delay,
@@ -198,6 +200,27 @@ export function dueNow(now: Date): { time: string; timeZone: string } {
 	const timeZone = `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 	const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 	return { time: time.format(now), timeZone };
+}
+
+/**
+ * A daily reflection in each of `channels`, saved as `/her-reflection schedule` would and already due (the bot
+ * was, say, down at the time), in the database at `database` (a SQLite path or a postgres:// URL).
+ */
+export async function scheduleDueNow(
+	database: string,
+	channels: readonly { guildId: string; channelId: string }[],
+	now = new Date(),
+): Promise<void> {
+	const db = await openDatabase(database.startsWith('postgres://') ? { url: database } : { path: database });
+	const store = new ReflectionStore(db);
+	for (const where of channels) {
+		await store.save({ ...where, ...dueNow(now), roleId: null, thread: false, updatedBy: '400000000000000001' }, now);
+	}
+	await db
+		.updateTable('reflection_schedules')
+		.set({ next_due_at: now.getTime() - 1_000 })
+		.execute();
+	await db.destroy();
 }
 
 export async function startInProcess(

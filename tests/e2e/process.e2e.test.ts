@@ -11,14 +11,12 @@ import { COMMANDS } from '../../commands/index.js';
 import { loadDataset } from '../../src/dataset/load.js';
 import { contentText } from '../../src/i18n/content.js';
 import { operationsText } from '../../src/i18n/operations.js';
-import { ReflectionStore } from '../../src/reflection/store.js';
 import { renderText } from '../../src/render/messages.js';
-import { openDatabase } from '../../src/store/database.js';
 import type { Json } from '../fake-discord/index.js';
 import {
 	TOKEN,
 	buttonId,
-	dueNow,
+	scheduleDueNow,
 	eventually,
 	expectClean,
 	hold,
@@ -185,15 +183,10 @@ describe('SIGTERM', () => {
 		const club = await openClub();
 		const guilds = Array.from({ length: 30 }, (_, i) => club.fake.addGuild({ name: `club ${i}` }));
 		const databasePath = tempDatabase();
-		const db = openDatabase(databasePath);
-		const store = new ReflectionStore(db);
-		const now = new Date();
-		for (const guild of guilds) {
-			const input = { guildId: guild.id, channelId: club.fake.general(guild.id), ...dueNow(now) };
-			store.save({ ...input, roleId: null, thread: false, updatedBy: '400000000000000001' }, now);
-		}
-		db.prepare('UPDATE reflection_schedules SET next_due_at = ?').run(now.getTime() - 1_000);
-		db.close();
+		await scheduleDueNow(
+			databasePath,
+			guilds.map((guild) => ({ guildId: guild.id, channelId: club.fake.general(guild.id) })),
+		);
 		const posts = () => guilds.map((guild) => club.fake.messages(club.fake.general(guild.id)).length);
 		const total = () => posts().reduce((sum, count) => sum + count, 0);
 

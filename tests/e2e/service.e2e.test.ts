@@ -102,7 +102,7 @@ describe('/healthz', () => {
 	test('Given the database is gone, then /healthz says so', async () => {
 		const club = await startClub();
 		const bot = await startInProcess(club, { config: { health: LOCAL } });
-		bot.bot.ctx.db.close();
+		await bot.bot.ctx.db.destroy();
 		expect(await get(bot, '/healthz')).toEqual({
 			status: 503,
 			body: JSON.stringify({ status: 'unavailable', reason: 'database does not answer' }),

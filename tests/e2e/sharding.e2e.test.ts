@@ -2,10 +2,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ShardingManager } from 'discord.js';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ReflectionStore } from '../../src/reflection/store.js';
-import { openDatabase } from '../../src/store/database.js';
 import { startFakeDiscord, type FakeDiscord } from '../fake-discord/index.js';
-import { ROOT, TOKEN, dueNow, tempDatabase } from './harness.js';
+import { ROOT, TOKEN, scheduleDueNow, tempDatabase } from './harness.js';
 
 const GUILDS = 6;
 const SHARD_COUNT = 2;
@@ -35,15 +33,10 @@ describe('two processes under a discord.js ShardingManager, sharing one database
 
 		// Every server's daily prompt is due right now (the bot was, say, down at the time).
 		const databasePath = tempDatabase();
-		const db = openDatabase(databasePath);
-		const store = new ReflectionStore(db);
-		const now = new Date();
-		for (const guild of guilds) {
-			const input = { guildId: guild.id, channelId: fake.general(guild.id), ...dueNow(now) };
-			store.save({ ...input, roleId: null, thread: false, updatedBy: '400000000000000001' }, now);
-		}
-		db.prepare('UPDATE reflection_schedules SET next_due_at = ?').run(now.getTime() - 1_000);
-		db.close();
+		await scheduleDueNow(
+			databasePath,
+			guilds.map((guild) => ({ guildId: guild.id, channelId: fake!.general(guild.id) })),
+		);
 
 		// The manager passes its own environment on to each process, as an operator's would.
 		Object.assign(process.env, { DISCORD_API_URL: fake.api, DATABASE_PATH: databasePath, LOG_LEVEL: 'warn' });
