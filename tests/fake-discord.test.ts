@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, PermissionFlagsBits, Routes } from 'discord.js';
 import type { Interaction, TextChannel } from 'discord.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDiscord, INTERACTION_TOKEN_MS, snowflakeTime, startFakeDiscord } from './fake-discord/index.js';
 import { DEFAULT_START, TestClock } from './support/context.js';
 import { CHANNEL_ID, TestDiscord, testDiscordCore } from './support/discord.js';
@@ -168,6 +168,38 @@ describe('fake discord', () => {
 		expect(fake.rateLimited).toBeGreaterThan(0);
 		const limited = fake.requests.find((r) => r.status === 429);
 		expect(limited?.response).toMatchObject({ global: true });
+	});
+
+	it('reads the busiest second of the global limit, refused requests included', async () => {
+		const get = async () => {
+			const answer = await fake.serve({
+				method: 'GET',
+				path: '/api/v10/users/@me',
+				query: {},
+				authorization: `Bot ${TOKEN}`,
+				body: undefined,
+				files: [],
+			});
+			return answer.status;
+		};
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			const start = Date.parse('2025-05-14T11:00:00.000Z');
+			vi.setSystemTime(start);
+			fake.setGlobalRateLimit(3);
+			const first = [await get(), await get(), await get(), await get()];
+			vi.setSystemTime(start + 999);
+			first.push(await get());
+			// The next second begins at the first request after this one ended.
+			vi.setSystemTime(start + 1_000);
+			const second = [await get(), await get()];
+			expect(first).toEqual([200, 200, 200, 429, 429]);
+			expect(second).toEqual([200, 200]);
+			expect(fake.peakRequestsPerSecond).toBe(5);
+			expect(fake.rateLimited).toBe(2);
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 
 	it('creates threads and scheduled events and dispatches THREAD_CREATE', async () => {
