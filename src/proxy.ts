@@ -55,21 +55,74 @@ export interface RunningProxy {
 /** How long a stop waits for requests in flight before it cuts them. */
 const CLOSE_MS = 5_000;
 
+/** Discord's global limit for a bot, in requests a second; interaction responses and webhooks by token aside. */
+export const GLOBAL_LIMIT = 50;
+/**
+ * The proxy keeps that limit over more than a second. Discord counts its seconds its own way and sees each
+ * request a little after it left, some later than others (up to this margin), so 50 in any 1.1 s here is 50 in
+ * any second there: about 45 a second when busy. A fixed window, such as @discordjs/rest's own, can put up to
+ * twice the limit in one of Discord's seconds once several hosts share it and its seconds and Discord's drift apart.
+ */
+export const GLOBAL_WINDOW_MS = 1_100;
+
+/** At most `limit` requests in any `windowMs`. */
+export class SlidingWindow {
+	private readonly sent: number[] = [];
+
+	public constructor(
+		private readonly limit: number,
+		private readonly windowMs: number,
+	) {}
+
+	/** Takes a place at `now` and returns 0, or returns how many milliseconds until one is free. */
+	public take(now: number): number {
+		while (this.sent.length > 0 && now - this.sent[0]! >= this.windowMs) this.sent.shift();
+		if (this.sent.length < this.limit) {
+			this.sent.push(now);
+			return 0;
+		}
+		return this.sent[0]! + this.windowMs - now;
+	}
+}
+
+/** Requests wait for a place in `window` in the order they came. */
+function turns(window: SlidingWindow): () => Promise<void> {
+	let last = Promise.resolve();
+	return () => {
+		last = last.then(async () => {
+			for (let wait = window.take(Date.now()); wait > 0; wait = window.take(Date.now())) {
+				await new Promise((resolve) => setTimeout(resolve, wait));
+			}
+		});
+		return last;
+	};
+}
+
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * @discordjs/proxy in front of Discord for every host of one bot: one @discordjs/rest client holds the bot's
- * global and per-route limits for all of them. Like discord.js's own proxy container it waits on no limit
- * itself (a request over one is answered 429 with Retry-After, which each host's discord.js waits out) and
- * tries nothing twice (the hosts retry), so a host's timeouts keep the meaning src/client.ts gives them.
+ * @discordjs/proxy in front of Discord for every host of one bot. Its @discordjs/rest client holds each route's
+ * limits for all hosts and, like discord.js's own proxy container, waits on none of them and tries nothing twice:
+ * a request over a route's limit is answered 429 with Retry-After, which the host's discord.js waits out, and the
+ * host retries, so its timeouts keep the meaning src/client.ts gives them. The global limit is the proxy's own
+ * (`SlidingWindow`): a request waits here, briefly, for its place in the bot's 50 a second.
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 	const { logger } = options;
-	const rest = new REST({ api: options.upstream, retries: 0, rejectOnRateLimit: () => true });
+	const rest = new REST({
+		api: options.upstream,
+		retries: 0,
+		rejectOnRateLimit: () => true,
+		globalRequestsPerSecond: Number.POSITIVE_INFINITY,
+	});
+	rest.on('rateLimited', (info) =>
+		logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'rate limited'),
+	);
 	const forward = proxyRequests(rest);
+	const globalTurn = turns(new SlidingWindow(GLOBAL_LIMIT, GLOBAL_WINDOW_MS));
 	const expected = digest(`Bot ${options.token}`);
 	const server: Server = createServer((request, response) => {
-		// Another bot's token would share this bot's limits; interaction and webhook calls carry none.
+		// Another bot's token would share this bot's limits; interaction responses and webhooks carry none.
 		const { authorization } = request.headers;
 		if (authorization !== undefined && !timingSafeEqual(digest(authorization), expected)) {
 			logger.warn({ method: request.method }, 'refused a request with another token');
@@ -78,12 +131,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 				.end(JSON.stringify({ message: '401: Unauthorized', code: 0 }));
 			return;
 		}
+		let gone = false;
+		response.once('close', () => (gone = true));
 		// What the proxy can't map to an answer (Discord unreachable) ends the response as it stands: a 502, which
 		// discord.js retries like any 5xx, rather than the empty 200 it would otherwise be.
 		response.statusCode = 502;
-		Promise.resolve(forward(request, response)).catch((error: unknown) =>
-			logger.error({ err: error, method: request.method }, 'could not reach Discord'),
-		);
+		(authorization === undefined ? Promise.resolve() : globalTurn())
+			// A host that gave up while its request waited has retried it, or will: this one is not sent.
+			.then(() => (gone ? undefined : forward(request, response)))
+			.catch((error: unknown) => {
+				// A host that died or gave up mid-request is no news: it retries, or its successor does.
+				if (gone) logger.debug({ err: error, method: request.method }, 'a host hung up before its answer');
+				else logger.error({ err: error, method: request.method }, 'proxy request failed');
+			});
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);

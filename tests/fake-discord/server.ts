@@ -176,11 +176,10 @@ export class FakeDiscord {
 	private readonly events = new EventEmitter();
 	private readonly faults: (Fault & { remaining: number })[] = [];
 	private readonly delays: (Delay & { remaining: number })[] = [];
-	/** requests per second Discord's global limit allows (`setGlobalRateLimit`); null: no limit */
-	private globalLimit: number | null = null;
-	/** The current second of the global limit (real time): when it began, and the requests counted in it. */
-	private second = { start: 0, count: 0 };
-	private busiestSecond = 0;
+	/** `window`: when the current second of the global limit began (real time) */
+	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
+	/** When each request the global limit applies to arrived (real time), in order. */
+	private readonly globalArrivals: number[] = [];
 	private readonly routes: Route[];
 	private server!: Server;
 	private wss!: WebSocketServer;
@@ -666,16 +665,22 @@ export class FakeDiscord {
 
 	/** A real global limiter across all bot-authenticated routes (interaction routes are exempt); null disables. */
 	setGlobalRateLimit(perSecond: number | null): void {
-		this.globalLimit = perSecond;
-		this.second = { start: 0, count: 0 };
+		this.globalLimit = perSecond === null ? null : { perSecond, window: 0, used: 0 };
 	}
 
 	/**
-	 * The most requests the global limit counted in any one of its seconds so far, refused ones included: what
-	 * all the bot's processes together asked of Discord at their busiest. Counted with or without a limit set.
+	 * The most requests under the global limit that arrived within any one second (any 1000 ms, as they arrived:
+	 * a request Discord holds counts when it came), refused ones included, limit set or not: what all the bot's
+	 * processes together asked of Discord at their busiest.
 	 */
 	get peakRequestsPerSecond(): number {
-		return this.busiestSecond;
+		let peak = 0;
+		let first = 0;
+		this.globalArrivals.forEach((time, last) => {
+			while (time - this.globalArrivals[first]! >= 1000) first++;
+			peak = Math.max(peak, last - first + 1);
+		});
+		return peak;
 	}
 
 	// ---- recording & waits ------------------------------------------------------------------------
@@ -866,6 +871,7 @@ export class FakeDiscord {
 				const { route, params } = found;
 				rec.route = route.template;
 				bucket = `${method}:${route.template}`;
+				if (!route.noGlobalLimit) this.globalArrivals.push(rec.time);
 				await this.delayed(rec);
 				const fault = this.fault(rec);
 				if (fault && 'network' in fault) {
@@ -956,17 +962,22 @@ export class FakeDiscord {
 	}
 
 	private limiter(route: Route): Reply | undefined {
-		if (route.noGlobalLimit) return undefined;
+		const g = this.globalLimit;
+		if (!g || route.noGlobalLimit) return undefined;
 		// A second counted from the first request in it (not from the wall clock's second), so a burst of more
-		// than the limit is limited wherever it falls.
+		// than `perSecond` is limited wherever it falls.
 		const now = Date.now();
-		if (now - this.second.start >= 1000) this.second = { start: now, count: 0 };
-		this.second.count++;
-		this.busiestSecond = Math.max(this.busiestSecond, this.second.count);
-		if (this.globalLimit === null || this.second.count <= this.globalLimit) return undefined;
-		this.rateLimited++;
-		const retryAfter = Math.max(0.001, (this.second.start + 1000 - now) / 1000);
-		return rateLimited(Number(retryAfter.toFixed(3)), true, 'global', 'global');
+		if (now - g.window >= 1000) {
+			g.window = now;
+			g.used = 0;
+		}
+		if (g.used >= g.perSecond) {
+			this.rateLimited++;
+			const retryAfter = Math.max(0.001, (g.window + 1000 - now) / 1000);
+			return rateLimited(Number(retryAfter.toFixed(3)), true, 'global', 'global');
+		}
+		g.used++;
+		return undefined;
 	}
 }
 
