@@ -249,7 +249,6 @@ describe('two hosts, one REST proxy, one database', () => {
 		// The restarted host found the posts its predecessor had under way instead of sending them again.
 		expect(postedLogs(hosts[0]).some((record) => (record as { retry?: boolean }).retry === true)).toBe(true);
 		expect(fake.peakRequestsPerSecond, 'the most requests Discord saw in one second').toBeLessThanOrEqual(GLOBAL_LIMIT);
-		console.log('PEAK', fake.peakRequestsPerSecond, 'requests', fake.requests.length);
 	}, 90_000);
 
 	test('Given a watch party on a host SIGKILLed while a beat is under way, then after its restart the party carries on and each beat is in its thread once', async () => {
