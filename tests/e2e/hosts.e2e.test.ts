@@ -18,6 +18,7 @@ import {
 	eventually,
 	expectClean,
 	hold,
+	runNode,
 	spawnBot,
 	spawnScript,
 	startClub,
@@ -305,4 +306,22 @@ describe('two hosts, one REST proxy, one database', () => {
 		}
 		expectClean(club);
 	}, 90_000);
+});
+
+describe('a host given the wrong shards', () => {
+	test('Given SHARDS=[2] with SHARD_COUNT=2, then npm start stops before it connects, with one line that says how to fix it', async () => {
+		const { club, databasePath } = running();
+		const result = await runNode('src/index.ts', [], {
+			DISCORD_TOKEN: TOKEN,
+			DISCORD_API_URL: club.fake.api,
+			DATABASE_PATH: databasePath,
+			SHARD_COUNT: '2',
+			SHARDS: '[2]',
+		});
+		expect(result.code).toBe(1);
+		expect(result.stderr.trim().split('\n')).toEqual([
+			expect.stringContaining('SHARDS=[2] is outside SHARD_COUNT=2: shard ids run from 0 to 1'),
+		]);
+		expect(result.stdout).toBe('');
+	});
 });
