@@ -8,5 +8,7 @@ export default defineConfig({
 		testTimeout: 20_000,
 		hookTimeout: 30_000,
 		pool: 'forks',
+		// One real PostgreSQL server for the run; store tests run against it and against SQLite.
+		globalSetup: ['tests/support/postgres-server.ts'],
 	},
 });

@@ -64,7 +64,7 @@ export default {
 		const pool = ctx.dataset.questions.filter(
 			(question) => (!theme || question.themes.includes(theme)) && (!phase || question.phase === phase),
 		);
-		const id = ctx.rotation.next(
+		const id = await ctx.rotation.next(
 			interaction.channelId,
 			`question:${theme ?? 'all'}:${phase ?? 'all'}`,
 			pool.map((question) => question.id),
@@ -74,7 +74,7 @@ export default {
 		const question = pool.find((candidate) => candidate.id === id);
 		if (!question) throw new UserError(localize(contentText, (m) => m.noQuestions));
 
-		const langs = ctx.settings.publicLangs(interaction.guild);
+		const langs = await ctx.settings.publicLangs(interaction.guild);
 		const embeds = [questionEmbed(ctx.dataset, question, langs)];
 		if (!withThread) {
 			await interaction.reply({ embeds });

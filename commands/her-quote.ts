@@ -83,7 +83,7 @@ async function postCard(
 	ctx: BotContext,
 ): Promise<void> {
 	assertBotCan(interaction.appPermissions, ['AttachFiles'], `<#${interaction.channelId}>`);
-	const langs = ctx.settings.publicLangs(interaction.guild);
+	const langs = await ctx.settings.publicLangs(interaction.guild);
 	const cards = cardCache(ctx.dataset);
 	const ready = cards.peek(quote, langs);
 	if (ready) {
@@ -96,9 +96,9 @@ async function postCard(
 }
 
 /** The next quote for this channel: no repeat until every quote in the pool (per theme) was shown. */
-function nextQuote(ctx: BotContext, channelId: string, theme: string): Quote {
+async function nextQuote(ctx: BotContext, channelId: string, theme: string): Promise<Quote> {
 	const pool = ctx.dataset.quotes.filter((quote) => theme === ALL || quote.themes.includes(theme));
-	const id = ctx.rotation.next(
+	const id = await ctx.rotation.next(
 		channelId,
 		`quote:${theme}`,
 		pool.map((quote) => quote.id),
@@ -117,14 +117,14 @@ function findQuote(ctx: BotContext, id: string): Quote {
 }
 
 /** A question to open a thread with: one that shares a theme with the quote, never a spoiler the quote isn't. */
-function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
+async function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
 	const fitting = ctx.dataset.questions.filter(
 		(question) =>
 			(quote.spoiler || (!question.spoiler && question.phase !== 'after')) &&
 			question.themes.some((theme) => quote.themes.includes(theme)),
 	);
 	const pool = fitting.length > 0 ? fitting : ctx.dataset.questions.filter((question) => question.phase === 'before');
-	const id = ctx.rotation.next(
+	const id = await ctx.rotation.next(
 		scope,
 		`discuss:${quote.id}`,
 		pool.map((question) => question.id),
@@ -152,8 +152,8 @@ async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, c
 		return;
 	}
 	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-	const langs = ctx.settings.publicLangs(interaction.guild);
-	const question = relatedQuestion(ctx, quote, interaction.channelId);
+	const langs = await ctx.settings.publicLangs(interaction.guild);
+	const question = await relatedQuestion(ctx, quote, interaction.channelId);
 	const lang0 = langs[0] ?? 'en';
 	try {
 		const thread = await interaction.message.startThread({
@@ -180,13 +180,13 @@ export default {
 	async execute(interaction, ctx) {
 		const id = interaction.options.getString('id');
 		const theme = interaction.options.getString('theme') ?? ALL;
-		const quote = id ? findQuote(ctx, id) : nextQuote(ctx, interaction.channelId, theme);
-		if (id) ctx.rotation.markSeen(interaction.channelId, `quote:${theme}`, quote.id, ctx.now());
+		const quote = id ? findQuote(ctx, id) : await nextQuote(ctx, interaction.channelId, theme);
+		if (id) await ctx.rotation.markSeen(interaction.channelId, `quote:${theme}`, quote.id, ctx.now());
 		if (interaction.options.getBoolean('card')) {
 			await postCard(interaction, quote, ctx);
 			return;
 		}
-		const langs = ctx.settings.publicLangs(interaction.guild);
+		const langs = await ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
 			components: [quoteButtons(quote, theme, langs, canOpenThreads(interaction.channel))],
@@ -215,8 +215,8 @@ export default {
 	async button(interaction, id, ctx) {
 		const [arg] = id.args;
 		if (id.action === 'another' && arg && (arg === ALL || THEME_CHOICES.some((choice) => choice.value === arg))) {
-			const quote = nextQuote(ctx, interaction.channelId, arg);
-			const langs = ctx.settings.publicLangs(interaction.guild);
+			const quote = await nextQuote(ctx, interaction.channelId, arg);
+			const langs = await ctx.settings.publicLangs(interaction.guild);
 			await interaction.reply({
 				embeds: [quoteEmbed(ctx.dataset, quote, langs)],
 				components: [quoteButtons(quote, arg, langs, canOpenThreads(interaction.channel))],

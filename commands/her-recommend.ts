@@ -35,7 +35,7 @@ export default {
 		const exact = ctx.dataset.recommendations.filter((item) => item.audience === audience);
 		// Without a choice (or a choice with no blurb of its own), any recommendation will do.
 		const pool = exact.length > 0 ? exact : ctx.dataset.recommendations;
-		const id = ctx.rotation.next(
+		const id = await ctx.rotation.next(
 			interaction.channelId,
 			`recommend:${audience ?? 'all'}`,
 			pool.map((item) => item.id),
@@ -43,7 +43,7 @@ export default {
 			ctx.now(),
 		);
 		const item = pool.find((candidate) => candidate.id === id) ?? pool[0]!;
-		const langs = ctx.settings.publicLangs(interaction.guild);
+		const langs = await ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [recommendationEmbed(ctx.dataset, item, langs), filmCardEmbed(ctx.dataset.film, langs)],
 		});

@@ -162,10 +162,10 @@ type Interaction = ChatInputCommandInteraction<'cached'>;
 async function postNow(interaction: Interaction, ctx: BotContext): Promise<void> {
 	const ids = ctx.dataset.reflections.map((reflection) => reflection.id);
 	// Shares the daily rotation, so a prompt asked for today doesn't come back as tomorrow's.
-	const id = ctx.rotation.next(interaction.guildId, REFLECTION_POOL, ids, ctx.random, ctx.now());
+	const id = await ctx.rotation.next(interaction.guildId, REFLECTION_POOL, ids, ctx.random, ctx.now());
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === id);
 	if (!reflection) throw new UserError(localize(reflectionText, (m) => m.noPrompts));
-	const langs = ctx.settings.publicLangs(interaction.guild);
+	const langs = await ctx.settings.publicLangs(interaction.guild);
 	await interaction.reply({ embeds: [reflectionEmbed(ctx.dataset, reflection, langs)] });
 }
 

@@ -76,7 +76,7 @@ export default {
 		if (!SERVER_LANGUAGES.includes(language as ServerLanguage)) {
 			throw new UserError(localize(contentText, (m) => m.unknownLanguage));
 		}
-		ctx.settings.setLanguage(interaction.guildId, language as ServerLanguage, ctx.now());
+		await ctx.settings.setLanguage(interaction.guildId, language as ServerLanguage, ctx.now());
 		const t = contentText[langOf(interaction.locale)];
 		await interaction.reply({
 			content: t.languageSet(t.languageNames[language as ServerLanguage]),

@@ -16,6 +16,7 @@ import { registerCommands } from './register.js';
 import { createRouter } from './router.js';
 import { InteractionGate } from './shutdown.js';
 import { openDatabase } from './store/database.js';
+import { DatabaseOutage } from './store/outage.js';
 import { RotationStore } from './store/rotation.js';
 import { SettingsStore } from './store/settings.js';
 
@@ -38,7 +39,7 @@ export interface RunningBot {
 	/**
 	 * Stops taking interactions (new ones are told the bot is restarting), lets those in flight and the
 	 * jobs' current sends finish for up to `drainMs`, then closes the gateway and the database. Whatever
-	 * is still unsent then stays claimed in SQLite, and the next start sends it once.
+	 * is still unsent then stays claimed in the database, and the next start sends it once.
 	 */
 	stop(options?: { drainMs?: number }): Promise<void>;
 }
@@ -54,13 +55,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const { config, logger } = options;
 	const dataset = loadDataset();
 	registerCardFonts();
-	const db = openDatabase(config.databasePath);
+	const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.databasePath });
 	const metrics = new Metrics();
 	const ctx: BotContext = {
 		config,
 		logger,
 		db,
 		dataset,
+		outage: new DatabaseOutage(logger),
 		settings: new SettingsStore(db),
 		rotation: new RotationStore(db),
 		now: options.now ?? (() => new Date()),
@@ -82,7 +84,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 				reason: () => unhealthyReason(client, db, stopping !== undefined),
 			});
 		} catch (error) {
-			db.close();
+			await db.destroy();
 			throw error;
 		}
 		logger.info({ host: config.health.host, port: health.port }, 'health and metrics listening');
@@ -125,7 +127,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 				logger.warn({ drainMs }, 'stopped before everything in flight finished; the next start picks it up');
 			await client.destroy();
 			await health?.close();
-			db.close();
+			await db.destroy();
 		})());
 
 	try {
@@ -133,7 +135,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	} catch (error) {
 		await client.destroy();
 		await health?.close();
-		db.close();
+		await db.destroy();
 		throw error;
 	}
 	return { client, ctx, ready, health, stop };

@@ -7,7 +7,7 @@ import {
 	type PermissionsBitField,
 	type PermissionsString,
 } from 'discord.js';
-import type { Database } from 'better-sqlite3';
+import type { Db } from './store/database.js';
 import { canOpenThreads } from './channels.js';
 import { common } from './i18n/common.js';
 import type { Lang } from './i18n/index.js';
@@ -100,19 +100,22 @@ export function checkEmbed(check: ChannelCheck, lang: Lang): APIEmbed {
  * The channels the bot posts in by itself: the daily reflections', and those with a watch party running
  * or being set up (in the channel or in its thread's parent).
  */
-function configuredChannels(
-	db: Database,
+async function configuredChannels(
+	db: Db,
 	guildId: string,
 	reflectionChannelIds: readonly string[],
-): Map<string, ChannelUse[]> {
+): Promise<Map<string, ChannelUse[]>> {
 	const uses = new Map<string, ChannelUse[]>();
 	const add = (channelId: string, use: ChannelUse) => uses.set(channelId, [...(uses.get(channelId) ?? []), use]);
 	for (const channelId of reflectionChannelIds) add(channelId, 'reflection');
-	const parties = db
-		.prepare<[string], { channel_id: string }>(
-			"SELECT DISTINCT channel_id FROM watch_parties WHERE guild_id = ? AND status <> 'ended' ORDER BY channel_id",
-		)
-		.all(guildId);
+	const parties = await db
+		.selectFrom('watch_parties')
+		.select('channel_id')
+		.distinct()
+		.where('guild_id', '=', guildId)
+		.where('status', '<>', 'ended')
+		.orderBy('channel_id')
+		.execute();
 	for (const party of parties) add(party.channel_id, 'party');
 	return uses;
 }
@@ -120,16 +123,16 @@ function configuredChannels(
 /** What `/her-settings check` shows: one embed per channel (at most five), and a note for the rest. */
 export async function checkChannels(
 	guild: Guild,
-	db: Database,
+	db: Db,
 	lang: Lang,
 	asked: GuildBasedChannel | null,
 ): Promise<{ content?: string; embeds: APIEmbed[] }> {
 	const t = operationsText[lang];
 	const me = guild.members.me ?? (await guild.members.fetchMe());
 	const botRole = me.roles.botRole?.name ?? me.displayName;
-	const schedules = new ReflectionStore(db).list(guild.id);
+	const schedules = await new ReflectionStore(db).list(guild.id);
 	const reflectionChannels = schedules.map((schedule) => schedule.channelId);
-	const configured = configuredChannels(db, guild.id, reflectionChannels);
+	const configured = await configuredChannels(db, guild.id, reflectionChannels);
 	const uses = asked ? new Map([[asked.id, configured.get(asked.id) ?? (['asked'] as ChannelUse[])]]) : configured;
 	if (uses.size === 0) return { content: t.nothingConfigured, embeds: [] };
 	const notes: string[] = [];

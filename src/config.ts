@@ -17,6 +17,12 @@ const schema = z.object({
 		.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://discord.com/api' })
 		.default('https://discord.com/api'),
 	DATABASE_PATH: z.string().trim().min(1).default('var/her-film-club.sqlite'),
+	DATABASE_URL: z
+		.url({
+			protocol: /^postgres(ql)?$/,
+			error: 'must be a PostgreSQL URL such as postgres://her:password@db.example:5432/her_film_club',
+		})
+		.optional(),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	FLOOD_LIMIT: z.coerce
 		.number({ error: 'must be a whole number (0 turns the limit off)' })
@@ -94,6 +100,8 @@ export interface Config {
 	readonly guildId: string | undefined;
 	readonly apiUrl: string;
 	readonly databasePath: string;
+	/** PostgreSQL (`DATABASE_URL`), shared by every host; when set, `databasePath` is not used. */
+	readonly databaseUrl?: string;
 	readonly logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 	/**
 	 * How many public posts (quotes, questions...) one member may ask for in one channel per minute, so nobody
@@ -148,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 		guildId: parsed.DISCORD_GUILD_ID,
 		apiUrl: restBase(parsed.DISCORD_API_URL),
 		databasePath: parsed.DATABASE_PATH,
+		databaseUrl: parsed.DATABASE_URL,
 		logLevel: parsed.LOG_LEVEL,
 		floodLimit: parsed.FLOOD_LIMIT,
 		autoShard: parsed.SHARDS === undefined && parsed.SHARD_COUNT === undefined,

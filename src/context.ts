@@ -1,8 +1,9 @@
-import type { Database } from 'better-sqlite3';
 import type { Config } from './config.js';
 import type { Dataset } from './dataset/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Db } from './store/database.js';
+import type { DatabaseOutage } from './store/outage.js';
 import type { RotationStore } from './store/rotation.js';
 import type { SettingsStore } from './store/settings.js';
 
@@ -10,7 +11,9 @@ import type { SettingsStore } from './store/settings.js';
 export interface BotContext {
 	readonly config: Config;
 	readonly logger: Logger;
-	readonly db: Database;
+	readonly db: Db;
+	/** Logs a database outage once, start and end; interactions and jobs report to it. */
+	readonly outage: DatabaseOutage;
 	readonly dataset: Dataset;
 	readonly settings: SettingsStore;
 	readonly rotation: RotationStore;

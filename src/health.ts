@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Database } from 'better-sqlite3';
 import { Status, type Client } from 'discord.js';
+import { sql } from 'kysely';
 import type { Metrics } from './metrics.js';
+import type { Db } from './store/database.js';
 
 /** Why the bot is not healthy, or null when it is. Short, for an operator reading a probe's output. */
-export function unhealthyReason(client: Client, db: Database, stopping: boolean): string | null {
+export async function unhealthyReason(client: Client, db: Db, stopping: boolean): Promise<string | null> {
 	if (stopping) return 'shutting down';
 	const shards = [...client.ws.shards.values()];
 	if (shards.length === 0) return 'gateway not connected yet';
@@ -14,7 +15,7 @@ export function unhealthyReason(client: Client, db: Database, stopping: boolean)
 		return `gateway not connected: ${down.map((shard) => `shard ${shard.id} ${Status[shard.status]}`).join(', ')}`;
 	}
 	try {
-		db.prepare('SELECT 1').get();
+		await sql`SELECT 1`.execute(db);
 	} catch {
 		return 'database does not answer';
 	}
@@ -34,17 +35,20 @@ export async function startHealthServer(options: {
 	host: string;
 	port: number;
 	metrics: Metrics;
-	reason: () => string | null;
+	reason: () => Promise<string | null>;
 }): Promise<HealthServer> {
 	const server: Server = createServer((request, response) => {
 		const path = new URL(request.url ?? '/', 'http://localhost').pathname;
 		if (request.method !== 'GET' && request.method !== 'HEAD') {
 			response.writeHead(405, { allow: 'GET, HEAD' }).end();
 		} else if (path === '/healthz') {
-			const reason = options.reason();
-			response
-				.writeHead(reason === null ? 200 : 503, { 'content-type': 'application/json' })
-				.end(JSON.stringify(reason === null ? { status: 'ok' } : { status: 'unavailable', reason }));
+			options.reason().then(
+				(reason) =>
+					response
+						.writeHead(reason === null ? 200 : 503, { 'content-type': 'application/json' })
+						.end(JSON.stringify(reason === null ? { status: 'ok' } : { status: 'unavailable', reason })),
+				() => response.writeHead(500).end(),
+			);
 		} else if (path === '/metrics') {
 			options.metrics.registry.metrics().then(
 				(text) => response.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(text),

@@ -51,8 +51,13 @@ try {
 	if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE' && config.health) {
 		fail(`HEALTH_PORT ${config.health.port} on ${config.health.host} is already in use; choose another port.`);
 	}
-	if (error instanceof DatabaseOpenError)
-		fail(`${error.message}. Point DATABASE_PATH at a writable file (see README.md).`);
+	if (error instanceof DatabaseOpenError) {
+		fail(
+			config.databaseUrl
+				? `${error.message}. Check DATABASE_URL (see "Running on several machines" in README.md).`
+				: `${error.message}. Point DATABASE_PATH at a writable file (see README.md).`,
+		);
+	}
 	if (error instanceof Error && 'code' in error && error.code === DiscordjsErrorCodes.TokenInvalid) {
 		fail(
 			'Discord rejected DISCORD_TOKEN. Reset it in the Developer Portal and put the new one in .env (see README.md).',

@@ -1,9 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { migrate, openDatabase } from '../src/store/database.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, test } from 'vitest';
+import { DatabaseOpenError, isDatabaseUnavailable, openDatabase, schemaVersion } from '../src/store/database.js';
+import { MIGRATIONS, type Migration } from '../src/store/migrations.js';
+import { startCuttableProxy } from './support/cuttable-proxy.js';
+import { DATABASE_KINDS, createPostgresDatabase, openTestDatabase } from './support/databases.js';
+
+const LATEST = MIGRATIONS.at(-1)!.version;
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -16,37 +23,137 @@ function databaseFile(): string {
 	return join(dir, 'nested', 'bot.sqlite');
 }
 
-describe('the SQLite store', () => {
-	test('Then migrations are numbered 1, 2, 3… without gaps, so each runs exactly once in order', () => {
-		expect(MIGRATIONS.map((migration) => migration.version)).toEqual(MIGRATIONS.map((_, index) => index + 1));
+test('Then migrations are numbered 1, 2, 3… without gaps, so each runs exactly once in order', () => {
+	expect(MIGRATIONS.map((migration) => migration.version)).toEqual(MIGRATIONS.map((_, index) => index + 1));
+});
+
+describe.each(DATABASE_KINDS)('the %s store', (kind) => {
+	test('Given an empty database, then it is brought to the latest schema with every table', async () => {
+		const db = await openTestDatabase(kind);
+		expect(await schemaVersion(db)).toBe(LATEST);
+		const tables = (await db.introspection.getTables()).map((table) => table.name);
+		expect(tables).toEqual(
+			expect.arrayContaining([
+				'guild_settings',
+				'rotation_seen',
+				'reflection_schedules',
+				'reflection_posts',
+				'watch_parties',
+				'watch_party_members',
+				'watch_party_posts',
+			]),
+		);
 	});
 
-	test('Given no file yet, then it is created (with its folder) in WAL mode at the latest schema', () => {
-		const db = openDatabase(databaseFile());
-		expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-		expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-		db.close();
+	test('Given a database from an older release, then opening it applies only the newer migrations and keeps its data', async () => {
+		const location = kind === 'sqlite' ? { path: databaseFile() } : { url: (await createPostgresDatabase()).url };
+		const old = await openDatabase(location, MIGRATIONS.slice(0, 7));
+		await old.insertInto('guild_settings').values({ guild_id: '1', language: 'both', updated_at: 0 }).execute();
+		expect(await schemaVersion(old)).toBe(7);
+		await old.destroy();
+
+		const db = await openDatabase(location);
+		expect(await schemaVersion(db)).toBe(LATEST);
+		expect(await db.selectFrom('guild_settings').select('language').where('guild_id', '=', '1').execute()).toEqual([
+			{ language: 'both' },
+		]);
+		await db.destroy();
 	});
 
-	test('Given a database from an older release, then opening it applies only the newer migrations and keeps its data', () => {
+	test('Given a migration that fails halfway, then nothing of it is applied and the version stays where it was', async () => {
+		const location = kind === 'sqlite' ? { path: databaseFile() } : { url: (await createPostgresDatabase()).url };
+		const broken: Migration = {
+			version: LATEST + 1,
+			name: 'broken',
+			sqlite: 'CREATE TABLE half (x INTEGER); THIS IS NOT SQL;',
+			postgres: 'CREATE TABLE half (x INTEGER); THIS IS NOT SQL;',
+		};
+		await expect(openDatabase(location, [...MIGRATIONS, broken])).rejects.toThrow();
+		const db = await openDatabase(location);
+		expect(await schemaVersion(db)).toBe(LATEST);
+		expect((await db.introspection.getTables()).map((table) => table.name)).not.toContain('half');
+		await db.destroy();
+	});
+
+	test('Given a database written by a newer release, then opening it stops with one line naming both schemas', async () => {
+		const location = kind === 'sqlite' ? { path: databaseFile() } : { url: (await createPostgresDatabase()).url };
+		const newer: Migration = { version: LATEST + 1, name: 'from the future', sqlite: '', postgres: '' };
+		await (await openDatabase(location, [...MIGRATIONS, newer])).destroy();
+		const opening = openDatabase(location);
+		await expect(opening).rejects.toThrow(DatabaseOpenError);
+		await expect(opening).rejects.toThrow(
+			`the database is at schema ${LATEST + 1}, newer than this release of the bot knows (${LATEST})`,
+		);
+	});
+});
+
+describe('SQLite', () => {
+	test('Given no file yet, then it is created (with its folder) in WAL mode', async () => {
 		const path = databaseFile();
-		const old = openDatabase(path, MIGRATIONS.slice(0, 1));
-		old.prepare("INSERT INTO guild_settings (guild_id, language, updated_at) VALUES ('1', 'both', 0)").run();
-		old.close();
-
-		const db = openDatabase(path);
-		expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-		expect(db.prepare('SELECT language FROM guild_settings WHERE guild_id = ?').get('1')).toEqual({ language: 'both' });
-		migrate(db, MIGRATIONS);
-		expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-		db.close();
+		await (await openDatabase({ path })).destroy();
+		const file = new BetterSqlite3(path);
+		expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
+		file.close();
 	});
 
-	test('Given a migration that fails halfway, then nothing of it is applied and the version stays where it was', () => {
-		const db = openDatabase(':memory:', MIGRATIONS.slice(0, 1));
-		const broken = { version: 2, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' };
-		expect(() => migrate(db, [broken])).toThrow();
-		expect(db.pragma('user_version', { simple: true })).toBe(1);
-		expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
+	test('Given a folder that cannot be created, then the error names DATABASE_PATH', async () => {
+		// A path through a plain file: no folder can be made there.
+		const file = databaseFile().replace('/nested/bot.sqlite', '/a-file');
+		writeFileSync(file, '');
+		await expect(openDatabase({ path: `${file}/bot.sqlite` })).rejects.toThrow(
+			`cannot open the database at DATABASE_PATH=${file}/bot.sqlite`,
+		);
+	});
+});
+
+describe('PostgreSQL', () => {
+	const server = () => new URL(inject('postgresUrl'));
+
+	test('Given several hosts starting at once on an empty database, then the schema is made once and all of them open it', async () => {
+		const { url } = await createPostgresDatabase();
+		const hosts = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ url })));
+		for (const db of hosts) expect(await schemaVersion(db)).toBe(LATEST);
+		await Promise.all(hosts.map((db) => db.destroy()));
+	});
+
+	test('Given a wrong password, then the error says so without showing it', async () => {
+		const { name } = await createPostgresDatabase();
+		const url = `postgres://postgres:not-the-password@${server().host}/${name}`;
+		const error = await openDatabase({ url }).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(DatabaseOpenError);
+		expect((error as Error).message).toContain('the password was refused');
+		expect((error as Error).message).not.toContain('not-the-password');
+	});
+
+	test('Given nothing listening at the URL, then the error says the connection was refused', async () => {
+		const closed = await new Promise<number>((resolve) => {
+			const probe = new pg.Client({ host: '127.0.0.1', port: 1 });
+			probe.connect().catch(() => resolve(1));
+		});
+		const url = `postgres://postgres:secret@127.0.0.1:${closed}/nowhere`;
+		await expect(openDatabase({ url })).rejects.toThrow(
+			'cannot open the PostgreSQL database at DATABASE_URL=postgres://postgres:***@127.0.0.1:1/nowhere: connection refused',
+		);
+	});
+
+	test('Given a database that does not exist, then the error names it and how to create it', async () => {
+		const url = `${inject('postgresUrl')}/no_such_database`;
+		await expect(openDatabase({ url })).rejects.toThrow(/database "no_such_database" does not exist \(create it first/);
+	});
+
+	test('Given the network to the server is cut under an open database, then queries fail as "unavailable" and work again once it is back', async () => {
+		const { name } = await createPostgresDatabase();
+		const line = await startCuttableProxy({ host: server().hostname, port: Number(server().port) });
+		const db = await openDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${line.port}/${name}` });
+		expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
+
+		line.cut();
+		const error = await sql`SELECT 1`.execute(db).catch((caught: unknown) => caught);
+		expect(isDatabaseUnavailable(error)).toBe(true);
+
+		line.mend();
+		expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
+		await db.destroy();
+		await line.close();
 	});
 });

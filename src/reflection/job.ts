@@ -196,7 +196,7 @@ async function runSchedule(
 		now: ctx.now(),
 		leaseMs: options.leaseMs,
 		maxAttempts: options.maxAttempts,
-		pick: () => ctx.rotation.next(schedule.guildId, REFLECTION_POOL, ids, ctx.random, now),
+		pick: () => await ctx.rotation.next(schedule.guildId, REFLECTION_POOL, ids, ctx.random, now),
 	});
 	if (claim.kind === 'gave-up') {
 		const { post } = claim;
@@ -300,7 +300,7 @@ interface Sent {
 function prepare(ctx: BotContext, guild: Guild, schedule: ReflectionSchedule, post: ReflectionPost) {
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === post.reflectionId);
 	if (!reflection) throw new Error(`reflection ${post.reflectionId} is no longer in the dataset`);
-	const langs = ctx.settings.publicLangs(guild);
+	const langs = await ctx.settings.publicLangs(guild);
 	const roleId = schedule.roleId && guild.roles.cache.has(schedule.roleId) ? schedule.roleId : null;
 	return { reflection, langs, payload: reflectionPost(ctx.dataset, reflection, langs, roleId) };
 }

@@ -1,43 +1,296 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+	CompiledQuery,
+	Kysely,
+	PostgresAdapter,
+	PostgresDialect,
+	SqliteAdapter,
+	SqliteIntrospector,
+	SqliteQueryCompiler,
+	sql,
+	type DatabaseConnection,
+	type Dialect,
+	type Driver,
+	type Expression,
+	type QueryResult,
+	type SqlBool,
+} from 'kysely';
+import pg from 'pg';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import type { Tables } from './schema.js';
 
-export type { Database } from 'better-sqlite3';
+/** The bot's state, in SQLite (one machine, the default) or PostgreSQL (several hosts), read through Kysely. */
+export type Db = Kysely<Tables>;
 
-/** The database file can't be created or opened: a wrong `DATABASE_PATH`, permissions, a full disk. */
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** Where the state lives: `DATABASE_URL` (PostgreSQL) when set, else the SQLite file at `DATABASE_PATH`. */
+export type DatabaseLocation = { readonly url: string } | { readonly path: string };
+
+/** The database can't be opened or is of an unknown schema: a one-line reason for the operator, no secrets. */
 export class DatabaseOpenError extends Error {
 	public override readonly name = 'DatabaseOpenError';
 }
 
-/** Opens (creating if needed) the SQLite file and brings its schema up to date. `:memory:` works for tests. */
-export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Database.Database {
-	let db: Database.Database;
-	try {
-		if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-		db = new Database(path);
-	} catch (error) {
-		const reason = error instanceof Error ? error.message : String(error);
-		throw new DatabaseOpenError(`cannot open the database at DATABASE_PATH=${path}: ${reason}`, { cause: error });
-	}
-	db.pragma('journal_mode = WAL');
-	// In WAL mode NORMAL loses nothing on a process crash and skips a disk flush on every write, which
-	// otherwise blocks the event loop on each /her-quote. Posts stay exactly-once through their nonces.
-	db.pragma('synchronous = NORMAL');
-	db.pragma('busy_timeout = 5000');
-	db.pragma('foreign_keys = ON');
-	migrate(db, migrations);
-	return db;
+/** Which database `db` (or a transaction on it) talks to, for the few statements the two spell differently. */
+export function databaseKind(db: Db): DatabaseKind {
+	return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-export function migrate(db: Database.Database, migrations: readonly Migration[]): void {
-	const current = db.pragma('user_version', { simple: true }) as number;
-	const pending = migrations.filter((migration) => migration.version > current).sort((a, b) => a.version - b.version);
-	for (const migration of pending) {
+/**
+ * Opens (creating if needed) the database and brings its schema up to date. `{ path: ':memory:' }` works
+ * for tests. Every problem an operator can fix (a wrong path, an unreachable server, a wrong password, a
+ * schema newer than this release knows) is one DatabaseOpenError line.
+ */
+export async function openDatabase(location: DatabaseLocation, migrations = MIGRATIONS): Promise<Db> {
+	if ('url' in location) return openPostgres(location.url, migrations);
+	return openSqlite(location.path, migrations);
+}
+
+function openSqlite(path: string, migrations: readonly Migration[]): Db {
+	let file: BetterSqlite3.Database;
+	try {
+		if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+		file = new BetterSqlite3(path);
+	} catch (error) {
+		throw new DatabaseOpenError(`cannot open the database at DATABASE_PATH=${path}: ${reason(error)}`, {
+			cause: error,
+		});
+	}
+	file.pragma('journal_mode = WAL');
+	// In WAL mode NORMAL loses nothing on a process crash and skips a disk flush on every write, which
+	// otherwise blocks the event loop on each /her-quote. Posts stay exactly-once through their nonces.
+	file.pragma('synchronous = NORMAL');
+	file.pragma('busy_timeout = 5000');
+	file.pragma('foreign_keys = ON');
+	migrateSqlite(file, migrations);
+	return new Kysely<Tables>({ dialect: new SqliteFileDialect(file) });
+}
+
+export function migrateSqlite(file: BetterSqlite3.Database, migrations: readonly Migration[]): void {
+	const current = file.pragma('user_version', { simple: true }) as number;
+	checkKnown(current, migrations);
+	for (const migration of pending(migrations, current)) {
 		// Each migration and its version bump commit together, so a crash never leaves half a schema.
-		db.transaction(() => {
-			db.exec(migration.sql);
-			db.pragma(`user_version = ${migration.version}`);
-		}).immediate();
+		file
+			.transaction(() => {
+				file.exec(migration.sqlite);
+				file.pragma(`user_version = ${migration.version}`);
+			})
+			.immediate();
+	}
+}
+
+async function openPostgres(url: string, migrations: readonly Migration[]): Promise<Db> {
+	const pool = new pg.Pool({
+		connectionString: url,
+		max: 10,
+		connectionTimeoutMillis: 10_000,
+		// Epoch milliseconds are BIGINT; they fit a JS number for the next 285,000 years.
+		types: { getTypeParser: (oid, format) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) },
+	});
+	// A connection that breaks (the server restarted, the network cut) is dropped and replaced on next use; the
+	// query that meets the outage fails with it. pg also emits the break as 'error', on the pool for an idle
+	// connection and on the connection itself when in use: unheard, either would end the process.
+	pool.on('error', () => undefined);
+	pool.on('connect', (client) => client.on('error', () => undefined));
+	try {
+		await migratePostgres(pool, migrations);
+	} catch (error) {
+		await pool.end().catch(() => undefined);
+		if (error instanceof DatabaseOpenError) throw error;
+		throw new DatabaseOpenError(
+			`cannot open the PostgreSQL database at DATABASE_URL=${redact(url)}: ${reason(error)}`,
+			{
+				cause: error,
+			},
+		);
+	}
+	return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function migratePostgres(pool: pg.Pool, migrations: readonly Migration[]): Promise<void> {
+	const client = await pool.connect();
+	try {
+		await client.query('BEGIN');
+		// Hosts starting together take turns: the first migrates, the others then find nothing to do.
+		await client.query("SELECT pg_advisory_xact_lock(hashtext('her-film-club:migrations'))");
+		await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+		const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version');
+		const current = rows[0]?.version ?? 0;
+		checkKnown(current, migrations);
+		for (const migration of pending(migrations, current)) {
+			// The whole run is one transaction: PostgreSQL's DDL is transactional, so a failure leaves nothing.
+			if (migration.postgres.trim() !== '') await client.query(migration.postgres);
+		}
+		const latest = Math.max(current, ...migrations.map((migration) => migration.version));
+		if (rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES ($1)', [latest]);
+		else await client.query('UPDATE schema_version SET version = $1', [latest]);
+		await client.query('COMMIT');
+	} catch (error) {
+		await client.query('ROLLBACK').catch(() => undefined);
+		throw error;
+	} finally {
+		client.release();
+	}
+}
+
+function pending(migrations: readonly Migration[], current: number): Migration[] {
+	return migrations.filter((migration) => migration.version > current).sort((a, b) => a.version - b.version);
+}
+
+function checkKnown(current: number, migrations: readonly Migration[]): void {
+	const known = Math.max(0, ...migrations.map((migration) => migration.version));
+	if (current > known) {
+		throw new DatabaseOpenError(
+			`the database is at schema ${current}, newer than this release of the bot knows (${known}): run the release that wrote it, or a newer one`,
+		);
+	}
+}
+
+/** The schema version a database is at, for `db:copy` and tests. */
+export async function schemaVersion(db: Db): Promise<number> {
+	if (databaseKind(db) === 'postgres') {
+		const { rows } = await sql<{ version: number }>`SELECT version FROM schema_version`.execute(db);
+		return rows[0]?.version ?? 0;
+	}
+	const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
+	return rows[0]?.user_version ?? 0;
+}
+
+/**
+ * `column IN ids`, for the guild lists jobs pass (a shard's guilds, up to thousands): one bound parameter,
+ * so no list can outgrow a database's limit on parameters.
+ */
+export function inList(db: Db, column: string, ids: readonly string[]): Expression<SqlBool> {
+	return databaseKind(db) === 'postgres'
+		? sql<SqlBool>`${sql.ref(column)} = ANY(${[...ids]}::text[])`
+		: sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
+/**
+ * Holds a lock on `key` until the transaction ends, for a read-then-write with no row to lock (a rotation's
+ * pick). PostgreSQL takes an advisory lock; SQLite's IMMEDIATE transaction already holds the file's write lock.
+ */
+export async function lockKey(trx: Db, key: string): Promise<void> {
+	if (databaseKind(trx) === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+}
+
+/**
+ * Whether an error means the database is away (PostgreSQL restarted, the network cut, the pool could not
+ * connect) rather than that a query is wrong: interactions then apologise and jobs try again later.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+	if (!(error instanceof Error)) return false;
+	const code = (error as { code?: unknown }).code;
+	if (typeof code === 'string') {
+		// Class 08: connection exceptions; 57P01–57P03: the server is shutting down or starting up.
+		if (code.startsWith('08') || /^57P0[1-3]$/.test(code)) return true;
+		if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+	}
+	return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+}
+
+/** A DATABASE_URL fit for a log line or an error: the password replaced. */
+export function redact(url: string): string {
+	try {
+		const parsed = new URL(url);
+		if (parsed.password !== '') parsed.password = '***';
+		return parsed.toString();
+	} catch {
+		return '(not a valid URL)';
+	}
+}
+
+function reason(error: unknown): string {
+	if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
+	if (!(error instanceof Error)) return String(error);
+	const code = (error as { code?: unknown }).code;
+	if (code === 'ECONNREFUSED') return 'connection refused (is PostgreSQL running, and is the host and port right?)';
+	if (code === '28P01') return 'the password was refused (check the user and password in the URL)';
+	if (code === '3D000') return `${error.message} (create it first, e.g. createdb)`;
+	return error.message || String(code ?? error);
+}
+
+/**
+ * Kysely's SQLite dialect, with two changes: a transaction begins IMMEDIATE, so one that reads and then writes
+ * (every claim) holds the file's write lock from the start and processes sharing the file serialize on it;
+ * and statements are prepared once, not on every query.
+ */
+class SqliteFileDialect implements Dialect {
+	public constructor(private readonly file: BetterSqlite3.Database) {}
+
+	public createDriver(): Driver {
+		return new SqliteFileDriver(this.file);
+	}
+
+	public createQueryCompiler() {
+		return new SqliteQueryCompiler();
+	}
+
+	public createAdapter() {
+		return new SqliteAdapter();
+	}
+
+	public createIntrospector(db: Kysely<unknown>) {
+		return new SqliteIntrospector(db);
+	}
+}
+
+class SqliteFileDriver implements Driver {
+	private readonly connection: SqliteFileConnection;
+
+	public constructor(private readonly file: BetterSqlite3.Database) {
+		this.connection = new SqliteFileConnection(file);
+	}
+
+	public async init(): Promise<void> {}
+
+	// Kysely serializes use of this one connection (SQLite's adapter says it has no others).
+	public async acquireConnection(): Promise<DatabaseConnection> {
+		return this.connection;
+	}
+
+	public async beginTransaction(connection: DatabaseConnection): Promise<void> {
+		await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+	}
+
+	public async commitTransaction(connection: DatabaseConnection): Promise<void> {
+		await connection.executeQuery(CompiledQuery.raw('COMMIT'));
+	}
+
+	public async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+		await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
+	}
+
+	public async releaseConnection(): Promise<void> {}
+
+	public async destroy(): Promise<void> {
+		this.file.close();
+	}
+}
+
+class SqliteFileConnection implements DatabaseConnection {
+	private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+	public constructor(private readonly file: BetterSqlite3.Database) {}
+
+	public async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+		let statement = this.statements.get(query.sql);
+		if (!statement) {
+			statement = this.file.prepare(query.sql);
+			this.statements.set(query.sql, statement);
+		}
+		const parameters = query.parameters as unknown[];
+		if (statement.reader) return { rows: statement.all(...parameters) as R[] };
+		const { changes, lastInsertRowid } = statement.run(...parameters);
+		return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+	}
+
+	// eslint-disable-next-line require-yield -- the bot never streams; Kysely's interface asks for the method.
+	public async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+		throw new Error('streaming queries is not supported');
 	}
 }

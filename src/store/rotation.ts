@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import { sql } from 'kysely';
+import { lockKey, type Db } from './database.js';
 
 /**
  * Picks one id from `pool` that is not in `seen`; once everything was seen, a new round starts
@@ -20,48 +21,54 @@ export function pickUnseen(
 
 /** Remembers what a channel (or guild) has seen per pool, so items do not repeat until the pool is used up. */
 export class RotationStore {
-	private readonly selectSeen;
-	private readonly insert;
-	private readonly clear;
-	private readonly pickTransaction;
+	public constructor(private readonly db: Db) {}
 
-	public constructor(db: Database) {
-		// What was seen, the latest first: one read gives both the seen set and the last item.
-		this.selectSeen = db
-			.prepare<[string, string], string>(
-				'SELECT item_id FROM rotation_seen WHERE scope = ? AND pool = ? ORDER BY seen_at DESC, rowid DESC',
-			)
-			.pluck();
-		this.insert = db.prepare<[string, string, string, number]>(
-			'INSERT OR REPLACE INTO rotation_seen (scope, pool, item_id, seen_at) VALUES (?, ?, ?, ?)',
-		);
-		this.clear = db.prepare<[string, string]>('DELETE FROM rotation_seen WHERE scope = ? AND pool = ?');
-		// Reading what was seen and recording the pick happen in one transaction, so two clicks at once don't collide.
-		this.pickTransaction = db.transaction(
-			(scope: string, pool: string, ids: readonly string[], random: () => number, now: number) => {
-				const seen = this.selectSeen.all(scope, pool);
-				const pick = pickUnseen(ids, new Set(seen), random, seen[0]);
-				if (!pick) return undefined;
-				if (pick.newRound) this.clear.run(scope, pool);
-				this.insert.run(scope, pool, pick.id, now);
-				return pick.id;
-			},
-		);
-	}
-
-	/** Picks and records the next id for `scope` (e.g. a channel id) in `pool` (e.g. `quote:theme=love`). */
-	public next(
+	/**
+	 * Picks and records the next id for `scope` (e.g. a channel id) in `pool` (e.g. `quote:theme=love`).
+	 * Reading what was seen and recording the pick happen in one transaction under one lock, so two clicks
+	 * at once (on one host or two) never pick the same item.
+	 */
+	public async next(
 		scope: string,
 		pool: string,
 		ids: readonly string[],
 		random: () => number,
 		now: Date,
-	): string | undefined {
-		return this.pickTransaction.immediate(scope, pool, ids, random, now.getTime());
+	): Promise<string | undefined> {
+		return this.db.transaction().execute(async (trx) => {
+			await lockKey(trx, `rotation:${scope}:${pool}`);
+			// What was seen, the latest first: one read gives both the seen set and the last item.
+			const seen = await trx
+				.selectFrom('rotation_seen')
+				.select('item_id')
+				.where('scope', '=', scope)
+				.where('pool', '=', pool)
+				.orderBy('position', 'desc')
+				.execute();
+			const pick = pickUnseen(ids, new Set(seen.map((row) => row.item_id)), random, seen[0]?.item_id);
+			if (!pick) return undefined;
+			if (pick.newRound) {
+				await trx.deleteFrom('rotation_seen').where('scope', '=', scope).where('pool', '=', pool).execute();
+			}
+			await this.record(trx, scope, pool, pick.id, now);
+			return pick.id;
+		});
 	}
 
 	/** Records an item shown directly (e.g. `/her-quote id:`), so the rotation does not show it again soon. */
-	public markSeen(scope: string, pool: string, id: string, now: Date): void {
-		this.insert.run(scope, pool, id, now.getTime());
+	public async markSeen(scope: string, pool: string, id: string, now: Date): Promise<void> {
+		await this.record(this.db, scope, pool, id, now);
+	}
+
+	/** Adds `id` to the round as its latest item (again, if it was in it already). */
+	private async record(db: Db, scope: string, pool: string, id: string, now: Date): Promise<void> {
+		const position = sql<number>`(SELECT COALESCE(MAX(position), 0) + 1 FROM rotation_seen WHERE scope = ${scope} AND pool = ${pool})`;
+		await db
+			.insertInto('rotation_seen')
+			.values({ scope, pool, item_id: id, seen_at: now.getTime(), position })
+			.onConflict((conflict) =>
+				conflict.columns(['scope', 'pool', 'item_id']).doUpdateSet({ seen_at: now.getTime(), position }),
+			)
+			.execute();
 	}
 }

@@ -1,42 +1,42 @@
-import type { Database } from 'better-sqlite3';
+import type { Db } from './database.js';
 import { langsFor, type Lang, type ServerLanguage } from '../i18n/index.js';
 
 export class SettingsStore {
-	private readonly select;
-	private readonly upsert;
 	/**
 	 * What the table says per guild (null: no row), read once: every public post asks. Only this process
-	 * writes a guild's row, since a guild's interactions all reach the one process that has the guild.
+	 * writes a guild's row, since a guild's interactions all reach the one process (on whichever host) that
+	 * has the guild's shard.
 	 */
 	private readonly cached = new Map<string, ServerLanguage | null>();
 
-	public constructor(db: Database) {
-		this.select = db.prepare<[string], { language: ServerLanguage }>(
-			'SELECT language FROM guild_settings WHERE guild_id = ?',
-		);
-		this.upsert = db.prepare<[string, ServerLanguage, number]>(
-			`INSERT INTO guild_settings (guild_id, language, updated_at) VALUES (?, ?, ?)
-			 ON CONFLICT (guild_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at`,
-		);
-	}
+	public constructor(private readonly db: Db) {}
 
 	/** The server's language for public posts; without a setting, its preferred locale decides. */
-	public language(guildId: string, preferredLocale: string | null | undefined): ServerLanguage {
+	public async language(guildId: string, preferredLocale: string | null | undefined): Promise<ServerLanguage> {
 		let stored = this.cached.get(guildId);
 		if (stored === undefined) {
-			stored = this.select.get(guildId)?.language ?? null;
+			const row = await this.db
+				.selectFrom('guild_settings')
+				.select('language')
+				.where('guild_id', '=', guildId)
+				.executeTakeFirst();
+			stored = row?.language ?? null;
 			this.cached.set(guildId, stored);
 		}
 		return stored ?? defaultLanguage(preferredLocale);
 	}
 
 	/** The languages a public post in this server is written in (Korean first when both). */
-	public publicLangs(guild: { readonly id: string; readonly preferredLocale: string }): readonly Lang[] {
-		return langsFor(this.language(guild.id, guild.preferredLocale));
+	public async publicLangs(guild: { readonly id: string; readonly preferredLocale: string }): Promise<readonly Lang[]> {
+		return langsFor(await this.language(guild.id, guild.preferredLocale));
 	}
 
-	public setLanguage(guildId: string, language: ServerLanguage, now: Date): void {
-		this.upsert.run(guildId, language, now.getTime());
+	public async setLanguage(guildId: string, language: ServerLanguage, now: Date): Promise<void> {
+		await this.db
+			.insertInto('guild_settings')
+			.values({ guild_id: guildId, language, updated_at: now.getTime() })
+			.onConflict((conflict) => conflict.column('guild_id').doUpdateSet({ language, updated_at: now.getTime() }))
+			.execute();
 		this.cached.set(guildId, language);
 	}
 }

@@ -199,7 +199,7 @@ export async function pressButton(
 	const party = partyOfButton(ctx, arg);
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
-	const langs = ctx.settings.publicLangs(interaction.guild);
+	const langs = await ctx.settings.publicLangs(interaction.guild);
 	if (action === 'join' || action === 'leave') {
 		if (action === 'join') store.join(party.id, interaction.user.id, now);
 		else store.leave(party.id, interaction.user.id);

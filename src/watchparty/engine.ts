@@ -75,7 +75,7 @@ async function partyChannel(client: Client<true>, party: Party): Promise<Sendabl
 	return channel;
 }
 
-function langsOf(ctx: BotContext, guild: Guild): readonly Lang[] {
+async function langsOf(ctx: BotContext, guild: Guild): Promise<readonly Lang[]> {
 	return ctx.settings.publicLangs(guild);
 }
 

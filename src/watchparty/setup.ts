@@ -102,7 +102,7 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 	});
 	if (!reserved.created) throw userError((m) => m.alreadyRunning(partyLink(reserved.party)));
 	const party = reserved.party;
-	const langs = ctx.settings.publicLangs(interaction.guild);
+	const langs = await ctx.settings.publicLangs(interaction.guild);
 
 	const made: SetupPosts = { posts: [] };
 	let step: SetupStep = 'announcement';
@@ -193,7 +193,7 @@ async function scheduleEvent(
 		await tell(text(lang).noEventPermission);
 		return;
 	}
-	const langs = ctx.settings.publicLangs(interaction.guild);
+	const langs = await ctx.settings.publicLangs(interaction.guild);
 	const window = eventWindow(party.timeline, ctx.dataset.watchParty, ctx.now().getTime());
 	if (!window) return;
 	try {

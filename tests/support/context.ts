@@ -2,9 +2,11 @@ import { pino } from 'pino';
 import type { Config } from '../../src/config.js';
 import type { BotContext } from '../../src/context.js';
 import { loadDataset } from '../../src/dataset/load.js';
-import { openDatabase } from '../../src/store/database.js';
+import type { DatabaseKind, DatabaseLocation } from '../../src/store/database.js';
 import { RotationStore } from '../../src/store/rotation.js';
+import { DatabaseOutage } from '../../src/store/outage.js';
 import { SettingsStore } from '../../src/store/settings.js';
+import { openSharedDatabase, openTestDatabase } from './databases.js';
 
 /** A deterministic random source (mulberry32), so a test can name the item it expects. */
 export function seededRandom(seed = 1): () => number {
@@ -49,14 +51,23 @@ export const testConfig: Config = Object.freeze({
 	autoShard: true,
 });
 
-/** A BotContext on an in-memory database with the real schema and dataset, a movable clock and seeded random. */
-export function createTestContext(options: { start?: string; seed?: number; databasePath?: string } = {}) {
+/**
+ * A BotContext on a fresh database (in-memory SQLite unless told `kind`, or one `shared` with other contexts)
+ * with the real schema and dataset, a movable clock and seeded random. Closed after the test.
+ */
+export async function createTestContext(
+	options: { start?: string; seed?: number; kind?: DatabaseKind; shared?: DatabaseLocation } = {},
+) {
 	const clock = new TestClock(options.start ?? DEFAULT_START);
-	const db = openDatabase(options.databasePath ?? ':memory:');
+	const db = options.shared
+		? await openSharedDatabase(options.shared)
+		: await openTestDatabase(options.kind ?? 'sqlite');
+	const logger = pino({ level: 'silent' });
 	const ctx: BotContext = {
 		config: testConfig,
-		logger: pino({ level: 'silent' }),
+		logger,
 		db,
+		outage: new DatabaseOutage(logger),
 		dataset: loadDataset(),
 		settings: new SettingsStore(db),
 		rotation: new RotationStore(db),
