@@ -35,15 +35,15 @@ import {
  * The hosts' database, with its tables: made before they start, as two first starts at once on a new SQLite file
  * race to create them (src/store/database.ts reads the schema version outside its migration's transaction).
  */
-function createDatabase(): string {
+async function createDatabase(): Promise<string> {
 	const databasePath = tempDatabase();
-	openDatabase(databasePath).close();
+	await (await openDatabase({ path: databasePath })).destroy();
 	return databasePath;
 }
 
 /** Every one of these channels gets a daily reflection that is due now (the bot was, say, down at the time). */
 function seedDueSchedules(databasePath: string, channels: readonly { guildId: string; channelId: string }[]): void {
-	const db = openDatabase(databasePath);
+	const db = new Database(databasePath);
 	const store = new ReflectionStore(db);
 	const now = new Date();
 	for (const channel of channels) {
@@ -145,7 +145,7 @@ beforeAll(async () => {
 		proxy,
 		// A bare origin, as an operator writes it: the bot adds the /api that @discordjs/proxy serves under.
 		proxyUrl: `http://127.0.0.1:${Number(listening.port)}`,
-		databasePath: createDatabase(),
+		databasePath: await createDatabase(),
 		servers,
 		partyGuild: { id: party.id, general: club.fake.general(party.id) },
 		hosts: [],
