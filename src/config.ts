@@ -85,8 +85,7 @@ function shardProblem(shards: { raw: string; ids: number[] } | undefined, count:
 	if (count === undefined) {
 		return `SHARDS=${shards.raw} needs SHARD_COUNT: set it to the total number of shards over all hosts`;
 	}
-	const outside = shards.ids.filter((id) => id >= count);
-	if (outside.length > 0) {
+	if (shards.ids.some((id) => id >= count)) {
 		return `SHARDS=${shards.raw} is outside SHARD_COUNT=${count}: shard ids run from 0 to ${count - 1}`;
 	}
 	const twice = shards.ids.find((id, index) => shards.ids.indexOf(id) !== index);
