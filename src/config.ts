@@ -38,7 +38,60 @@ const schema = z.object({
 		.max(65_535, 'must be a port number (1–65535)')
 		.optional(),
 	HEALTH_HOST: z.string().trim().min(1).default('127.0.0.1'),
+	// discord.js's own settings, which its Client reads from the environment itself: checked here, so a host
+	// that would silently run the wrong shards (discord.js drops ids it can't use) stops with one line instead.
+	SHARDS: z
+		.string()
+		.transform((raw, ctx) => {
+			const ids = parseJson(raw);
+			const list = Array.isArray(ids) ? (ids as unknown[]) : [ids];
+			if (list.length === 0 || !list.every((id) => Number.isInteger(id) && (id as number) >= 0)) {
+				ctx.addIssue({ code: 'custom', message: `must be this host's shard ids as JSON, such as [0,1] (not ${raw})` });
+				return z.NEVER;
+			}
+			return { raw, ids: list as number[] };
+		})
+		.optional(),
+	SHARD_COUNT: z.coerce
+		.number({ error: 'must be the total number of shards over all hosts, such as SHARD_COUNT=2' })
+		.int('must be the total number of shards over all hosts, such as SHARD_COUNT=2')
+		.min(1, 'must be the total number of shards over all hosts, such as SHARD_COUNT=2')
+		.optional(),
 });
+
+const SHARD_KEYS = new Set<PropertyKey | undefined>(['SHARDS', 'SHARD_COUNT']);
+
+function parseJson(raw: string): unknown {
+	try {
+		return JSON.parse(raw);
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * discord.js adds the API version itself (`/v10`), so a base that ends in one loses it; a bare origin, such as a
+ * REST proxy's `http://proxy-host:8080`, means its `/api`, where @discordjs/proxy (like Discord) takes requests.
+ */
+function restBase(url: string): string {
+	const { origin, pathname } = new URL(url);
+	const path = pathname.replace(/\/+$/, '').replace(/\/v\d+$/, '');
+	return `${origin}${path === '' ? '/api' : path}`;
+}
+
+/** The problems of a host's share of shards, each one line that says how to fix it. */
+function shardProblem(shards: { raw: string; ids: number[] } | undefined, count: number | undefined): string | null {
+	if (!shards) return null;
+	if (count === undefined) {
+		return `SHARDS=${shards.raw} needs SHARD_COUNT: set it to the total number of shards over all hosts`;
+	}
+	if (shards.ids.some((id) => id >= count)) {
+		return `SHARDS=${shards.raw} is outside SHARD_COUNT=${count}: shard ids run from 0 to ${count - 1}`;
+	}
+	const twice = shards.ids.find((id, index) => shards.ids.indexOf(id) !== index);
+	if (twice !== undefined) return `SHARDS=${shards.raw} names shard ${twice} twice: list each shard id once`;
+	return null;
+}
 
 export interface Config {
 	readonly token: string;
@@ -55,8 +108,9 @@ export interface Config {
 	 */
 	readonly floodLimit?: number;
 	/**
-	 * Let discord.js open as many gateway shards as Discord recommends (needed past 2,500 servers), unless
-	 * a discord.js ShardingManager started this process and assigned its shards (it sets `SHARDS`).
+	 * Let discord.js open as many gateway shards as Discord recommends (needed past 2,500 servers), unless this
+	 * process runs given shards: `SHARDS` / `SHARD_COUNT`, set by an operator splitting the bot over hosts or by
+	 * a discord.js ShardingManager. discord.js reads those two itself; they are checked here.
 	 */
 	readonly autoShard: boolean;
 	/** `npm start` registers the slash commands when Discord's differ (`COMMANDS_REGISTER`); unset means on. */
@@ -79,9 +133,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 	const input = Object.fromEntries(
 		Object.entries(env).filter(([key, value]) => key in schema.shape && value !== undefined && value.trim() !== ''),
 	);
-	const result = (requireToken ? schema : schema.extend({ DISCORD_TOKEN: token.optional() })).safeParse(input);
+	const result = (requireToken ? schema : schema.extend({ DISCORD_TOKEN: token.optional() }))
+		.superRefine(
+			(value, ctx) => {
+				const problem = shardProblem(value.SHARDS, value.SHARD_COUNT);
+				if (problem) ctx.addIssue({ code: 'custom', path: [], message: problem });
+			},
+			// Whenever both read well, whatever else is wrong: every problem is reported at once.
+			{ when: ({ issues }) => !issues.some((issue) => SHARD_KEYS.has(issue.path?.[0])) },
+		)
+		.safeParse(input);
 	if (!result.success) {
-		const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+		// A problem of several variables together (SHARDS and SHARD_COUNT) names them itself.
+		const problems = result.error.issues.map((issue) => [...issue.path, issue.message].join(' '));
 		throw new ConfigError(`Configuration problem: ${problems.join('; ')}. ${HINT}`);
 	}
 	const parsed = result.data;
@@ -89,12 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, { requireToken = true } = {})
 		token: parsed.DISCORD_TOKEN ?? '',
 		applicationId: parsed.DISCORD_APPLICATION_ID,
 		guildId: parsed.DISCORD_GUILD_ID,
-		apiUrl: parsed.DISCORD_API_URL.replace(/\/+$/, ''),
+		apiUrl: restBase(parsed.DISCORD_API_URL),
 		databasePath: parsed.DATABASE_PATH,
 		databaseUrl: parsed.DATABASE_URL,
 		logLevel: parsed.LOG_LEVEL,
 		floodLimit: parsed.FLOOD_LIMIT,
-		autoShard: env.SHARDS === undefined,
+		autoShard: parsed.SHARDS === undefined && parsed.SHARD_COUNT === undefined,
 		registerCommands: parsed.COMMANDS_REGISTER === 'on',
 		health: parsed.HEALTH_PORT === undefined ? undefined : { host: parsed.HEALTH_HOST, port: parsed.HEALTH_PORT },
 	});

@@ -53,8 +53,58 @@ describe('loadConfig', () => {
 		);
 	});
 
+	test.each([
+		['http://127.0.0.1:8080', 'http://127.0.0.1:8080/api'],
+		['http://proxy-host:8080/', 'http://proxy-host:8080/api'],
+		['https://discord.com/api/v10', 'https://discord.com/api'],
+		['http://10.0.0.5:8080/discord/api', 'http://10.0.0.5:8080/discord/api'],
+	])('Given DISCORD_API_URL=%s, then discord.js is given %s and adds the API version itself', (url, base) => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_URL: url }).apiUrl).toBe(base);
+	});
+
 	test('Given a discord.js ShardingManager started the process, then its shard assignment is kept', () => {
-		expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARDS: '[0]', SHARD_COUNT: '2' }).autoShard).toBe(false);
+		// It sets SHARDS to the shard's id alone, a JSON number.
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARDS: '1', SHARD_COUNT: '2' }).autoShard).toBe(false);
+	});
+
+	test.each<[Record<string, string>, string]>([
+		[{ SHARDS: '[0]', SHARD_COUNT: '2' }, 'one host of two'],
+		[{ SHARDS: '[2,3]', SHARD_COUNT: '4' }, 'the second host of two, two shards each'],
+		[{ SHARDS: ' [ 1, 0 ] ', SHARD_COUNT: '2' }, 'every shard, any order, with spaces'],
+		[{ SHARD_COUNT: '2' }, 'a fixed count, all its shards in this process'],
+	])('Given %o (%s), then this host runs the shards it was given, not as many as Discord recommends', (env) => {
+		expect(loadConfig({ DISCORD_TOKEN: TOKEN, ...env }).autoShard).toBe(false);
+	});
+
+	test.each<[Record<string, string>, string]>([
+		[{ SHARDS: '[1]' }, 'SHARDS=[1] needs SHARD_COUNT: set it to the total number of shards over all hosts'],
+		[{ SHARDS: '[2]', SHARD_COUNT: '2' }, 'SHARDS=[2] is outside SHARD_COUNT=2: shard ids run from 0 to 1'],
+		[{ SHARDS: '[0,4]', SHARD_COUNT: '4' }, 'SHARDS=[0,4] is outside SHARD_COUNT=4: shard ids run from 0 to 3'],
+		[{ SHARDS: '[0,1,0]', SHARD_COUNT: '2' }, 'SHARDS=[0,1,0] names shard 0 twice: list each shard id once'],
+		[{ SHARDS: '[0.5]', SHARD_COUNT: '2' }, "SHARDS must be this host's shard ids as JSON, such as [0,1] (not [0.5])"],
+		[{ SHARDS: '[-1]', SHARD_COUNT: '2' }, "SHARDS must be this host's shard ids as JSON, such as [0,1] (not [-1])"],
+		[{ SHARDS: '0,1', SHARD_COUNT: '2' }, "SHARDS must be this host's shard ids as JSON, such as [0,1] (not 0,1)"],
+		[{ SHARDS: '["0"]', SHARD_COUNT: '2' }, 'SHARDS must be this host\'s shard ids as JSON, such as [0,1] (not ["0"])'],
+		[{ SHARDS: '[]', SHARD_COUNT: '2' }, "SHARDS must be this host's shard ids as JSON, such as [0,1] (not [])"],
+		[{ SHARDS: '[0]', SHARD_COUNT: '0' }, 'SHARD_COUNT must be the total number of shards over all hosts'],
+		[{ SHARDS: '[0]', SHARD_COUNT: 'two' }, 'SHARD_COUNT must be the total number of shards over all hosts'],
+		[{ SHARD_COUNT: '1.5' }, 'SHARD_COUNT must be the total number of shards over all hosts'],
+	])('Given %o, then the start stops with one line that says what is wrong and how to fix it', (env, problem) => {
+		let message = '';
+		try {
+			loadConfig({ DISCORD_TOKEN: TOKEN, ...env });
+		} catch (error) {
+			expect(error).toBeInstanceOf(ConfigError);
+			message = (error as Error).message;
+		}
+		expect(message).toContain(`Configuration problem: ${problem}`);
+		expect(message).not.toContain('\n');
+	});
+
+	test('Given bad shards and another bad value, then both are reported together', () => {
+		expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, SHARDS: '[2]', SHARD_COUNT: '2', LOG_LEVEL: 'loud' })).toThrow(
+			/LOG_LEVEL .*; SHARDS=\[2\] is outside SHARD_COUNT=2/,
+		);
 	});
 
 	test('Given HEALTH_PORT alone, then health and metrics listen on that port of 127.0.0.1 only', () => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, PermissionFlagsBits, Routes } from 'discord.js';
 import type { Interaction, TextChannel } from 'discord.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDiscord, INTERACTION_TOKEN_MS, snowflakeTime, startFakeDiscord } from './fake-discord/index.js';
 import { DEFAULT_START, TestClock } from './support/context.js';
 import { CHANNEL_ID, TestDiscord, testDiscordCore } from './support/discord.js';
@@ -168,6 +168,39 @@ describe('fake discord', () => {
 		expect(fake.rateLimited).toBeGreaterThan(0);
 		const limited = fake.requests.find((r) => r.status === 429);
 		expect(limited?.response).toMatchObject({ global: true });
+	});
+
+	it('reads the most requests in any one second, across the seconds its global limit counts', async () => {
+		const get = async () => {
+			const answer = await fake.serve({
+				method: 'GET',
+				path: '/api/v10/users/@me',
+				query: {},
+				authorization: `Bot ${TOKEN}`,
+				body: undefined,
+				files: [],
+			});
+			return answer.status;
+		};
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			const start = Date.parse('2025-05-14T11:00:00.000Z');
+			fake.setGlobalRateLimit(3);
+			vi.setSystemTime(start);
+			const statuses = [await get()];
+			vi.setSystemTime(start + 900);
+			statuses.push(await get(), await get());
+			// The limit's next second begins here, so these pass: yet five came within 100 ms.
+			vi.setSystemTime(start + 1_000);
+			statuses.push(await get(), await get(), await get());
+			expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+			expect(fake.peakRequestsPerSecond).toBe(5);
+			vi.setSystemTime(start + 1_001);
+			expect(await get()).toBe(429);
+			expect(fake.peakRequestsPerSecond).toBe(6);
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 
 	it('creates threads and scheduled events and dispatches THREAD_CREATE', async () => {

@@ -37,7 +37,8 @@
  *   developer .env), env DISCORD_TOKEN / DISCORD_API_URL / DATABASE_PATH / LOG_LEVEL; `ready` resolves on the
  *   bot's "ready" log line, `exited` on exit, `kill(signal)` ends it.
  * - `runNode(script, args, env)`: runs a TypeScript file of the project as a child process (e.g. the deploy
- *   script) from an empty temp cwd; resolves with `{ code, stdout, stderr }`.
+ *   script) from an empty temp cwd; resolves with `{ code, stdout, stderr }`. `spawnScript(script, env)` starts
+ *   one that keeps running (e.g. `scripts/proxy.ts`): `logs()`, `waitForLog(match, what)`, `kill(signal)`.
  * - `use(club, init)`: dispatches an interaction (see `InteractInit` in tests/fake-discord/interactions.ts)
  *   and waits for its initial response `{ type, data }`; `club.fake.reply(id)` then gives the final message.
  * - `press(club, guild, user, message, buttonId(message, 'discuss'))`: a member presses a button of a post;
@@ -349,14 +350,19 @@ export interface ProcessResult {
 	stderr: string;
 }
 
-export interface SpawnedBot {
+export interface SpawnedScript {
 	readonly child: ChildProcessWithoutNullStreams;
-	/** resolves when the bot logs "ready"; rejects if it exits first */
-	readonly ready: Promise<void>;
 	readonly exited: Promise<ProcessResult>;
 	/** stdout JSON log lines so far */
 	logs(): LogRecord[];
+	/** waits (bounded) for a log line that matches; rejects if the process exits first */
+	waitForLog(match: (record: LogRecord) => boolean, what: string): Promise<LogRecord>;
 	kill(signal: NodeJS.Signals): Promise<ProcessResult>;
+}
+
+export interface SpawnedBot extends SpawnedScript {
+	/** resolves when the bot logs "ready"; rejects if it exits first */
+	readonly ready: Promise<void>;
 }
 
 function spawnTs(script: string, args: readonly string[], env: Record<string, string>) {
@@ -395,9 +401,35 @@ function parseLogs(stdout: string): LogRecord[] {
 		.map((line) => JSON.parse(line) as LogRecord);
 }
 
+/** A long-running TypeScript file of the project (e.g. `scripts/proxy.ts`) with exactly `env`, from an empty temp cwd. */
+export function spawnScript(script: string, env: Record<string, string>): SpawnedScript {
+	const { child, exited, output } = spawnTs(script, [], env);
+	const logs = () => parseLogs(output().stdout);
+	return {
+		child,
+		exited,
+		logs,
+		waitForLog: (match, what) =>
+			withTimeout(
+				Promise.race([
+					eventually(() => logs().find(match), what, PROCESS_TIMEOUT_MS),
+					exited.then((result) => {
+						const output = result.stderr || result.stdout.trim().split('\n').at(-1);
+						throw new Error(`${script} exited (${result.code ?? result.signal}) before ${what}: ${output}`);
+					}),
+				]),
+				what,
+			),
+		kill: async (signal) => {
+			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+			return withTimeout(exited, `${script} to exit`);
+		},
+	};
+}
+
 /** The bot as `npm start` runs it: src/index.ts through tsx, configured only by the environment. */
 export function spawnBot(club: Club, options: { databasePath: string; env?: Record<string, string> }): SpawnedBot {
-	const { child, exited, output } = spawnTs('src/index.ts', [], {
+	const started = spawnScript('src/index.ts', {
 		DISCORD_TOKEN: club.config.token,
 		DISCORD_API_URL: club.fake.api,
 		DATABASE_PATH: options.databasePath,
@@ -406,27 +438,9 @@ export function spawnBot(club: Club, options: { databasePath: string; env?: Reco
 		FLOOD_LIMIT: '0',
 		...options.env,
 	});
-	const logs = () => parseLogs(output().stdout);
-	const ready = withTimeout(
-		Promise.race([
-			eventually(() => logs().some((record) => record.msg === 'ready'), 'the bot to log "ready"', PROCESS_TIMEOUT_MS),
-			exited.then((result) => {
-				throw new Error(`the bot exited before it was ready (${result.code ?? result.signal}): ${result.stderr}`);
-			}),
-		]).then(() => undefined),
-		'the bot to be ready',
-	);
+	const ready = started.waitForLog((record) => record.msg === 'ready', 'the bot to log "ready"').then(() => undefined);
 	ready.catch(() => undefined);
-	return {
-		child,
-		ready,
-		exited,
-		logs,
-		kill: async (signal) => {
-			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-			return withTimeout(exited, 'the bot to exit');
-		},
-	};
+	return { ...started, ready };
 }
 
 export interface Used {

@@ -178,6 +178,8 @@ export class FakeDiscord {
 	private readonly delays: (Delay & { remaining: number })[] = [];
 	/** `window`: when the current second of the global limit began (real time) */
 	private globalLimit: { perSecond: number; window: number; used: number } | null = null;
+	/** When each request the global limit applies to arrived (real time), in order. */
+	private readonly globalArrivals: number[] = [];
 	private readonly routes: Route[];
 	private server!: Server;
 	private wss!: WebSocketServer;
@@ -666,6 +668,21 @@ export class FakeDiscord {
 		this.globalLimit = perSecond === null ? null : { perSecond, window: 0, used: 0 };
 	}
 
+	/**
+	 * The most requests under the global limit that arrived within any one second (any 1000 ms, as they arrived:
+	 * a request Discord holds counts when it came), refused ones included, limit set or not: what all the bot's
+	 * processes together asked of Discord at their busiest.
+	 */
+	get peakRequestsPerSecond(): number {
+		let peak = 0;
+		let first = 0;
+		this.globalArrivals.forEach((time, last) => {
+			while (time - this.globalArrivals[first]! >= 1000) first++;
+			peak = Math.max(peak, last - first + 1);
+		});
+		return peak;
+	}
+
 	// ---- recording & waits ------------------------------------------------------------------------
 
 	violation(v: Omit<Violation, 'time'>): void {
@@ -854,6 +871,7 @@ export class FakeDiscord {
 				const { route, params } = found;
 				rec.route = route.template;
 				bucket = `${method}:${route.template}`;
+				if (!route.noGlobalLimit) this.globalArrivals.push(rec.time);
 				await this.delayed(rec);
 				const fault = this.fault(rec);
 				if (fault && 'network' in fault) {
