@@ -1,5 +1,8 @@
 import { MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type PermissionResolvable } from 'discord.js';
-import { describe, expect, test, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, onTestFinished, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
@@ -9,9 +12,11 @@ import { createRouter } from '../src/router.js';
 import { loadDataset } from '../src/dataset/load.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
 import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
-import { MINUTE_MS } from '../src/watchparty/timeline.js';
-import type { DatabaseLocation } from '../src/store/database.js';
+import { LATE_AFTER_MS, MINUTE_MS, sortedBeats } from '../src/watchparty/timeline.js';
+import { isDatabaseUnavailable, type DatabaseKind, type DatabaseLocation } from '../src/store/database.js';
 import { createTestContext } from './support/context.js';
+import { startCuttableProxy } from './support/cuttable-proxy.js';
+import { DATABASE_KINDS, createPostgresDatabase } from './support/databases.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, THREAD_ID, USER_ID, type RecordedRequest } from './support/discord.js';
 
 const HOST = USER_ID;
@@ -726,5 +731,106 @@ describe('join and leave', () => {
 			content: 'This watch party has ended.',
 			flags: MessageFlags.Ephemeral,
 		});
+	});
+});
+
+const dirs: string[] = [];
+afterEach(() => {
+	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A database several bot processes of a test share: a SQLite file, or a PostgreSQL database. */
+async function sharedDatabase(kind: DatabaseKind): Promise<DatabaseLocation> {
+	if (kind === 'postgres') return { url: (await createPostgresDatabase()).url };
+	const dir = mkdtempSync(join(tmpdir(), 'hfc-party-'));
+	dirs.push(dir);
+	return { path: join(dir, 'bot.sqlite') };
+}
+
+/** The beats members see in the thread, whichever process posted them, with whether each says it is late. */
+const beatsInThread = (discord: TestDiscord, threadId: string) =>
+	publicMessages(discord, threadId)
+		.filter((message) => String(message.embeds?.[0]?.footer?.text).startsWith('beat-'))
+		.map((message) => ({
+			beat: message.embeds[0].footer.text,
+			late: String(message.embeds[0].description).includes('Posted late'),
+		}));
+
+describe.each(DATABASE_KINDS)('a bot restarted on its %s database', (kind) => {
+	test('Given the bot is down over three beats, then the one that takes over posts each of them once, marked late, and the next on time', async () => {
+		const shared = await sharedDatabase(kind);
+		const first = await setup({ language: 'en', shared });
+		const party = await startParty(first);
+		await first.run(10_000, 5000);
+		const [one, two, three, four] = sortedBeats(PLAN);
+		// The first process stops ticking at press play; the second comes up once the third beat is late too.
+		const back = party.timeline.startAt + three!.minute * MINUTE_MS + LATE_AFTER_MS + 1000;
+		const second = await setup({ language: 'en', shared, start: new Date(back).toISOString() });
+		await second.tick();
+		expect(beatsInThread(second.discord, party.threadId!)).toEqual(
+			[one, two, three].map((beat) => ({ beat: beat!.id, late: true })),
+		);
+		await second.run(party.timeline.startAt + four!.minute * MINUTE_MS - back, 30_000);
+		expect(beatsInThread(second.discord, party.threadId!).at(-1)).toEqual({ beat: four!.id, late: false });
+		expect(beatsInThread(second.discord, party.threadId!)).toHaveLength(4);
+	});
+});
+
+describe('bot processes on several hosts sharing PostgreSQL', () => {
+	test('Given two processes tick at the same moment a beat is due, then one of them posts it, once', async () => {
+		const shared = await sharedDatabase('postgres');
+		const a = await setup({ language: 'en', shared });
+		const party = await startParty(a);
+		const b = await setup({ language: 'en', shared });
+		const [first] = sortedBeats(PLAN);
+		const dueAt = new Date(party.timeline.startAt + first!.minute * MINUTE_MS);
+		a.clock.set(dueAt);
+		b.clock.set(dueAt);
+		await Promise.all([a.tick(), b.tick()]);
+		await Promise.all([a.tick(), b.tick()]);
+		expect(beatsInThread(a.discord, party.threadId!)).toEqual([{ beat: first!.id, late: false }]);
+		// Not one each with Discord dropping the copy: one process claimed it, the other never sent it.
+		expect([...beatPosts(a.discord, party.threadId!), ...beatPosts(b.discord, party.threadId!)]).toHaveLength(1);
+		expect(await partyStore(b.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
+	});
+});
+
+describe('a PostgreSQL database that goes away', () => {
+	test('Given the database goes away just as a beat is sent, then the tick fails without ending the party, and once it is back the beat shows once and the next comes on time', async () => {
+		const server = new URL(inject('postgresUrl'));
+		const line = await startCuttableProxy({ host: server.hostname, port: Number(server.port) });
+		onTestFinished(() => line.close());
+		const url = new URL(`/${(await createPostgresDatabase()).name}`, server);
+		url.host = `127.0.0.1:${line.port}`;
+		const harness = await setup({ language: 'en', shared: { url: url.toString() } });
+		const party = await startParty(harness);
+		await harness.run(10_000, 5000);
+		const [first, second] = sortedBeats(PLAN);
+
+		// Discord gets the beat, and the database is gone before the bot can record that it did.
+		let release!: () => void;
+		harness.discord.fake.delay({
+			method: 'POST',
+			path: `/channels/${party.threadId}/messages`,
+			until: new Promise<void>((resolve) => (release = resolve)),
+		});
+		harness.clock.set(new Date(party.timeline.startAt + first!.minute * MINUTE_MS));
+		const ticking = harness.tick();
+		await harness.discord.fake.waitUntil(() => harness.discord.fake.held.size > 0, { what: 'the beat on its way' });
+		await line.cut();
+		release();
+		await ticking;
+		const outage = await harness.tick().catch((error: unknown) => error);
+		expect(isDatabaseUnavailable(outage)).toBe(true);
+
+		await line.mend();
+		await harness.run(5000);
+		expect(beatsInThread(harness.discord, party.threadId!)).toEqual([{ beat: first!.id, late: false }]);
+		expect(await partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
+		await harness.run((second!.minute - first!.minute) * MINUTE_MS - 5000, 30_000);
+		expect(beatsInThread(harness.discord, party.threadId!)).toEqual([
+			{ beat: first!.id, late: false },
+			{ beat: second!.id, late: false },
+		]);
 	});
 });
