@@ -12,10 +12,11 @@ import { createRouter } from '../src/router.js';
 import { loadDataset } from '../src/dataset/load.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
 import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
+import { WRAP_UP_PENDING_MS } from '../src/watchparty/store.js';
 import { LATE_AFTER_MS, MINUTE_MS, sortedBeats } from '../src/watchparty/timeline.js';
 import { isDatabaseUnavailable, type DatabaseKind, type DatabaseLocation } from '../src/store/database.js';
 import { createTestContext } from './support/context.js';
-import { startCuttableProxy } from './support/cuttable-proxy.js';
+import { startCuttableProxy, type CuttableProxy } from './support/cuttable-proxy.js';
 import { DATABASE_KINDS, createPostgresDatabase } from './support/databases.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, THREAD_ID, USER_ID, type RecordedRequest } from './support/discord.js';
 
@@ -796,30 +797,43 @@ describe('bot processes on several hosts sharing PostgreSQL', () => {
 });
 
 describe('a PostgreSQL database that goes away', () => {
-	test('Given the database goes away just as a beat is sent, then the tick fails without ending the party, and once it is back the beat shows once and the next comes on time', async () => {
+	/** A bot on a fresh PostgreSQL database that it reaches through a line the test can cut. */
+	async function behindCuttableLine() {
 		const server = new URL(inject('postgresUrl'));
 		const line = await startCuttableProxy({ host: server.hostname, port: Number(server.port) });
 		onTestFinished(() => line.close());
 		const url = new URL(`/${(await createPostgresDatabase()).name}`, server);
 		url.host = `127.0.0.1:${line.port}`;
 		const harness = await setup({ language: 'en', shared: { url: url.toString() } });
+		return { harness, line };
+	}
+
+	/**
+	 * Runs `send` while Discord holds the next post in the thread, and cuts the database before Discord
+	 * answers: the post lands, and the bot cannot record that it did.
+	 */
+	async function cutWhileSending(harness: Harness, line: CuttableProxy, threadId: string, send: () => Promise<void>) {
+		let release!: () => void;
+		harness.discord.fake.delay({
+			method: 'POST',
+			path: `/channels/${threadId}/messages`,
+			until: new Promise<void>((resolve) => (release = resolve)),
+		});
+		const sending = send();
+		await harness.discord.fake.waitUntil(() => harness.discord.fake.held.size > 0, { what: 'a post on its way' });
+		await line.cut();
+		release();
+		await sending;
+	}
+
+	test('Given the database goes away just as a beat is sent, then the tick fails without ending the party, and once it is back the beat shows once and the next comes on time', async () => {
+		const { harness, line } = await behindCuttableLine();
 		const party = await startParty(harness);
 		await harness.run(10_000, 5000);
 		const [first, second] = sortedBeats(PLAN);
 
-		// Discord gets the beat, and the database is gone before the bot can record that it did.
-		let release!: () => void;
-		harness.discord.fake.delay({
-			method: 'POST',
-			path: `/channels/${party.threadId}/messages`,
-			until: new Promise<void>((resolve) => (release = resolve)),
-		});
 		harness.clock.set(new Date(party.timeline.startAt + first!.minute * MINUTE_MS));
-		const ticking = harness.tick();
-		await harness.discord.fake.waitUntil(() => harness.discord.fake.held.size > 0, { what: 'the beat on its way' });
-		await line.cut();
-		release();
-		await ticking;
+		await cutWhileSending(harness, line, party.threadId!, harness.tick);
 		const outage = await harness.tick().catch((error: unknown) => error);
 		expect(isDatabaseUnavailable(outage)).toBe(true);
 
@@ -832,5 +846,22 @@ describe('a PostgreSQL database that goes away', () => {
 			{ beat: first!.id, late: false },
 			{ beat: second!.id, late: false },
 		]);
+	});
+
+	test('Given the database goes away as the host ends the party, then once it is back the wrap-up shows once and the buttons go', async () => {
+		const { harness, line } = await behindCuttableLine();
+		const party = await startParty(harness);
+		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+		await cutWhileSending(harness, line, party.threadId!, () =>
+			control(harness, 'end', {}, { channelId: party.threadId! }),
+		);
+
+		await line.mend();
+		await harness.run(WRAP_UP_PENDING_MS, 5000);
+		const wrapUps = publicMessages(harness.discord, party.threadId!).filter(
+			(message) => message.embeds?.[0]?.title === 'After the film',
+		);
+		expect(wrapUps).toHaveLength(1);
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
 	});
 });
