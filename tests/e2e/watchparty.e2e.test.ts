@@ -14,6 +14,7 @@ import { WRAP_UP_KEY, WatchPartyStore, beatKey, postNonce, type Party } from '..
 import { MINUTE_MS, PAUSE_LIMIT_MS, sortedBeats } from '../../src/watchparty/timeline.js';
 import { WAIT_MS, type Json, type User } from '../fake-discord/index.js';
 import { TestClock as Clock } from '../support/context.js';
+import { DATABASE_KINDS, createPostgresDatabase } from '../support/databases.js';
 import {
 	embedText,
 	eventually,
@@ -54,8 +55,18 @@ async function club(): Promise<Club> {
 	return running.club;
 }
 
-async function bot(club: Club, clock: Clock, databasePath = tempDatabase()): Promise<InProcessBot> {
-	const started = await startInProcess(club, { databasePath, now: clock.now });
+/** A bot on a SQLite file (by default a new one) or, given `{ url }`, on PostgreSQL. */
+async function bot(
+	club: Club,
+	clock: Clock,
+	database: string | { url: string } = tempDatabase(),
+): Promise<InProcessBot> {
+	const started = await startInProcess(
+		club,
+		typeof database === 'string'
+			? { databasePath: database, now: clock.now }
+			: { now: clock.now, config: { databaseUrl: database.url } },
+	);
 	running.bots.push(started);
 	return started;
 }
@@ -260,28 +271,31 @@ describe('watch party', () => {
 		expectClean(fake);
 	});
 
-	test('Given the bot is down over three beats, then the missed beats are posted once after the restart, marked late, and the next one on time', async () => {
-		const fake = await club();
-		const clock = new Clock(START);
-		const databasePath = tempDatabase();
-		const first = await bot(fake, clock, databasePath);
-		const { party } = await playToFirstBeat(fake, first, clock, BEATS[0]!.minute + 1);
-		await stopBot(first);
+	test.each(DATABASE_KINDS)(
+		'Given the bot on %s is down over three beats, then the missed beats are posted once after the restart, marked late, and the next one on time',
+		async (kind) => {
+			const fake = await club();
+			const clock = new Clock(START);
+			const database = kind === 'sqlite' ? tempDatabase() : { url: (await createPostgresDatabase()).url };
+			const first = await bot(fake, clock, database);
+			const { party } = await playToFirstBeat(fake, first, clock, BEATS[0]!.minute + 1);
+			await stopBot(first);
 
-		// Two minutes past the third missed beat, so even that one is late (more than a minute after it fell due).
-		clock.set(new Date(party.timeline.startAt + (BEATS[3]!.minute + 2) * MINUTE_MS));
-		await bot(fake, clock, databasePath);
-		const posted = await eventually(() => {
-			const all = beats(fake, party.threadId);
-			return all.length === 4 && all;
-		}, 'the three missed beats');
-		expect(posted.map(beatId)).toEqual(BEATS.slice(0, 4).map((beat) => beat.id));
-		expect(posted.slice(1).every((message) => message.embeds[0].description.includes('Posted late'))).toBe(true);
-		clock.set(new Date(party.timeline.startAt + BEATS[4]!.minute * MINUTE_MS));
-		await eventually(() => beats(fake, party.threadId).length === 5, 'the fifth beat');
-		expect(beats(fake, party.threadId).at(-1)!.embeds[0].description).not.toContain('Posted late');
-		expectClean(fake);
-	});
+			// Two minutes past the third missed beat, so even that one is late (more than a minute after it fell due).
+			clock.set(new Date(party.timeline.startAt + (BEATS[3]!.minute + 2) * MINUTE_MS));
+			await bot(fake, clock, database);
+			const posted = await eventually(() => {
+				const all = beats(fake, party.threadId);
+				return all.length === 4 && all;
+			}, 'the three missed beats');
+			expect(posted.map(beatId)).toEqual(BEATS.slice(0, 4).map((beat) => beat.id));
+			expect(posted.slice(1).every((message) => message.embeds[0].description.includes('Posted late'))).toBe(true);
+			clock.set(new Date(party.timeline.startAt + BEATS[4]!.minute * MINUTE_MS));
+			await eventually(() => beats(fake, party.threadId).length === 5, 'the fifth beat');
+			expect(beats(fake, party.threadId).at(-1)!.embeds[0].description).not.toContain('Posted late');
+			expectClean(fake);
+		},
+	);
 
 	test('Given a party in 30 minutes, when the host pauses for 10 minutes and resumes before the start, then the event moves 10 minutes later', async () => {
 		const fake = await club();
