@@ -516,7 +516,8 @@ function launch(ctx: BotContext, partyId: number, work: () => Promise<void>): vo
 	const done = work()
 		.catch((error: unknown) => {
 			// The party is left as it was and taken up on a later tick; the tick itself reports the outage.
-			if (isDatabaseUnavailable(error)) ctx.logger.warn({ partyId, err: error }, 'watch party step waits for the database');
+			if (isDatabaseUnavailable(error))
+				ctx.logger.warn({ partyId, err: error }, 'watch party step waits for the database');
 			else ctx.logger.error({ partyId, err: error }, 'watch party step failed');
 		})
 		.finally(() => running.delete(partyId));

@@ -71,7 +71,6 @@ export function postNonce(partyId: number, key: string): string {
 	return createHash('sha256').update(`hfc:watchparty:${partyId}:${key}`).digest('base64url').slice(0, 25);
 }
 
-
 /** A due party as a tick lists it: enough to start its step, which reads the party whole. */
 export type DueParty = Pick<Party, 'id' | 'guildId' | 'failures'>;
 
