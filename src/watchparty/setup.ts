@@ -150,8 +150,10 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 		// Released as stale while Discord was slow: the messages exist but the party does not run.
 		if (running.status !== 'running') throw new Error(`watch party ${party.id} setup was abandoned`);
 	} catch (error) {
-		// With the database away the setup stays reserved, and is released as stale once it is back.
-		await store.end(party.id, 'setup-failed', ctx.now().getTime()).catch(() => false);
+		// What was posted is taken down even when the database is away: the setup is then released as stale.
+		await store.end(party.id, 'setup-failed', ctx.now().getTime()).catch((endError: unknown) => {
+			ctx.logger.warn({ partyId: party.id, err: endError }, 'could not release a failed watch-party setup');
+		});
 		ctx.logger.error(
 			{ partyId: party.id, guildId: party.guildId, step, err: error },
 			'watch-party setup failed; removing what it posted',
