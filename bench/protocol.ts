@@ -18,5 +18,10 @@ export type ToParent =
 export type FromParent =
 	| { readonly type: 'stop' }
 	| { readonly type: 'usage' }
-	/** Run the reflection job `runs` times at `now + clockOffsetMs`, running `resetSql` before each. */
-	| { readonly type: 'tick'; readonly runs: number; readonly clockOffsetMs: number; readonly resetSql?: string };
+	/** Run the reflection job `runs` times at `now + clockOffsetMs`, running the `resetSql` statements before each. */
+	| {
+			readonly type: 'tick';
+			readonly runs: number;
+			readonly clockOffsetMs: number;
+			readonly resetSql?: readonly string[];
+	  };

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_SCHEDULES_PER_GUILD, ReflectionStore } from '../src/reflection/store.js';
-import { openDatabase } from '../src/store/database.js';
+import pg from 'pg';
+import { openDatabase, type DatabaseKind } from '../src/store/database.js';
+import { startPostgresServer } from '../tests/support/postgres-server.js';
 import { startFakeDiscord } from '../tests/fake-discord/index.js';
 import type { FakeDiscord, GuildInit } from '../tests/fake-discord/index.js';
 import { cardFigures } from './card.js';
@@ -18,7 +20,25 @@ import { MB, Worker, killWorkers, machine, percentile, round, table } from './li
 
 const here = dirname(fileURLToPath(import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'her-bench-'));
-const fresh = (name: string) => join(scratch, `${name}-${Math.random().toString(36).slice(2, 8)}.sqlite`);
+let databases = 0;
+/** The bench's own PostgreSQL server (started in main), for the PostgreSQL rows beside SQLite's. */
+let postgres: Awaited<ReturnType<typeof startPostgresServer>> | undefined;
+
+type Kind = DatabaseKind;
+
+/** A new, empty database of `kind`: a SQLite file in the scratch folder, or a database on the bench's server. */
+async function fresh(name: string, kind: Kind = 'sqlite'): Promise<string> {
+	databases += 1;
+	if (kind === 'sqlite') return join(scratch, `${name}-${databases}.sqlite`);
+	const admin = new pg.Client({ connectionString: `${postgres!.url}/postgres` });
+	await admin.connect();
+	await admin.query(`CREATE DATABASE bench_${name}_${databases}`);
+	await admin.end();
+	return `${postgres!.url}/bench_${name}_${databases}`;
+}
+
+const open = (database: string) =>
+	openDatabase(database.startsWith('postgres://') ? { url: database } : { path: database });
 
 // ---- interaction latency ----------------------------------------------------------------------------
 
@@ -30,7 +50,8 @@ const LATENCY_RUNS: Record<(typeof IN_FLIGHT)[number], { warmup: number; measure
 	200: { warmup: 200, measured: 1_200 },
 };
 
-type LatencyClient = 'floor' | 'shell' | 'bot';
+/** `bot-postgres`: the bot with its state in PostgreSQL (`DATABASE_URL`) instead of SQLite. */
+type LatencyClient = 'floor' | 'shell' | 'bot' | 'bot-postgres';
 /**
  * The floor and the bot run twice, in mirrored order, and their rounds are pooled: on a shared machine the load
  * drifts over a run, and the client that always ran first (or last) would get the quieter or busier minute. The
@@ -38,7 +59,7 @@ type LatencyClient = 'floor' | 'shell' | 'bot';
  */
 const LATENCY_ROUNDS: readonly (readonly LatencyClient[])[] = [
 	['floor', 'shell', 'bot'],
-	['bot', 'floor'],
+	['bot', 'bot-postgres', 'floor'],
 ];
 
 interface LatencyFigures {
@@ -146,7 +167,9 @@ async function latency(): Promise<Record<LatencyClient, LatencyFigures[]>> {
 		const runs = new Map<string, LoopRun[]>();
 		for (const round of LATENCY_ROUNDS) {
 			for (const kind of round) {
-				const worker = Worker.start([kind, fake.api, fresh('latency')]);
+				const onPostgres = kind === 'bot-postgres';
+				const database = await fresh('latency', onPostgres ? 'postgres' : 'sqlite');
+				const worker = Worker.start([onPostgres ? 'bot' : kind, fake.api, database]);
 				try {
 					await worker.next('ready', 60_000);
 					for (const inFlight of IN_FLIGHT) {
@@ -176,7 +199,12 @@ async function latency(): Promise<Record<LatencyClient, LatencyFigures[]>> {
 		}
 		const figures = (kind: LatencyClient) =>
 			IN_FLIGHT.map((inFlight) => pooled(inFlight, runs.get(`${kind}:${inFlight}`) ?? []));
-		return { floor: figures('floor'), shell: figures('shell'), bot: figures('bot') };
+		return {
+			floor: figures('floor'),
+			shell: figures('shell'),
+			bot: figures('bot'),
+			'bot-postgres': figures('bot-postgres'),
+		};
 	} finally {
 		await fake.close();
 	}
@@ -219,7 +247,7 @@ async function memory(): Promise<MemoryRow[]> {
 		try {
 			fake.addGuilds(count, communityGuild);
 			for (const kind of ['default', 'bot'] as const) {
-				const worker = Worker.start([kind, fake.api, fresh('memory')]);
+				const worker = Worker.start([kind, fake.api, await fresh('memory')]);
 				try {
 					const ready = await worker.next('ready', 180_000);
 					if (ready.guilds !== count) throw new Error(`${kind} saw ${ready.guilds} guilds, expected ${count}`);
@@ -254,17 +282,18 @@ function seoulTimeAfter(at: Date, minutes: number): string {
 }
 
 /** A daily Asia/Seoul schedule per server, saved at `savedAt` as `/her-reflection schedule` would (no role, no thread). */
-function saveSeoulSchedules(
+async function saveSeoulSchedules(
 	store: ReflectionStore,
 	schedules: readonly { guildId: string; channelId: string; time: string }[],
 	savedAt: Date,
-): void {
+): Promise<void> {
 	for (const schedule of schedules) {
-		store.save({ ...schedule, timeZone: 'Asia/Seoul', roleId: null, thread: false, updatedBy: 'bench' }, savedAt);
+		await store.save({ ...schedule, timeZone: 'Asia/Seoul', roleId: null, thread: false, updatedBy: 'bench' }, savedAt);
 	}
 }
 
 interface FanoutFigures {
+	database: Kind;
 	servers: number;
 	/** daily reflections per server, each in its own channel */
 	schedulesPerServer: number;
@@ -291,23 +320,23 @@ function serversWithChannels(fake: FakeDiscord, servers: number, perServer: numb
 }
 
 /** The same 1,000 posts due at once, from 1,000 servers with one schedule or from fewer servers with several. */
-async function fanout(perServer = 1): Promise<FanoutFigures> {
+async function fanout(perServer = 1, kind: Kind = 'sqlite'): Promise<FanoutFigures> {
 	const fake = await startFakeDiscord();
-	const databasePath = fresh('fanout');
+	const database = await fresh('fanout', kind);
 	try {
 		const { guilds, keys } = serversWithChannels(fake, FANOUT_SERVERS / perServer, perServer, 'daily');
 		const channels = keys.map((key) => key.channelId);
 		const savedAt = new Date();
 		const time = seoulTimeAfter(savedAt, 120);
-		const db = openDatabase(databasePath);
+		const db = await open(database);
 		const store = new ReflectionStore(db);
-		saveSeoulSchedules(
+		await saveSeoulSchedules(
 			store,
 			keys.map((key) => ({ ...key, time })),
 			savedAt,
 		);
-		const dueAt = store.get(guilds[0]!.id)!.nextDueAt.getTime();
-		db.close();
+		const dueAt = (await store.get(guilds[0]!.id))!.nextDueAt.getTime();
+		await db.destroy();
 
 		fake.setGlobalRateLimit(DISCORD_GLOBAL_LIMIT);
 		const from = fake.requests.length;
@@ -315,7 +344,7 @@ async function fanout(perServer = 1): Promise<FanoutFigures> {
 			r.method === 'POST' && r.route === '/channels/:channel/messages';
 		const posted = () => fake.requests.slice(from).filter((r) => isPost(r) && r.status === 200);
 		// The bot's clock starts a second after the shared due time: every schedule is due at once.
-		const worker = Worker.start(['bot', fake.api, databasePath, String(dueAt - Date.now() + 1_000)]);
+		const worker = Worker.start(['bot', fake.api, database, String(dueAt - Date.now() + 1_000)]);
 		try {
 			await worker.next('ready', 60_000);
 			await fake
@@ -339,6 +368,7 @@ async function fanout(perServer = 1): Promise<FanoutFigures> {
 			if (count > 1) duplicated += count - 1;
 		}
 		return {
+			database: kind,
 			servers: guilds.length,
 			schedulesPerServer: perServer,
 			posted: FANOUT_SERVERS - lost,
@@ -368,6 +398,7 @@ const TICK_GUILDS = 1_000;
 const DUE = 100;
 
 interface TickFigures {
+	database: Kind;
 	/** Wall-clock time of a run: with posts to send, bound by discord.js's own 50 requests/s global limit. */
 	stored: number;
 	schedulesPerServer: number;
@@ -381,46 +412,58 @@ interface TickFigures {
 }
 
 /** The shard's 1,000 servers with `perServer` schedules each; 100 schedules due (from 100 / perServer servers). */
-async function tick(perServer = 1): Promise<TickFigures[]> {
+async function tick(perServer = 1, kind: Kind = 'sqlite'): Promise<TickFigures[]> {
 	const fake = await startFakeDiscord();
-	const databasePath = fresh('tick');
+	const database = await fresh('tick', kind);
 	try {
 		const { keys } = serversWithChannels(fake, TICK_GUILDS, perServer, 'tick');
 		const savedAt = new Date();
 		const dueTime = seoulTimeAfter(savedAt, 120);
 		const laterTime = seoulTimeAfter(savedAt, 480);
-		const db = openDatabase(databasePath);
+		const db = await open(database);
 		const store = new ReflectionStore(db);
-		saveSeoulSchedules(
+		await saveSeoulSchedules(
 			store,
 			keys.map((key, i) => ({ ...key, time: i < DUE ? dueTime : laterTime })),
 			savedAt,
 		);
-		const dueAt = store.get(keys[0]!.guildId)!.nextDueAt.getTime();
-		const laterAt = store.get(keys[DUE]!.guildId, keys[DUE]!.channelId)!.nextDueAt.getTime();
+		const dueAt = (await store.get(keys[0]!.guildId))!.nextDueAt.getTime();
+		const laterAt = (await store.get(keys[DUE]!.guildId, keys[DUE]!.channelId))!.nextDueAt.getTime();
 		// The other 99,000 belong to servers on other shards (or that left): stored and indexed, never ours.
 		// Copied in bulk, as save() would write them, because 99,000 separate transactions take minutes.
-		const insert = db.prepare(
-			`INSERT INTO reflection_schedules (guild_id, channel_id, time, time_zone, role_id, thread, next_due_at, updated_by, updated_at)
-			 VALUES (?, ?, ?, 'Asia/Seoul', NULL, 0, ?, 'bench', ?)`,
-		);
-		db.transaction(() => {
-			for (let i = keys.length; i < STORED; i++) {
-				const spread = (i % 1_440) * 60_000; // every minute of the day, all after the 100 of ours
-				insert.run(
-					String(9n * 10n ** 17n + BigInt(i)),
-					String(8n * 10n ** 17n + BigInt(i)),
-					laterTime,
-					laterAt + spread,
-					savedAt.getTime(),
-				);
+		await db.transaction().execute(async (trx) => {
+			for (let from = keys.length; from < STORED; from += 500) {
+				const rows = Array.from({ length: Math.min(500, STORED - from) }, (_, n) => {
+					const i = from + n;
+					const spread = (i % 1_440) * 60_000; // every minute of the day, all after the 100 of ours
+					return {
+						guild_id: String(9n * 10n ** 17n + BigInt(i)),
+						channel_id: String(8n * 10n ** 17n + BigInt(i)),
+						time: laterTime,
+						time_zone: 'Asia/Seoul',
+						role_id: null,
+						thread: 0,
+						forum_tag_id: null,
+						next_due_at: laterAt + spread,
+						paused_reason: null,
+						paused_detail: null,
+						paused_at: null,
+						held_at: null,
+						held_by: null,
+						updated_by: 'bench',
+						updated_locale: null,
+						updated_at: savedAt.getTime(),
+						notified_at: null,
+					};
+				});
+				await trx.insertInto('reflection_schedules').values(rows).execute();
 			}
-		})();
-		db.close();
+		});
+		await db.destroy();
 
 		const figures: TickFigures[] = [];
 		{
-			const worker = Worker.start(['tick', fake.api, databasePath]);
+			const worker = Worker.start(['tick', fake.api, database]);
 			try {
 				await worker.next('ready', 60_000);
 				worker.send({ type: 'tick', runs: 300, clockOffsetMs: 0 });
@@ -431,7 +474,10 @@ async function tick(perServer = 1): Promise<TickFigures[]> {
 					runs: 3,
 					clockOffsetMs: dueAt - Date.now() + 60_000,
 					// Put the same 100 back to due and forget their posts, so every run posts 100 again.
-					resetSql: `DELETE FROM reflection_posts; UPDATE reflection_schedules SET next_due_at = ${dueAt} WHERE time = '${dueTime}';`,
+					resetSql: [
+						'DELETE FROM reflection_posts',
+						`UPDATE reflection_schedules SET next_due_at = ${dueAt} WHERE time = '${dueTime}'`,
+					],
 				});
 				const busy = await worker.next('ticks', 120_000);
 				for (const [due, { samples, cpuSamples }] of [
@@ -439,6 +485,7 @@ async function tick(perServer = 1): Promise<TickFigures[]> {
 					[DUE, busy],
 				] as const) {
 					figures.push({
+						database: kind,
 						stored: STORED,
 						schedulesPerServer: perServer,
 						guildsOnShard: TICK_GUILDS,
@@ -466,7 +513,7 @@ const SCHEDULES_PER_SERVER = MAX_SCHEDULES_PER_GUILD;
 
 function severalFanoutRows(f: FanoutFigures): string[][] {
 	const share = f.requestsPerSecond / f.ceiling;
-	const per = `${f.schedulesPerServer} per server`;
+	const per = `${f.schedulesPerServer} per server${f.database === 'postgres' ? ', PostgreSQL' : ''}`;
 	return [
 		[
 			`daily fan-out: ${f.servers} servers × ${f.schedulesPerServer} schedules, all posted`,
@@ -497,7 +544,7 @@ function severalFanoutRows(f: FanoutFigures): string[][] {
 
 function severalTickRows(figures: readonly TickFigures[]): string[][] {
 	return figures.map((t) => [
-		`scheduler tick, ${t.schedulesPerServer} per server, ${t.due} due: median · p99 (CPU)`,
+		`scheduler tick, ${t.schedulesPerServer} per server${t.database === 'postgres' ? ', PostgreSQL' : ''}, ${t.due} due: median · p99 (CPU)`,
 		`${t.medianMs.toFixed(2)} · ${ms(t.p99Ms)} (${ms(t.cpuMedianMs)})`,
 		'',
 		'',
@@ -520,6 +567,10 @@ async function main(): Promise<void> {
 
 	const results: Record<string, unknown> = { machine: machine(), date: new Date().toISOString() };
 	const rows: string[][] = [];
+	if (['latency', 'fanout', 'tick'].some((section) => sections.includes(section))) {
+		log('starting PostgreSQL…');
+		postgres = await startPostgresServer();
+	}
 
 	if (sections.includes('latency')) {
 		log('interaction latency…');
@@ -536,6 +587,18 @@ async function main(): Promise<void> {
 				times(ratio),
 				'≤ 1.1×',
 				check(ratio <= 1.1),
+			]);
+		}
+		for (const [i, inFlight] of IN_FLIGHT.entries()) {
+			const onPostgres = figures['bot-postgres'][i]!;
+			const floor = figures.floor[i]!;
+			rows.push([
+				`/her-quote on PostgreSQL, ${inFlight} in flight: median · p99`,
+				`${onPostgres.medianMs.toFixed(2)} · ${ms(onPostgres.p99Ms)}`,
+				`${floor.medianMs.toFixed(2)} · ${ms(floor.p99Ms)}`,
+				times(onPostgres.medianMs / floor.medianMs),
+				'',
+				'',
 			]);
 		}
 		const cpu = (list: LatencyFigures[]) => list.reduce((sum, f) => sum + f.clientCpuMsPerInteraction, 0) / list.length;
@@ -667,6 +730,10 @@ async function main(): Promise<void> {
 		const several = await fanout(SCHEDULES_PER_SERVER);
 		results.fanoutSeveral = several;
 		rows.push(...severalFanoutRows(several));
+		log('daily fan-out on PostgreSQL…');
+		const onPostgres = await fanout(1, 'postgres');
+		results.fanoutPostgres = onPostgres;
+		rows.push(...severalFanoutRows(onPostgres));
 	}
 
 	if (sections.includes('tick')) {
@@ -688,6 +755,10 @@ async function main(): Promise<void> {
 		const several = await tick(SCHEDULES_PER_SERVER);
 		results.tickSeveral = several;
 		rows.push(...severalTickRows(several));
+		log('scheduler tick on PostgreSQL…');
+		const onPostgres = await tick(1, 'postgres');
+		results.tickPostgres = onPostgres;
+		rows.push(...severalTickRows(onPostgres));
 	}
 
 	if (sections.includes('card')) {
@@ -730,5 +801,6 @@ try {
 	await main();
 } finally {
 	killWorkers();
+	await postgres?.stop();
 	rmSync(scratch, { recursive: true, force: true });
 }

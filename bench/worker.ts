@@ -2,7 +2,7 @@
  * One Discord client in its own process, so each memory figure is that client alone and the fake's
  * work happens elsewhere. Started by bench/run.ts with an IPC channel; talks only to 127.0.0.1.
  *
- *   worker.ts <kind> <apiUrl> [databasePath] [clockOffsetMs]
+ *   worker.ts <kind> <apiUrl> [database: a SQLite path or a postgres:// URL] [clockOffsetMs]
  *
  * kind: `bot` (the real bot through startBot, with its jobs), `floor` (a bare client answering every
  * command with a fixed embed), `shell` (the bot, but /her-quote answers the floor's fixed embed: what the
@@ -12,6 +12,7 @@
  */
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { sql } from 'kysely';
 import { COMMANDS } from '../commands/index.js';
 import { startBot, type RunningBot } from '../src/bot.js';
 import type { Config } from '../src/config.js';
@@ -21,7 +22,7 @@ import type { FromParent, ToParent } from './protocol.js';
 
 const TOKEN = 'MTAwMDAwMDAwMDAw.bench.fake-token-for-127-0-0-1';
 
-const [kind, apiUrl, databasePath = '', offsetArg = '0'] = process.argv.slice(2);
+const [kind, apiUrl, database = '', offsetArg = '0'] = process.argv.slice(2);
 let clockOffsetMs = Number(offsetArg);
 
 function send(message: ToParent): void {
@@ -54,7 +55,9 @@ async function startClient(): Promise<{ client: Client; bot?: RunningBot }> {
 			applicationId: undefined,
 			guildId: undefined,
 			apiUrl: apiUrl!,
-			databasePath,
+			...(database.startsWith('postgres://')
+				? { databasePath: '', databaseUrl: database }
+				: { databasePath: database }),
 			logLevel: 'silent',
 			autoShard: true,
 		};
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
 				const samples: number[] = [];
 				const cpuSamples: number[] = [];
 				for (let i = 0; i < raw.runs; i++) {
-					if (raw.resetSql) bot.ctx.db.exec(raw.resetSql);
+					for (const statement of raw.resetSql ?? []) await sql.raw(statement).execute(bot.ctx.db);
 					const cpu = process.cpuUsage();
 					const t0 = performance.now();
 					await runDueReflections(client as Client<true>, bot.ctx);

@@ -16,6 +16,7 @@ import { registerCommands } from './register.js';
 import { createRouter } from './router.js';
 import { InteractionGate } from './shutdown.js';
 import { openDatabase } from './store/database.js';
+import { DatabaseOutage } from './store/outage.js';
 import { RotationStore } from './store/rotation.js';
 import { SettingsStore } from './store/settings.js';
 
@@ -61,6 +62,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		logger,
 		db,
 		dataset,
+		outage: new DatabaseOutage(logger),
 		settings: new SettingsStore(db),
 		rotation: new RotationStore(db),
 		now: options.now ?? (() => new Date()),

@@ -3,6 +3,7 @@ import type { Dataset } from './dataset/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Db } from './store/database.js';
+import type { DatabaseOutage } from './store/outage.js';
 import type { RotationStore } from './store/rotation.js';
 import type { SettingsStore } from './store/settings.js';
 
@@ -11,6 +12,8 @@ export interface BotContext {
 	readonly config: Config;
 	readonly logger: Logger;
 	readonly db: Db;
+	/** Logs a database outage once, start and end; interactions and jobs report to it. */
+	readonly outage: DatabaseOutage;
 	readonly dataset: Dataset;
 	readonly settings: SettingsStore;
 	readonly rotation: RotationStore;

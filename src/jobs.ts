@@ -1,10 +1,11 @@
 import type { Client } from 'discord.js';
 import type { BotContext } from './context.js';
 import { reflectionJob } from './reflection/job.js';
+import { isDatabaseUnavailable } from './store/database.js';
 import { watchPartyJob } from './watchparty/engine.js';
 
 /**
- * A periodic job. Jobs hold no state of their own: each run reads what is due from SQLite, so a
+ * A periodic job. Jobs hold no state of their own: each run reads what is due from the database, so a
  * restart or a missed tick loses nothing. A run never overlaps the previous one.
  */
 export interface Job {
@@ -38,8 +39,11 @@ export function startJobs(jobs: readonly Job[], client: Client<true>, ctx: BotCo
 				const started = performance.now();
 				try {
 					await job.run(client, ctx, stopping.signal);
+					ctx.outage.over();
 				} catch (error) {
-					ctx.logger.error({ job: job.name, err: error }, 'job failed');
+					// What was due stays due in the database: the next tick after it is back does it, once.
+					if (isDatabaseUnavailable(error)) ctx.outage.met(error);
+					else ctx.logger.error({ job: job.name, err: error }, 'job failed');
 				}
 				ctx.metrics?.jobTick(job.name, (performance.now() - started) / 1000, (started - dueAt) / 1000);
 				if (stopping.signal.aborted) return;

@@ -11,6 +11,7 @@ import type { BotContext } from './context.js';
 import { SlidingWindow } from './cooldown.js';
 import { decodeCustomId } from './custom-id.js';
 import { UserError, isGone, isUnanswerable } from './errors.js';
+import { isDatabaseUnavailable } from './store/database.js';
 import { common } from './i18n/common.js';
 import { langOf, localize } from './i18n/index.js';
 import type { InteractionOutcome } from './metrics.js';
@@ -102,6 +103,9 @@ async function report(interaction: Interaction, error: unknown, ctx: BotContext)
 	if (error instanceof UserError) {
 		ctx.logger.debug({ ...context, reason: error.message }, 'user error');
 		content = error.localized[lang];
+	} else if (isDatabaseUnavailable(error)) {
+		ctx.outage.met(error);
+		content = common[lang].databaseAway;
 	} else if (isUnanswerable(error)) {
 		ctx.logger.info({ ...context, err: error }, 'interaction can no longer be answered');
 		return 'gone';

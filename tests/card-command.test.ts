@@ -15,10 +15,10 @@ import { createRouter } from '../src/router.js';
 import { createTestContext } from './support/context.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord } from './support/discord.js';
 
-function setup(options: { floodLimit?: number; language?: 'ko' | 'en' | 'both' } = {}) {
-	const { ctx } = createTestContext();
+async function setup(options: { floodLimit?: number; language?: 'ko' | 'en' | 'both' } = {}) {
+	const { ctx } = await createTestContext();
 	const discord = new TestDiscord();
-	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
+	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const config = { ...ctx.config, ...(options.floodLimit ? { floodLimit: options.floodLimit } : {}) };
 	const route = createRouter(COMMANDS, { ...ctx, config });
 	return { ctx, discord, route };
@@ -32,7 +32,7 @@ const routes = (discord: TestDiscord) =>
 
 describe('a quote card', () => {
 	test('Given card:true and a card not drawn yet, then the reply is acknowledged first and then carries the card', async () => {
-		const { ctx, discord, route } = setup({ language: 'both' });
+		const { ctx, discord, route } = await setup({ language: 'both' });
 		await route(discord.chatInput(herQuote, { id: 'quote-love-wears-you-out', card: true }));
 		expect(routes(discord)).toEqual([
 			'POST /interactions/:id/:id/callback',
@@ -49,7 +49,7 @@ describe('a quote card', () => {
 	});
 
 	test('Given the card was drawn before, then it is the first reply itself, with no acknowledgement first', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(discord.button(cardButton('quote-love-wears-you-out')));
 		discord.requests.length = 0;
 		await route(discord.button(cardButton('quote-love-wears-you-out')));
@@ -61,7 +61,7 @@ describe('a quote card', () => {
 	});
 
 	test('Given a spoiler quote’s Card button, then the card’s text is beside it behind spoiler bars', async () => {
-		const { ctx, discord, route } = setup({ language: 'en' });
+		const { ctx, discord, route } = await setup({ language: 'en' });
 		const spoiler = ctx.dataset.quotes.find((quote) => quote.spoiler)!;
 		await route(discord.button(cardButton(spoiler.id)));
 		const edit = discord.responses().at(-1);
@@ -76,7 +76,7 @@ describe('a quote card', () => {
 	])(
 		'Given the bot may not Attach Files, then a $lang member alone is told so, and nothing is posted',
 		async ({ locale, lang }) => {
-			const { discord, route } = setup();
+			const { discord, route } = await setup();
 			for (const interaction of [
 				discord.chatInput(herQuote, { card: true }, { locale, appPermissions: withoutAttachFiles }),
 				discord.button(cardButton('quote-love-wears-you-out'), { locale, appPermissions: withoutAttachFiles }),
@@ -97,20 +97,20 @@ describe('a quote card', () => {
 	);
 
 	test('Given a Card button for a quote that is gone, then it says the button has expired', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(discord.button(cardButton('quote-no-longer-here')));
 		expect(discord.responses()[0].data.content).toBe(common.en.expiredButton);
 	});
 
 	test('Given a plain /her-quote, then no card is drawn: the card costs nothing unless asked for', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		await route(discord.chatInput(herQuote));
 		expect(discord.responses()[0].data.attachments ?? []).toEqual([]);
 		expect(cardCache(ctx.dataset).size).toBe(0);
 	});
 
 	test('Given a member posting quotes and cards, then cards count against the flood limit like Another', async () => {
-		const { discord, route } = setup({ floodLimit: 3 });
+		const { discord, route } = await setup({ floodLimit: 3 });
 		await route(discord.chatInput(herQuote, { id: 'quote-love-wears-you-out' }));
 		await route(discord.button(cardButton('quote-love-wears-you-out')));
 		await route(discord.chatInput(herQuote, { id: 'quote-love-wears-you-out', card: true }));

@@ -15,10 +15,10 @@ const HANGUL = /[\uac00-\ud7a3]/;
 /** A member who may open threads, so the bot may open them for them. */
 const MAY_OPEN_THREADS = { memberPermissions: PermissionFlagsBits.CreatePublicThreads };
 
-function setup(options: { preferredLocale?: string; language?: 'ko' | 'en' | 'both' } = {}) {
-	const { ctx } = createTestContext();
+async function setup(options: { preferredLocale?: string; language?: 'ko' | 'en' | 'both' } = {}) {
+	const { ctx } = await createTestContext();
 	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US', now: ctx.now });
-	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
+	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
 	return { ctx, discord, route };
 }
@@ -32,7 +32,7 @@ function reply(discord: TestDiscord) {
 
 describe('/her-quote', () => {
 	test('Given an English server, then the quote is in English with its Korean original, speaker, source and themes', async () => {
-		const { ctx, discord, route } = setup({ language: 'en' });
+		const { ctx, discord, route } = await setup({ language: 'en' });
 		await route(discord.chatInput(herQuote));
 		const embed = reply(discord).embeds[0];
 		const quote = ctx.dataset.quotes.find((item) => item.id === embed.footer.text)!;
@@ -45,7 +45,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given a server whose preferred locale is Korean and no setting, then the quote is in Korean only', async () => {
-		const { discord, route } = setup({ preferredLocale: 'ko' });
+		const { discord, route } = await setup({ preferredLocale: 'ko' });
 		await route(discord.chatInput(herQuote, {}, { locale: 'en-US' }));
 		const embed = reply(discord).embeds[0];
 		expect(embed.description).toMatch(HANGUL);
@@ -54,7 +54,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given a bilingual server, then Korean comes first, then English, and the buttons say both', async () => {
-		const { ctx, discord, route } = setup({ language: 'both' });
+		const { ctx, discord, route } = await setup({ language: 'both' });
 		await route(discord.chatInput(herQuote));
 		const message = reply(discord);
 		const quote = ctx.dataset.quotes.find((item) => item.id === message.embeds[0].footer.text)!;
@@ -70,7 +70,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given a theme, then every quote shown is about it, and none repeats until the pool is used up', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		const pool = ctx.dataset.quotes.filter((quote) => quote.themes.includes('love'));
 		const seen: string[] = [];
 		for (let i = 0; i < pool.length; i++) {
@@ -82,7 +82,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given an id, then that quote is shown; an unknown id gets an ephemeral explanation', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		const wanted = ctx.dataset.quotes[3]!;
 		await route(discord.chatInput(herQuote, { id: wanted.id }));
 		expect(reply(discord).embeds[0].footer.text).toBe(wanted.id);
@@ -94,7 +94,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given words typed in the id option, then autocomplete offers matching quotes in either language', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		const target = ctx.dataset.quotes.find((quote) => quote.speaker.kind === 'film')!;
 		const englishWord = target.text.en
 			.split(/\s+/)
@@ -112,7 +112,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given the Another button, then a different quote with the same filter is posted', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		await route(discord.chatInput(herQuote, { theme: 'healing' }));
 		const first = reply(discord);
 		const another = first.components[0].components[0].custom_id;
@@ -124,7 +124,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given the Discuss button, then a public thread opens on the quote with a related question', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		await route(discord.chatInput(herQuote));
 		const discussId = reply(discord).components[0].components[1].custom_id;
 		await route(discord.button(discussId, { ...MAY_OPEN_THREADS, locale: 'ko' }));
@@ -138,7 +138,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given a spoiler quote, then Discuss names its public thread without giving the ending away', async () => {
-		const { ctx, discord, route } = setup({ language: 'en' });
+		const { ctx, discord, route } = await setup({ language: 'en' });
 		for (const quote of ctx.dataset.quotes.filter((item) => item.spoiler)) {
 			await route(discord.chatInput(herQuote, { id: quote.id }));
 			const discussId = reply(discord).components[0].components[1].custom_id;
@@ -154,7 +154,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given a quote asked for inside a thread, then it has no Discuss button, and an old one says threads can’t open there', async () => {
-		const { discord, route } = setup({ language: 'en' });
+		const { discord, route } = await setup({ language: 'en' });
 		await route(discord.chatInput(herQuote, {}, { channelId: THREAD_ID }));
 		const buttons = reply(discord).components[0].components.map((b: { label: string }) => b.label);
 		expect(buttons).toEqual(['Another', 'Card']);
@@ -170,7 +170,7 @@ describe('/her-quote', () => {
 	});
 
 	test('Given the bot may not create threads here, then Discuss names the missing permission', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(discord.chatInput(herQuote));
 		const discussId = reply(discord).components[0].components[1].custom_id;
 		await route(
@@ -191,7 +191,7 @@ describe('/her-quote', () => {
 		['an unknown command', encodeCustomId('her-nothing', 'x')],
 		['an old format', 'quote-another-love'],
 	])('Given %s on a button, then the caller is told it has expired', async (_, customId) => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(discord.button(customId));
 		expect(reply(discord)).toMatchObject({
 			content: expect.stringContaining('expired'),
@@ -202,7 +202,7 @@ describe('/her-quote', () => {
 
 describe('/her-question', () => {
 	test('Given phase after, then the question is spoiler-tagged and says so', async () => {
-		const { discord, route } = setup({ language: 'en' });
+		const { discord, route } = await setup({ language: 'en' });
 		await route(discord.chatInput(herQuestion, { phase: 'after' }));
 		const embed = reply(discord).embeds[0];
 		expect(embed.description).toMatch(/\|\|.+\|\|/s);
@@ -211,7 +211,7 @@ describe('/her-question', () => {
 	});
 
 	test('Given a theme and phase before, then the question matches both and is not hidden', async () => {
-		const { ctx, discord, route } = setup({ language: 'ko' });
+		const { ctx, discord, route } = await setup({ language: 'ko' });
 		await route(discord.chatInput(herQuestion, { phase: 'before', theme: 'loneliness' }));
 		const embed = reply(discord).embeds[0];
 		const id = embed.footer.text.split(' · ').at(-1);
@@ -222,7 +222,7 @@ describe('/her-question', () => {
 	});
 
 	test('Given thread:true, then a public thread named after the question opens on the reply', async () => {
-		const { discord, route } = setup({ language: 'en' });
+		const { discord, route } = await setup({ language: 'en' });
 		await route(discord.chatInput(herQuestion, { phase: 'before', thread: true }, MAY_OPEN_THREADS));
 		const [thread] = discord.sent(/\/messages\/\d+\/threads$/, 'POST');
 		expect(thread?.body.name).toMatch(/^💬 .+/);
@@ -230,14 +230,14 @@ describe('/her-question', () => {
 	});
 
 	test('Given thread:true with an after-watching question, then the thread name does not spoil it', async () => {
-		const { discord, route } = setup({ language: 'en' });
+		const { discord, route } = await setup({ language: 'en' });
 		await route(discord.chatInput(herQuestion, { phase: 'after', thread: true }, MAY_OPEN_THREADS));
 		const [thread] = discord.sent(/\/threads$/, 'POST');
 		expect(thread?.body.name).toBe('💬 After watching: a question with spoilers');
 	});
 
 	test('Given thread:true inside a thread, then nothing is posted and the caller is told threads can’t open there', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(discord.chatInput(herQuestion, { thread: true }, { channelId: THREAD_ID }));
 		expect(reply(discord)).toMatchObject({
 			content: expect.stringContaining('Threads can’t be opened here'),
@@ -247,7 +247,7 @@ describe('/her-question', () => {
 	});
 
 	test('Given thread:true where the bot cannot create threads, then nothing is posted and the caller is told why', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(
 			discord.chatInput(
 				herQuestion,
@@ -264,7 +264,7 @@ describe('/her-recommend', () => {
 	test.each(['tired-of-dating', 'curious-about-ai', 'healing', 'anyone'])(
 		'Given for:%s, then a blurb for that audience comes with the film card',
 		async (audience) => {
-			const { ctx, discord, route } = setup({ language: 'en' });
+			const { ctx, discord, route } = await setup({ language: 'en' });
 			await route(discord.chatInput(herRecommend, { for: audience }));
 			const [blurb, card] = reply(discord).embeds;
 			const id = blurb.footer.text.split(' · ').at(-1);
@@ -283,7 +283,7 @@ describe('/her-about', () => {
 	])(
 		'Given a %s caller, then the help is ephemeral, in their language, and credits both reviews',
 		async (locale, heading) => {
-			const { ctx, discord, route } = setup();
+			const { ctx, discord, route } = await setup();
 			await route(discord.chatInput(herAbout, {}, { locale }));
 			const message = reply(discord);
 			expect(message.flags).toBe(MessageFlags.Ephemeral);
@@ -298,7 +298,7 @@ describe('/her-about', () => {
 
 describe('/her-settings language', () => {
 	test('Given a member with Manage Server, then the language changes and the next public post follows it', async () => {
-		const { discord, route } = setup({ preferredLocale: 'en-US' });
+		const { discord, route } = await setup({ preferredLocale: 'en-US' });
 		await route(
 			discord.chatInput(
 				herSettings,
@@ -312,13 +312,13 @@ describe('/her-settings language', () => {
 	});
 
 	test('Given a member without Manage Server (the default permission overridden), then nothing changes', async () => {
-		const { ctx, discord, route } = setup();
+		const { ctx, discord, route } = await setup();
 		await route(discord.chatInput(herSettings, { subcommand: 'language', language: 'ko' }, { locale: 'ko' }));
 		expect(reply(discord)).toMatchObject({
 			content: expect.stringContaining('서버 관리하기'),
 			flags: MessageFlags.Ephemeral,
 		});
-		expect(ctx.settings.language(GUILD_ID, 'en-US')).toBe('en');
+		expect(await ctx.settings.language(GUILD_ID, 'en-US')).toBe('en');
 	});
 
 	test('Then the command is hidden by default from members without Manage Server', () => {

@@ -147,11 +147,11 @@ describe('PostgreSQL', () => {
 		const db = await openDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${line.port}/${name}` });
 		expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
 
-		await line.cut();
+		line.cut();
 		const error = await sql`SELECT 1`.execute(db).catch((caught: unknown) => caught);
 		expect(isDatabaseUnavailable(error)).toBe(true);
 
-		await line.mend();
+		line.mend();
 		expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
 		await db.destroy();
 		await line.close();

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { openDatabase } from '../src/store/database.js';
+import { DATABASE_KINDS, createPostgresDatabase, openSharedDatabase, openTestDatabase } from './support/databases.js';
 import { pickUnseen, RotationStore } from '../src/store/rotation.js';
 import { seededRandom } from './support/context.js';
 
@@ -30,39 +30,70 @@ describe('pickUnseen', () => {
 	});
 });
 
-describe('RotationStore', () => {
-	test('Given a channel, then no item repeats until the whole pool was shown, and rounds continue after', () => {
-		const store = new RotationStore(openDatabase(':memory:'));
+describe.each(DATABASE_KINDS)('RotationStore on %s', (kind) => {
+	const now = new Date('2025-05-14T00:00:00Z');
+
+	test('Given a channel, then no item repeats until the whole pool was shown, and rounds continue after', async () => {
+		const store = new RotationStore(await openTestDatabase(kind));
 		const random = seededRandom(11);
-		const now = new Date('2025-05-14T00:00:00Z');
-		const first = POOL.map(() => store.next('channel-1', 'quote:all', POOL, random, now));
+		const first = await picks(POOL.length, () => store.next('channel-1', 'quote:all', POOL, random, now));
 		expect(new Set(first).size).toBe(POOL.length);
-		const second = POOL.map(() => store.next('channel-1', 'quote:all', POOL, random, now));
+		const second = await picks(POOL.length, () => store.next('channel-1', 'quote:all', POOL, random, now));
 		expect(new Set(second).size).toBe(POOL.length);
 		expect(second[0]).not.toBe(first.at(-1));
 	});
 
-	test('Given two channels or two filters, then each keeps its own rotation', () => {
-		const store = new RotationStore(openDatabase(':memory:'));
+	test('Given two channels or two filters, then each keeps its own rotation', async () => {
+		const store = new RotationStore(await openTestDatabase(kind));
 		const random = seededRandom(5);
-		const now = new Date('2025-05-14T00:00:00Z');
-		for (let i = 0; i < 4; i++) store.next('channel-1', 'quote:all', POOL, random, now);
-		const elsewhere = POOL.map(() => store.next('channel-2', 'quote:all', POOL, random, now));
-		const otherFilter = POOL.map(() => store.next('channel-1', 'quote:love', POOL, random, now));
+		await picks(4, () => store.next('channel-1', 'quote:all', POOL, random, now));
+		const elsewhere = await picks(POOL.length, () => store.next('channel-2', 'quote:all', POOL, random, now));
+		const otherFilter = await picks(POOL.length, () => store.next('channel-1', 'quote:love', POOL, random, now));
 		expect(new Set(elsewhere).size).toBe(POOL.length);
 		expect(new Set(otherFilter).size).toBe(POOL.length);
 	});
 
-	test('Given the database is reopened, then the rotation carries on where it was', () => {
-		const path = join(mkdtempSync(join(tmpdir(), 'hfc-rotation-')), 'bot.sqlite');
+	test('Given an item shown directly, then the rotation skips it this round, and it counts as the last one shown', async () => {
+		const store = new RotationStore(await openTestDatabase(kind));
+		const random = seededRandom(3);
+		const rest = await picks(POOL.length - 1, () => store.next('c', 'p', POOL, random, now));
+		await store.markSeen('c', 'p', rest[0]!, now);
+		const last = await store.next('c', 'p', POOL, random, now);
+		expect(new Set([...rest, last]).size).toBe(POOL.length);
+		// A new round never opens with the item just shown.
+		expect(await store.next('c', 'p', POOL, random, now)).not.toBe(last);
+	});
+
+	test('Given the bot restarts, then the rotation carries on where it was', async () => {
+		const location =
+			kind === 'sqlite'
+				? { path: join(mkdtempSync(join(tmpdir(), 'hfc-rotation-')), 'bot.sqlite') }
+				: { url: (await createPostgresDatabase()).url };
 		const random = seededRandom(9);
-		const now = new Date('2025-05-14T00:00:00Z');
-		const db = openDatabase(path);
-		const before = [0, 1, 2].map(() => new RotationStore(db).next('c', 'p', POOL, random, now));
-		db.close();
-		const reopened = openDatabase(path);
-		const after = [0, 1].map(() => new RotationStore(reopened).next('c', 'p', POOL, random, now));
-		reopened.close();
+		const db = await openSharedDatabase(location);
+		const before = await picks(3, () => new RotationStore(db).next('c', 'p', POOL, random, now));
+		const restarted = await openSharedDatabase(location);
+		const after = await picks(2, () => new RotationStore(restarted).next('c', 'p', POOL, random, now));
 		expect(new Set([...before, ...after]).size).toBe(POOL.length);
 	});
 });
+
+describe('RotationStore shared by several hosts', () => {
+	test('Given members of one channel on two hosts clicking at once, then no item is shown twice in a round', async () => {
+		const { url } = await createPostgresDatabase();
+		const hosts = [await openSharedDatabase({ url }), await openSharedDatabase({ url })];
+		const now = new Date('2025-05-14T00:00:00Z');
+		// Each host asks for the next item, all at once; the pool has room for exactly that many.
+		const shown = await Promise.all(
+			POOL.map((_, i) => new RotationStore(hosts[i % 2]!).next('channel', 'quote:all', POOL, seededRandom(i + 1), now)),
+		);
+		expect(new Set(shown).size).toBe(POOL.length);
+	});
+});
+
+/** `count` picks one after another (each pick reads what the one before it recorded). */
+async function picks(count: number, pick: () => Promise<string | undefined>): Promise<(string | undefined)[]> {
+	const shown: (string | undefined)[] = [];
+	for (let i = 0; i < count; i++) shown.push(await pick());
+	return shown;
+}

@@ -33,8 +33,8 @@ const failing = (behaviour: 'user' | 'crash' | 'crash-after-defer'): Command => 
 	},
 });
 
-function setup(command: Command) {
-	const { ctx } = createTestContext();
+async function setup(command: Command) {
+	const { ctx } = await createTestContext();
 	const { logger, lines } = capturingLogger();
 	const discord = new TestDiscord({ now: ctx.now });
 	const route = createRouter([command], { ...ctx, logger });
@@ -47,7 +47,7 @@ describe('router error boundary', () => {
 		['en-GB', 'That time is not valid'],
 	])('Given a user error and a %s caller, then they see it alone, in their language', async (locale, text) => {
 		const command = failing('user');
-		const { discord, route, lines } = setup(command);
+		const { discord, route, lines } = await setup(command);
 		await route(discord.chatInput(command, {}, { locale }));
 		expect(discord.responses()).toMatchObject([{ type: 4, data: { content: text, flags: MessageFlags.Ephemeral } }]);
 		expect(lines.some((line) => line.level >= 50)).toBe(false);
@@ -55,7 +55,7 @@ describe('router error boundary', () => {
 
 	test('Given an unexpected error, then the caller gets a short apology and the log has the error with context', async () => {
 		const command = failing('crash');
-		const { discord, route, lines } = setup(command);
+		const { discord, route, lines } = await setup(command);
 		await route(discord.chatInput(command, {}, { locale: 'ko' }));
 		const [response] = discord.responses();
 		expect(response.data.content).toBe('봇 쪽에서 문제가 생겼어요. 잠시 후 다시 시도해 주세요.');
@@ -67,7 +67,7 @@ describe('router error boundary', () => {
 
 	test('Given a failure after the reply was deferred, then the deferred reply is edited into the apology', async () => {
 		const command = failing('crash-after-defer');
-		const { discord, route } = setup(command);
+		const { discord, route } = await setup(command);
 		await route(discord.chatInput(command));
 		const edit = discord.sent('@original', 'PATCH')[0];
 		expect(edit?.body.content).toBe('Something went wrong on our side. Please try again in a moment.');
@@ -86,7 +86,7 @@ describe('router error boundary', () => {
 	])(
 		'Given what the interaction was about is gone (%i %s), then the caller is told so, alone, in their language',
 		async (code, message) => {
-			const { discord, route } = setup(discordSays(code, message));
+			const { discord, route } = await setup(discordSays(code, message));
 			await route(discord.chatInput(discordSays(code, message), {}, { locale: 'ko' }));
 			expect(discord.responses()).toMatchObject([
 				{ type: 4, data: { content: common.ko.targetGone, flags: MessageFlags.Ephemeral } },
@@ -98,7 +98,7 @@ describe('router error boundary', () => {
 		[RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction'],
 		[RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook'],
 	])('Given the interaction itself is gone (%i %s), then nothing more is sent', async (code, message) => {
-		const { discord, route, lines } = setup(discordSays(code, message));
+		const { discord, route, lines } = await setup(discordSays(code, message));
 		await route(discord.chatInput(discordSays(code, message)));
 		expect(discord.responses()).toEqual([]);
 		expect(lines.some((line) => line.level >= 40)).toBe(false);
@@ -106,7 +106,7 @@ describe('router error boundary', () => {
 
 	test('Given a command this bot does not know, then the caller is told the commands need redeploying', async () => {
 		const known = failing('user');
-		const { discord, route } = setup({ ...known, data: { ...known.data, name: 'her-other' } });
+		const { discord, route } = await setup({ ...known, data: { ...known.data, name: 'her-other' } });
 		await route(discord.chatInput(known));
 		expect(discord.responses()[0].data.content).toContain('redeploy');
 	});

@@ -3,7 +3,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
+import { openDatabase } from '../src/store/database.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
+import { createPostgresDatabase } from './support/databases.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -59,6 +62,52 @@ describe('npm start with a database path it cannot use', () => {
 		expect(stderr.trim().split('\n')).toHaveLength(1);
 		expect(stderr).toContain('cannot open the database at DATABASE_PATH=/dev/null/her.sqlite');
 		expect(stderr).toContain('writable');
+	});
+});
+
+describe('npm start with a DATABASE_URL it cannot use', () => {
+	const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB';
+	const server = () => new URL(inject('postgresUrl'));
+
+	test.each([
+		['nothing listens there', () => 'postgres://her:s3cret-pass@127.0.0.1:1/her_film_club', 'connection refused'],
+		[
+			'the password is wrong',
+			() => `postgres://postgres:s3cret-pass@${server().host}/postgres`,
+			'the password was refused',
+		],
+		[
+			'it is not a PostgreSQL URL',
+			() => 'mysql://her:s3cret-pass@127.0.0.1/her',
+			'DATABASE_URL must be a PostgreSQL URL',
+		],
+	])('Given %s, then it exits non-zero with one line saying so, without the password', async (_, url, reason) => {
+		const { code, stderr } = await start({
+			DISCORD_TOKEN: TOKEN,
+			DISCORD_API_URL: 'http://127.0.0.1:9/api',
+			DATABASE_URL: url(),
+		});
+		expect(code).toBe(1);
+		expect(stderr.trim().split('\n')).toHaveLength(1);
+		expect(stderr).toContain(reason);
+		expect(stderr).not.toContain('s3cret-pass');
+	});
+
+	test('Given a database of a newer schema than this release knows, then it exits with one line naming both', async () => {
+		const { url } = await createPostgresDatabase();
+		const newer = { version: MIGRATIONS.length + 1, name: 'from a newer release', sqlite: '', postgres: '' };
+		await (await openDatabase({ url }, [...MIGRATIONS, newer])).destroy();
+		const { code, stderr } = await start({
+			DISCORD_TOKEN: TOKEN,
+			DISCORD_API_URL: 'http://127.0.0.1:9/api',
+			DATABASE_URL: url,
+		});
+		expect(code).toBe(1);
+		expect(stderr.trim().split('\n')).toHaveLength(1);
+		expect(stderr).toContain(
+			`the database is at schema ${newer.version}, newer than this release of the bot knows (${MIGRATIONS.length})`,
+		);
+		expect(stderr).toContain('DATABASE_URL');
 	});
 });
 

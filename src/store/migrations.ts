@@ -335,15 +335,19 @@ export const MIGRATIONS: readonly Migration[] = [
 	},
 	{
 		version: 8,
-		name: 'daily reflection: schedules ordered by when they were made',
-		// Both databases: the oldest schedule used to be found by SQLite's rowid, which PostgreSQL has not.
+		name: 'orders kept in columns, not in SQLite rowids',
+		// PostgreSQL has no rowid: the oldest schedule and the last item a rotation showed get columns of their own.
 		sqlite: `
 			ALTER TABLE reflection_schedules ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0;
 			UPDATE reflection_schedules SET created_at = updated_at;
+			-- Which item of the round came when: rowids already run in that order.
+			ALTER TABLE rotation_seen ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+			UPDATE rotation_seen SET position = rowid;
 		`,
+		// PostgreSQL's tables start at schema 7, empty: nothing to carry over.
 		postgres: `
 			ALTER TABLE reflection_schedules ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0;
-			UPDATE reflection_schedules SET created_at = updated_at;
+			ALTER TABLE rotation_seen ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
 		`,
 	},
 ];

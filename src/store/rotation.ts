@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { lockKey, type Db } from './database.js';
 
 /**
@@ -42,12 +43,13 @@ export class RotationStore {
 				.select('item_id')
 				.where('scope', '=', scope)
 				.where('pool', '=', pool)
-				.orderBy('seen_at', 'desc')
+				.orderBy('position', 'desc')
 				.execute();
 			const pick = pickUnseen(ids, new Set(seen.map((row) => row.item_id)), random, seen[0]?.item_id);
 			if (!pick) return undefined;
-			if (pick.newRound)
+			if (pick.newRound) {
 				await trx.deleteFrom('rotation_seen').where('scope', '=', scope).where('pool', '=', pool).execute();
+			}
 			await this.record(trx, scope, pool, pick.id, now);
 			return pick.id;
 		});
@@ -58,11 +60,15 @@ export class RotationStore {
 		await this.record(this.db, scope, pool, id, now);
 	}
 
+	/** Adds `id` to the round as its latest item (again, if it was in it already). */
 	private async record(db: Db, scope: string, pool: string, id: string, now: Date): Promise<void> {
+		const position = sql<number>`(SELECT COALESCE(MAX(position), 0) + 1 FROM rotation_seen WHERE scope = ${scope} AND pool = ${pool})`;
 		await db
 			.insertInto('rotation_seen')
-			.values({ scope, pool, item_id: id, seen_at: now.getTime() })
-			.onConflict((conflict) => conflict.columns(['scope', 'pool', 'item_id']).doUpdateSet({ seen_at: now.getTime() }))
+			.values({ scope, pool, item_id: id, seen_at: now.getTime(), position })
+			.onConflict((conflict) =>
+				conflict.columns(['scope', 'pool', 'item_id']).doUpdateSet({ seen_at: now.getTime(), position }),
+			)
 			.execute();
 	}
 }

@@ -15,6 +15,8 @@ export interface Tables {
 		pool: string;
 		item_id: string;
 		seen_at: number;
+		/** 1, 2, 3… in the order the round showed them: the highest is the item shown last. */
+		position: number;
 	};
 	reflection_schedules: {
 		guild_id: string;
@@ -95,13 +97,13 @@ export interface Tables {
 	};
 }
 
-/** The tables in the order a copy must fill them (parents before the rows that reference them). */
-export const TABLES = [
-	'guild_settings',
-	'rotation_seen',
-	'reflection_schedules',
-	'reflection_posts',
-	'watch_parties',
-	'watch_party_members',
-	'watch_party_posts',
-] as const satisfies readonly (keyof Tables)[];
+/** Each table's primary key, in the order a copy must fill the tables (parents before rows that reference them). */
+export const PRIMARY_KEYS = {
+	guild_settings: ['guild_id'],
+	rotation_seen: ['scope', 'pool', 'item_id'],
+	reflection_schedules: ['guild_id', 'channel_id'],
+	reflection_posts: ['guild_id', 'channel_id', 'local_date'],
+	watch_parties: ['id'],
+	watch_party_members: ['party_id', 'user_id'],
+	watch_party_posts: ['party_id', 'post_key'],
+} as const satisfies { readonly [Table in keyof Tables]: readonly (keyof Tables[Table] & string)[] };

