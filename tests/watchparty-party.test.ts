@@ -821,7 +821,7 @@ describe('a PostgreSQL database that goes away', () => {
 		});
 		const sending = send();
 		await harness.discord.fake.waitUntil(() => harness.discord.fake.held.size > 0, { what: 'a post on its way' });
-		await line.cut();
+		line.cut();
 		release();
 		await sending;
 	}
@@ -837,7 +837,7 @@ describe('a PostgreSQL database that goes away', () => {
 		const outage = await harness.tick().catch((error: unknown) => error);
 		expect(isDatabaseUnavailable(outage)).toBe(true);
 
-		await line.mend();
+		line.mend();
 		await harness.run(5000);
 		expect(beatsInThread(harness.discord, party.threadId!)).toEqual([{ beat: first!.id, late: false }]);
 		expect(await partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
@@ -856,7 +856,7 @@ describe('a PostgreSQL database that goes away', () => {
 			control(harness, 'end', {}, { channelId: party.threadId! }),
 		);
 
-		await line.mend();
+		line.mend();
 		await harness.run(WRAP_UP_PENDING_MS, 5000);
 		const wrapUps = publicMessages(harness.discord, party.threadId!).filter(
 			(message) => message.embeds?.[0]?.title === 'After the film',

@@ -515,9 +515,8 @@ function launch(ctx: BotContext, partyId: number, work: () => Promise<void>): vo
 	if (running.has(partyId) || running.size >= MAX_PARTIES_IN_FLIGHT) return;
 	const done = work()
 		.catch((error: unknown) => {
-			// The party is left as it was and taken up on a later tick; the tick itself reports the outage.
-			if (isDatabaseUnavailable(error))
-				ctx.logger.warn({ partyId, err: error }, 'watch party step waits for the database');
+			// The party is left as it was, due, for a tick once the database is back.
+			if (isDatabaseUnavailable(error)) ctx.outage.met(error);
 			else ctx.logger.error({ partyId, err: error }, 'watch party step failed');
 		})
 		.finally(() => running.delete(partyId));
