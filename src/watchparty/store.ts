@@ -108,7 +108,7 @@ export class WatchPartyStore {
 		now: number;
 	}): Promise<{ created: true; party: Party } | { created: false; party: Party }> {
 		return this.db.transaction().execute(async (trx) => {
-			// Also a party whose own thread this is.
+			// A party here already, or one whose own thread this is.
 			const existing = await this.activeIn(trx, input.channelId);
 			if (existing) return { created: false as const, party: existing };
 			// Two hosts reserving at once: the one-active-party-per-channel index lets one insert through, and
