@@ -191,7 +191,7 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 	const timeZone = resolveTimeZone(rawZone);
 	if (!timeZone) throw new UserError(localize(reflectionText, (m) => m.badTimeZone(rawZone)));
 	const store = new ReflectionStore(ctx.db);
-	const existing = store.get(guild.id, channel.id);
+	const existing = await store.get(guild.id, channel.id);
 
 	// Options added since the first version keep what the schedule has when an edit leaves them out.
 	const rawDays = interaction.options.getString('days');
@@ -225,15 +225,16 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 
 	if (!existing) {
 		// A schedule whose channel was deleted can never post again: a new channel takes its place.
-		for (const gone of store.list(guild.id).filter((other) => !guild.channels.cache.has(other.channelId))) {
-			store.remove(gone);
+		const others = await store.list(guild.id);
+		for (const gone of others.filter((other) => !guild.channels.cache.has(other.channelId))) {
+			await store.remove(gone);
 		}
-		if (store.list(guild.id).length >= MAX_SCHEDULES_PER_GUILD) {
+		if ((await store.list(guild.id)).length >= MAX_SCHEDULES_PER_GUILD) {
 			throw new UserError(localize(reflectionText, (m) => m.tooMany(MAX_SCHEDULES_PER_GUILD)));
 		}
 	}
 
-	const saved = store.save(
+	const saved = await store.save(
 		{
 			guildId: guild.id,
 			channelId: channel.id,
@@ -281,14 +282,14 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 }
 
 /** The schedule skip, pause, resume and stop act on: the one in `channel`, or the server's only one. */
-function target(interaction: Interaction, store: ReflectionStore): ReflectionSchedule {
+async function target(interaction: Interaction, store: ReflectionStore): Promise<ReflectionSchedule> {
 	const picked = interaction.options.getChannel('channel');
 	if (picked) {
-		const found = store.get(interaction.guildId, picked.id);
+		const found = await store.get(interaction.guildId, picked.id);
 		if (!found) throw new UserError(localize(reflectionText, (m) => m.noneIn(`<#${picked.id}>`)));
 		return found;
 	}
-	const all = store.list(interaction.guildId);
+	const all = await store.list(interaction.guildId);
 	if (all.length === 0) throw new UserError(localize(reflectionText, (m) => m.notScheduled));
 	if (all.length > 1) {
 		const channels = all.map((one) => `<#${one.channelId}>`).join(', ');
@@ -306,12 +307,12 @@ async function stop(interaction: Interaction, ctx: BotContext): Promise<void> {
 	const store = new ReflectionStore(ctx.db);
 	const t = reflectionText[langOf(interaction.locale)];
 	// With no schedule at all, nothing to stop is an answer, not an error.
-	if (store.list(interaction.guildId).length === 0 && !interaction.options.getChannel('channel')) {
+	if ((await store.list(interaction.guildId)).length === 0 && !interaction.options.getChannel('channel')) {
 		await answer(interaction, t.nothingToStop);
 		return;
 	}
-	const stopped = target(interaction, store);
-	store.remove(stopped);
+	const stopped = await target(interaction, store);
+	await store.remove(stopped);
 	ctx.logger.info(
 		{ guildId: interaction.guildId, channelId: stopped.channelId, userId: interaction.user.id },
 		'daily reflection stopped',
@@ -322,8 +323,8 @@ async function stop(interaction: Interaction, ctx: BotContext): Promise<void> {
 async function skip(interaction: Interaction, ctx: BotContext): Promise<void> {
 	assertManageGuild(interaction.memberPermissions);
 	const store = new ReflectionStore(ctx.db);
-	const schedule = target(interaction, store);
-	const result = store.skipNext(schedule, ctx.now())!;
+	const schedule = await target(interaction, store);
+	const result = (await store.skipNext(schedule, ctx.now()))!;
 	const t = reflectionText[langOf(interaction.locale)];
 	const skippedAt = discordTime(new Date(instantOf(result.skipped, parseTime(schedule.time)!, schedule.timeZone)));
 	ctx.logger.info(
@@ -339,8 +340,8 @@ async function skip(interaction: Interaction, ctx: BotContext): Promise<void> {
 async function pause(interaction: Interaction, ctx: BotContext): Promise<void> {
 	assertManageGuild(interaction.memberPermissions);
 	const store = new ReflectionStore(ctx.db);
-	const schedule = target(interaction, store);
-	const held = store.hold(schedule, interaction.user.id, ctx.now());
+	const schedule = await target(interaction, store);
+	const held = await store.hold(schedule, interaction.user.id, ctx.now());
 	const t = reflectionText[langOf(interaction.locale)];
 	if (held) {
 		ctx.logger.info(
@@ -354,8 +355,8 @@ async function pause(interaction: Interaction, ctx: BotContext): Promise<void> {
 async function resume(interaction: Interaction, ctx: BotContext): Promise<void> {
 	assertManageGuild(interaction.memberPermissions);
 	const store = new ReflectionStore(ctx.db);
-	const schedule = target(interaction, store);
-	const resumed = store.release(schedule, ctx.now());
+	const schedule = await target(interaction, store);
+	const resumed = await store.release(schedule, ctx.now());
 	const t = reflectionText[langOf(interaction.locale)];
 	const channel = `<#${schedule.channelId}>`;
 	if (!resumed) {
@@ -387,7 +388,7 @@ async function statusLines(interaction: Interaction, store: ReflectionStore, sch
 	const t = reflectionText[lang];
 	const channel = interaction.guild.channels.cache.get(schedule.channelId);
 	const forum = channel?.type === ChannelType.GuildForum;
-	const last = store.lastSent(schedule);
+	const last = await store.lastSent(schedule);
 	const replies = await repliesTo(interaction, last?.threadId ?? null);
 	const me = interaction.guild.members.me;
 	const canPin = !channel || !me || channel.permissionsFor(me).has(PIN_PERMISSION, true);
@@ -418,7 +419,7 @@ async function statusLines(interaction: Interaction, store: ReflectionStore, sch
 async function status(interaction: Interaction, ctx: BotContext): Promise<void> {
 	const t = reflectionText[langOf(interaction.locale)];
 	const store = new ReflectionStore(ctx.db);
-	const schedules = store.list(interaction.guildId);
+	const schedules = await store.list(interaction.guildId);
 	if (schedules.length === 0) {
 		await answer(interaction, t.notScheduled);
 		return;

@@ -15,10 +15,10 @@ import { CHANNEL_ID, CLUB_ROLE_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER
 const ADMIN = { memberPermissions: PermissionFlagsBits.ManageGuild };
 const HANGUL = /[\uac00-\ud7a3]/;
 
-function setup(options: { language?: 'ko' | 'en' | 'both'; start?: string } = {}) {
-	const { ctx, clock } = createTestContext({ start: options.start ?? '2025-05-14T03:00:00Z' });
+async function setup(options: { language?: 'ko' | 'en' | 'both'; start?: string } = {}) {
+	const { ctx, clock } = await createTestContext({ start: options.start ?? '2025-05-14T03:00:00Z' });
 	const discord = new TestDiscord({ now: ctx.now });
-	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
+	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
 	const store = new ReflectionStore(ctx.db);
 	return { ctx, clock, discord, route, store };
@@ -74,7 +74,7 @@ describe('/her-reflection definition', () => {
 
 describe('/her-reflection now', () => {
 	test('Given a bilingual server, then anyone gets a public prompt, Korean first, with its source review', async () => {
-		const { ctx, discord, route } = setup({ language: 'both' });
+		const { ctx, discord, route } = await setup({ language: 'both' });
 		await route(discord.chatInput(herReflection, { subcommand: 'now' }));
 		const message = reply(discord);
 		expect(message.flags ?? 0).not.toBe(MessageFlags.Ephemeral);
@@ -88,7 +88,7 @@ describe('/her-reflection now', () => {
 	});
 
 	test('Given repeated asks, then no prompt repeats until the pool is used up', async () => {
-		const { ctx, discord, route } = setup({ language: 'en' });
+		const { ctx, discord, route } = await setup({ language: 'en' });
 		const seen = new Set<string>();
 		for (let i = 0; i < ctx.dataset.reflections.length; i++) {
 			await route(discord.chatInput(herReflection, { subcommand: 'now' }));
@@ -100,18 +100,18 @@ describe('/her-reflection now', () => {
 
 describe('/her-reflection schedule', () => {
 	test('Given a member without Manage Server, then they are told so and nothing is scheduled', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		await route(discord.chatInput(herReflection, { subcommand: 'schedule', channel: CHANNEL_ID, time: '09:00' }));
 		expect(reply(discord)).toMatchObject({
 			flags: MessageFlags.Ephemeral,
 			content: expect.stringContaining('Manage Server'),
 		});
-		expect(store.get(GUILD_ID)).toBeUndefined();
+		expect(await store.get(GUILD_ID)).toBeUndefined();
 	});
 
 	test('Given an admin, then the answer names the channel, time and zone and shows the next post as Discord timestamps', async () => {
 		// 12:00 in Seoul: today's 21:30 is still ahead.
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		await route(
 			discord.chatInput(herReflection, { subcommand: 'schedule', channel: CHANNEL_ID, time: '21:30' }, ADMIN),
 		);
@@ -121,7 +121,7 @@ describe('/her-reflection schedule', () => {
 		expect(answer.content).toContain(`<#${CHANNEL_ID}>`);
 		expect(answer.content).toContain('**21:30** (Asia/Seoul)');
 		expect(answer.content).toContain(`<t:${next}:F> (<t:${next}:R>)`);
-		expect(store.get(GUILD_ID)).toMatchObject({
+		expect(await store.get(GUILD_ID)).toMatchObject({
 			channelId: CHANNEL_ID,
 			time: '21:30',
 			timeZone: 'Asia/Seoul',
@@ -133,7 +133,7 @@ describe('/her-reflection schedule', () => {
 	});
 
 	test('Given 9:00 and a zone typed in lower case, then they are stored as 09:00 and the zone’s real name', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		await route(
 			discord.chatInput(
 				herReflection,
@@ -141,7 +141,7 @@ describe('/her-reflection schedule', () => {
 				ADMIN,
 			),
 		);
-		expect(store.get(GUILD_ID)).toMatchObject({ time: '09:00', timeZone: 'Asia/Kathmandu' });
+		expect(await store.get(GUILD_ID)).toMatchObject({ time: '09:00', timeZone: 'Asia/Kathmandu' });
 	});
 
 	test.each([
@@ -152,7 +152,7 @@ describe('/her-reflection schedule', () => {
 	])(
 		'Given locale %s and time %j %j, then one clear message says what is accepted',
 		async (locale, time, extra, expected) => {
-			const { discord, route, store } = setup();
+			const { discord, route, store } = await setup();
 			await route(
 				discord.chatInput(
 					herReflection,
@@ -161,23 +161,23 @@ describe('/her-reflection schedule', () => {
 				),
 			);
 			expect(reply(discord)).toMatchObject({ flags: MessageFlags.Ephemeral, content: expect.stringMatching(expected) });
-			expect(store.get(GUILD_ID)).toBeUndefined();
+			expect(await store.get(GUILD_ID)).toBeUndefined();
 		},
 	);
 
 	test('Given a channel where the bot may not send, then the missing permission is named', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		discord.denyInChannel(OTHER_CHANNEL_ID, PermissionFlagsBits.SendMessages);
 		await route(
 			discord.chatInput(herReflection, { subcommand: 'schedule', channel: OTHER_CHANNEL_ID, time: '09:00' }, ADMIN),
 		);
 		expect(reply(discord).content).toContain('**Send Messages**');
 		expect(reply(discord).content).toContain(`<#${OTHER_CHANNEL_ID}>`);
-		expect(store.get(GUILD_ID)).toBeUndefined();
+		expect(await store.get(GUILD_ID)).toBeUndefined();
 	});
 
 	test('Given thread on and no right to create threads there, then that is what the admin is told', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		discord.denyInChannel(CHANNEL_ID, PermissionFlagsBits.CreatePublicThreads);
 		await route(
 			discord.chatInput(
@@ -190,7 +190,7 @@ describe('/her-reflection schedule', () => {
 	});
 
 	test('Given a role the bot cannot mention, then the admin learns how to make it mentionable', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		discord.addRole({ mentionable: false });
 		await route(
 			discord.chatInput(
@@ -200,11 +200,11 @@ describe('/her-reflection schedule', () => {
 			),
 		);
 		expect(reply(discord).content).toMatch(new RegExp(`can’t mention <@&${CLUB_ROLE_ID}>.*Allow anyone to @mention`));
-		expect(store.get(GUILD_ID)).toBeUndefined();
+		expect(await store.get(GUILD_ID)).toBeUndefined();
 	});
 
 	test('Given @everyone as the role, then it is refused', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(
 			discord.chatInput(
 				herReflection,
@@ -216,7 +216,7 @@ describe('/her-reflection schedule', () => {
 	});
 
 	test('Given a mentionable role and thread on, then both are kept and the answer says so without pinging', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		discord.addRole({ mentionable: true });
 		await route(
 			discord.chatInput(
@@ -228,13 +228,13 @@ describe('/her-reflection schedule', () => {
 		const answer = reply(discord);
 		expect(answer.content).toContain(`<@&${CLUB_ROLE_ID}>`);
 		expect(answer.allowed_mentions).toEqual({ parse: [] });
-		expect(store.get(GUILD_ID)).toMatchObject({ roleId: CLUB_ROLE_ID, thread: true });
+		expect(await store.get(GUILD_ID)).toMatchObject({ roleId: CLUB_ROLE_ID, thread: true });
 	});
 });
 
 describe('timezone autocomplete', () => {
 	async function choices(typed: string) {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(
 			discord.autocomplete(
 				herReflection,
@@ -276,7 +276,7 @@ describe('timezone autocomplete', () => {
 
 describe('/her-reflection status and stop', () => {
 	test('Given no schedule, then status says how to start one', async () => {
-		const { discord, route } = setup();
+		const { discord, route } = await setup();
 		await route(discord.chatInput(herReflection, { subcommand: 'status' }, { locale: 'ko' }));
 		expect(reply(discord)).toMatchObject({
 			flags: MessageFlags.Ephemeral,
@@ -286,12 +286,12 @@ describe('/her-reflection status and stop', () => {
 	});
 
 	test('Given a schedule, then anyone sees channel, time, zone, next post and a jump link to the last post', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		await route(
 			discord.chatInput(herReflection, { subcommand: 'schedule', channel: CHANNEL_ID, time: '21:30' }, ADMIN),
 		);
-		const schedule = store.get(GUILD_ID)!;
-		store.claim({
+		const schedule = (await store.get(GUILD_ID))!;
+		await store.claim({
 			guildId: GUILD_ID,
 			localDate: '2025-05-14',
 			dueAt: schedule.nextDueAt,
@@ -300,9 +300,9 @@ describe('/her-reflection status and stop', () => {
 			now: schedule.nextDueAt,
 			leaseMs: 60_000,
 			maxAttempts: 3,
-			pick: () => 'reflect-a-real-moment',
+			pick: () => Promise.resolve('reflect-a-real-moment'),
 		});
-		store.markSent(
+		await store.markSent(
 			{ guildId: GUILD_ID, channelId: CHANNEL_ID, localDate: '2025-05-14' },
 			{ messageId: '700000000000000001', threadId: null },
 			schedule.nextDueAt,
@@ -320,11 +320,11 @@ describe('/her-reflection status and stop', () => {
 	});
 
 	test('Given a paused schedule, then status gives the reason in the caller’s language and how to resume', async () => {
-		const { ctx, discord, route, store } = setup();
+		const { ctx, discord, route, store } = await setup();
 		await route(
 			discord.chatInput(herReflection, { subcommand: 'schedule', channel: CHANNEL_ID, time: '21:30' }, ADMIN),
 		);
-		store.pause(store.get(GUILD_ID)!, 'missing-permissions', 'SendMessages,EmbedLinks', ctx.now());
+		await store.pause((await store.get(GUILD_ID))!, 'missing-permissions', 'SendMessages,EmbedLinks', ctx.now());
 		await route(discord.chatInput(herReflection, { subcommand: 'status' }, { locale: 'ko' }));
 		const content: string = reply(discord).content;
 		expect(content).toContain('일시정지됨');
@@ -333,20 +333,20 @@ describe('/her-reflection status and stop', () => {
 	});
 
 	test('Given a member without Manage Server, then stop is refused; an admin stops it', async () => {
-		const { discord, route, store } = setup();
+		const { discord, route, store } = await setup();
 		await route(
 			discord.chatInput(herReflection, { subcommand: 'schedule', channel: CHANNEL_ID, time: '21:30' }, ADMIN),
 		);
 		await route(discord.chatInput(herReflection, { subcommand: 'stop' }));
 		expect(reply(discord).content).toContain('Manage Server');
-		expect(store.get(GUILD_ID)).toBeDefined();
+		expect(await store.get(GUILD_ID)).toBeDefined();
 
 		await route(discord.chatInput(herReflection, { subcommand: 'stop' }, ADMIN));
 		expect(reply(discord)).toMatchObject({
 			flags: MessageFlags.Ephemeral,
 			content: expect.stringContaining('stopped'),
 		});
-		expect(store.get(GUILD_ID)).toBeUndefined();
+		expect(await store.get(GUILD_ID)).toBeUndefined();
 
 		await route(discord.chatInput(herReflection, { subcommand: 'stop' }, ADMIN));
 		expect(reply(discord).content).toContain('no daily reflection to stop');

@@ -2,16 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, inject, test } from 'vitest';
 import herReflection from '../commands/her-reflection.js';
 import { COMMANDS } from '../commands/index.js';
-import type { BotContext } from '../src/context.js';
 import { createClient } from '../src/client.js';
 import { DEFAULT_REFLECTION_JOB, NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../src/reflection/job.js';
 import { reflectionNonce } from '../src/reflection/schedule.js';
 import { ReflectionStore, type ScheduleInput } from '../src/reflection/store.js';
 import { createRouter } from '../src/router.js';
+import { isDatabaseUnavailable, type DatabaseKind, type DatabaseLocation } from '../src/store/database.js';
 import { createTestContext, testConfig } from './support/context.js';
+import { startCuttableProxy } from './support/cuttable-proxy.js';
+import { DATABASE_KINDS, createPostgresDatabase } from './support/databases.js';
 import {
 	CHANNEL_ID,
 	CLUB_ROLE_ID,
@@ -48,16 +50,16 @@ const seoulNine: ScheduleInput = {
 };
 
 const dirs: string[] = [];
-const contexts: BotContext[] = [];
 afterEach(() => {
-	for (const ctx of contexts.splice(0)) if (ctx.db.open) ctx.db.close();
 	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function databaseFile(): string {
+/** A database the bot processes of a test share: a SQLite file, or a PostgreSQL database on the suite's server. */
+async function sharedDatabase(kind: DatabaseKind): Promise<DatabaseLocation> {
+	if (kind === 'postgres') return { url: (await createPostgresDatabase()).url };
 	const dir = mkdtempSync(join(tmpdir(), 'hfc-reflection-job-'));
 	dirs.push(dir);
-	return join(dir, 'bot.sqlite');
+	return { path: join(dir, 'bot.sqlite') };
 }
 
 /** The one Discord the bot processes of a test talk to: it outlives them, with its messages and nonces. */
@@ -87,10 +89,11 @@ class DiscordMemory {
  * `enforce_nonce` as Discord does, and `failNextSend` makes the next post fail with the given error: a Discord
  * error, or a connection lost after Discord got the post or before, as a crash would.
  */
-function botProcess(
+async function botProcess(
 	options: {
 		start?: string;
-		databasePath?: string;
+		/** a database shared with the test's other processes (else an in-memory SQLite of its own) */
+		shared?: DatabaseLocation;
 		memory?: DiscordMemory;
 		processId?: string;
 		language?: 'en';
@@ -100,17 +103,16 @@ function botProcess(
 		schedule?: ScheduleInput;
 	} = {},
 ) {
-	const { ctx, clock } = createTestContext({
+	const { ctx, clock } = await createTestContext({
 		start: options.start ?? '2025-05-13T12:00:00Z',
-		databasePath: options.databasePath ?? ':memory:',
+		...(options.shared ? { shared: options.shared } : {}),
 	});
-	contexts.push(ctx);
-	ctx.settings.setLanguage(GUILD_ID, options.language ?? 'en', ctx.now());
+	await ctx.settings.setLanguage(GUILD_ID, options.language ?? 'en', ctx.now());
 	const memory = options.memory ?? new DiscordMemory();
 	const discord = new TestDiscord({ fake: memory.fake, now: ctx.now });
 	if (options.readHistory === false) memory.fake.denyReadHistory(CHANNEL_ID);
 	const store = new ReflectionStore(ctx.db);
-	if (options.schedule) store.save(options.schedule, ctx.now());
+	if (options.schedule) await store.save(options.schedule, ctx.now());
 	const processId = options.processId ?? 'process-a';
 	return {
 		ctx,
@@ -146,7 +148,9 @@ function botProcess(
  * holds it while the bot's clock moves on, then does it at the later time. `tick` runs the job so; `landed`
  * says when each try reached Discord.
  */
-function slowPosts(bot: ReturnType<typeof botProcess>, ms: number) {
+type BotProcess = Awaited<ReturnType<typeof botProcess>>;
+
+function slowPosts(bot: BotProcess, ms: number) {
 	const { fake } = bot.memory;
 	const landed: number[] = [];
 	const arrived = new Set<unknown>();
@@ -189,25 +193,25 @@ function apiError(code: number, status: number): DiscordAPIError {
 }
 
 /**
- * A process on a database file claims the 09:00 Seoul prompt at DUE and crashes while posting it, after
+ * A process on a shared database claims the 09:00 Seoul prompt at DUE and crashes while posting it, after
  * Discord got the post or before. `restart` then starts the next process on the same database and Discord.
  */
-async function crashWhilePosting({ afterDiscordGotIt }: { afterDiscordGotIt: boolean }) {
-	const databasePath = databaseFile();
+async function crashWhilePosting(kind: DatabaseKind, { afterDiscordGotIt }: { afterDiscordGotIt: boolean }) {
+	const shared = await sharedDatabase(kind);
 	const memory = new DiscordMemory();
-	const first = botProcess({ databasePath, memory, processId: 'before-crash', schedule: seoulNine });
+	const first = await botProcess({ shared, memory, processId: 'before-crash', schedule: seoulNine });
 	first.clock.set(DUE);
 	first.failNextSend(new Error(afterDiscordGotIt ? 'socket hang up' : 'process killed'), afterDiscordGotIt);
 	await first.tick();
-	first.ctx.db.close();
+	await first.ctx.db.destroy();
 	const restart = (options: { start: string; readHistory?: boolean }) =>
-		botProcess({ databasePath, memory, processId: 'after-crash', ...options });
+		botProcess({ shared, memory, processId: 'after-crash', ...options });
 	return { first, memory, restart };
 }
 
 describe('posting at the time', () => {
 	test('Given a schedule for 09:00 Seoul, then nothing before it, one prompt at it, and nothing more that day', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-13T23:59:59Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
@@ -229,14 +233,14 @@ describe('posting at the time', () => {
 			await bot.tick();
 		}
 		expect(bot.postRequests()).toHaveLength(1);
-		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
-		expect(bot.store.lastSent(seoulNine)).toMatchObject({ localDate: '2025-05-14', status: 'sent' });
+		expect((await bot.store.get(GUILD_ID))?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+		expect(await bot.store.lastSent(seoulNine)).toMatchObject({ localDate: '2025-05-14', status: 'sent' });
 	});
 
 	test('Given a role and threads, then the role is the only mention allowed and a thread is named after the prompt', async () => {
-		const bot = botProcess();
+		const bot = await botProcess();
 		bot.discord.addRole({ mentionable: true });
-		bot.store.save({ ...seoulNine, roleId: CLUB_ROLE_ID, thread: true }, bot.ctx.now());
+		await bot.store.save({ ...seoulNine, roleId: CLUB_ROLE_ID, thread: true }, bot.ctx.now());
 		bot.clock.set(DUE);
 		await bot.tick();
 		const [post] = bot.postRequests();
@@ -248,11 +252,14 @@ describe('posting at the time', () => {
 		const [thread] = bot.discord.sent(/\/messages\/\d+\/threads$/, 'POST');
 		expect(thread!.body.name.length).toBeLessThanOrEqual(100);
 		expect(thread!.body.name).toContain(reflection.text.en.slice(0, 20));
-		expect(bot.store.lastSent(seoulNine)?.threadId).not.toBeNull();
+		expect((await bot.store.lastSent(seoulNine))?.threadId).not.toBeNull();
 	});
 
 	test('Given a schedule in St John’s (−2:30 in May), then the prompt goes out at 09:00 there, 11:30Z', async () => {
-		const bot = botProcess({ start: '2025-05-14T00:00:00Z', schedule: { ...seoulNine, timeZone: 'America/St_Johns' } });
+		const bot = await botProcess({
+			start: '2025-05-14T00:00:00Z',
+			schedule: { ...seoulNine, timeZone: 'America/St_Johns' },
+		});
 		bot.clock.set('2025-05-14T11:29:59Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
@@ -262,7 +269,7 @@ describe('posting at the time', () => {
 	});
 
 	test('Given a month of days, then every day brings a different prompt until the pool is used up', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		const days = bot.ctx.dataset.reflections.length;
 		for (let day = 0; day < days; day++) {
 			bot.clock.set(new Date(Date.parse(DUE) + day * 86_400_000));
@@ -274,34 +281,34 @@ describe('posting at the time', () => {
 	});
 
 	test('Given a guild this process does not serve (another shard), then its due schedule is left alone', async () => {
-		const bot = botProcess({ schedule: { ...seoulNine, guildId: '200000000000000099' } });
+		const bot = await botProcess({ schedule: { ...seoulNine, guildId: '200000000000000099' } });
 		bot.clock.set(DUE);
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
-		expect(bot.store.get('200000000000000099')?.nextDueAt).toEqual(new Date(DUE));
+		expect((await bot.store.get('200000000000000099'))?.nextDueAt).toEqual(new Date(DUE));
 	});
 });
 
 describe('catching up after downtime', () => {
 	test('Given the bot was down at 09:00 and back at 20:00 the same local day, then the prompt goes out late, once', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-14T11:00:00Z');
 		await bot.tick();
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(1);
-		expect(bot.store.lastSent(seoulNine)?.localDate).toBe('2025-05-14');
+		expect((await bot.store.lastSent(seoulNine))?.localDate).toBe('2025-05-14');
 	});
 
 	test('Given the bot was down from before 09:00 until after midnight, then that day is skipped, not posted', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-14T15:30:00Z'); // 00:30 on the 15th in Seoul.
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
-		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+		expect((await bot.store.get(GUILD_ID))?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
 	});
 
 	test('Given the bot was down for a week, then only today’s prompt goes out: no flood of old ones', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.clock.set('2025-05-21T03:00:00Z');
 		await bot.tick();
 		await bot.tick();
@@ -310,13 +317,23 @@ describe('catching up after downtime', () => {
 	});
 });
 
-describe('exactly once across crashes and processes', () => {
+describe.each(DATABASE_KINDS)('exactly once across crashes and processes sharing %s', (kind) => {
+	/**
+	 * The processes' ticks at once. On PostgreSQL each has its own connections, so they really overlap. Two
+	 * handles on one SQLite file in one OS process can't (each would stall the other in SQLite's busy wait,
+	 * which blocks the thread), so they take turns there; the store test races OS processes on a file.
+	 */
+	const together = async (ticks: (() => Promise<void>)[]) => {
+		if (kind === 'postgres') await Promise.all(ticks.map((tick) => tick()));
+		else for (const tick of ticks) await tick();
+	};
+
 	test('Given Discord took the post but the bot crashed before recording it, then after restart the retry returns the same message', async () => {
-		const { first, memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
+		const { first, memory, restart } = await crashWhilePosting(kind, { afterDiscordGotIt: true });
 		expect(memory.byNonce.size).toBe(1);
 
 		// Restarted 30 s later: the claim is still within its lease, so nothing is sent.
-		const restarted = restart({ start: '2025-05-14T00:00:30Z', readHistory: false });
+		const restarted = await restart({ start: '2025-05-14T00:00:30Z', readHistory: false });
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 
@@ -328,7 +345,10 @@ describe('exactly once across crashes and processes', () => {
 		expect(memory.byNonce.size).toBe(1);
 		expect(memory.messages).toHaveLength(1);
 		const created = [...memory.byNonce.values()][0] as { id: string };
-		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created.id });
+		expect(await restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
+			status: 'sent',
+			messageId: created.id,
+		});
 
 		restarted.clock.set('2025-05-14T10:00:00Z');
 		await restarted.tick();
@@ -336,21 +356,24 @@ describe('exactly once across crashes and processes', () => {
 	});
 
 	test('Given Discord took the post and the bot came back after Discord forgot the nonce, then the earlier post is found and not repeated', async () => {
-		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
+		const { memory, restart } = await crashWhilePosting(kind, { afterDiscordGotIt: true });
 		memory.forgetNonces();
 
-		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
+		const restarted = await restart({ start: '2025-05-14T03:00:00Z' });
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 		expect(memory.messages).toHaveLength(1);
 		const [created] = memory.messages as { id: string }[];
-		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+		expect(await restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
+			status: 'sent',
+			messageId: created!.id,
+		});
 	});
 
 	test('Given the search for the earlier post times out, then nothing is sent blind and a later try finds the post', async () => {
-		const { memory, restart } = await crashWhilePosting({ afterDiscordGotIt: true });
+		const { memory, restart } = await crashWhilePosting(kind, { afterDiscordGotIt: true });
 		memory.forgetNonces();
-		const restarted = restart({ start: '2025-05-14T03:00:00Z' });
+		const restarted = await restart({ start: '2025-05-14T03:00:00Z' });
 		memory.fake.failNext({
 			method: 'GET',
 			path: '/channels/:channel/messages',
@@ -361,7 +384,7 @@ describe('exactly once across crashes and processes', () => {
 		await restarted.tick();
 		expect(restarted.discord.sent(POSTS, 'GET').length).toBeGreaterThan(0);
 		expect(restarted.postRequests()).toHaveLength(0);
-		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
+		expect(await restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
 			status: 'claimed',
 			failure: expect.any(String),
 		});
@@ -371,9 +394,41 @@ describe('exactly once across crashes and processes', () => {
 		await restarted.tick();
 		expect(restarted.postRequests()).toHaveLength(0);
 		const [created] = memory.messages as { id: string }[];
-		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+		expect(await restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
+			status: 'sent',
+			messageId: created!.id,
+		});
 	});
 
+	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {
+		const { restart } = await crashWhilePosting(kind, { afterDiscordGotIt: false });
+
+		const restarted = await restart({ start: '2025-05-14T15:30:00Z' });
+		await restarted.tick();
+		expect(restarted.postRequests()).toHaveLength(0);
+		expect(await restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({
+			status: 'failed',
+			failure: 'unconfirmed',
+		});
+	});
+
+	test('Given two processes sharing the database tick at the same moment, then one prompt goes out', async () => {
+		const shared = await sharedDatabase(kind);
+		const memory = new DiscordMemory();
+		const a = await botProcess({ shared, memory, processId: 'a', schedule: seoulNine });
+		const b = await botProcess({ shared, memory, processId: 'b' });
+		a.clock.set(DUE);
+		b.clock.set(DUE);
+		await together([a.tick, b.tick, a.tick, b.tick]);
+		expect(a.postRequests().length + b.postRequests().length).toBe(1);
+		b.clock.set('2025-05-14T00:05:00Z');
+		a.clock.set('2025-05-14T00:05:00Z');
+		await together([a.tick, b.tick]);
+		expect(a.postRequests().length + b.postRequests().length).toBe(1);
+	});
+});
+
+describe('exactly once across crashes and processes', () => {
 	test('Given the REST settings the bot runs with, then a send’s tries fit twice in the lease and a day’s attempts in the nonce window', () => {
 		const { leaseMs, intervalMs, maxAttempts } = DEFAULT_REFLECTION_JOB;
 		expect(2 * allTriesMs()).toBeLessThanOrEqual(leaseMs);
@@ -383,7 +438,7 @@ describe('exactly once across crashes and processes', () => {
 	test('Given every try lands but times out and the bot can’t read history, then all of them fall inside the nonce window we count on: one prompt', async () => {
 		// Discord forgets the nonce NONCE_WINDOW_FLOOR_MS after the first try.
 		const memory = new DiscordMemory({ nonceWindowMs: NONCE_WINDOW_FLOOR_MS });
-		const bot = botProcess({ schedule: seoulNine, readHistory: false, memory });
+		const bot = await botProcess({ schedule: seoulNine, readHistory: false, memory });
 		for (let attempt = 0; attempt < 10; attempt++) {
 			bot.failNextSend(new DOMException('This operation was aborted', 'AbortError'), true);
 		}
@@ -402,35 +457,14 @@ describe('exactly once across crashes and processes', () => {
 		expect(slow.landed[1]! - firstTry).toBe(allTriesMs());
 		expect(slow.landed.at(-1)! - firstTry).toBeLessThan(NONCE_WINDOW_FLOOR_MS);
 		expect(bot.memory.messages).toHaveLength(1);
-		expect(bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
-	});
-
-	test('Given a crash after claiming and a restart the next day, then the old day is not posted late', async () => {
-		const { restart } = await crashWhilePosting({ afterDiscordGotIt: false });
-
-		const restarted = restart({ start: '2025-05-14T15:30:00Z' });
-		await restarted.tick();
-		expect(restarted.postRequests()).toHaveLength(0);
-		expect(restarted.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'unconfirmed' });
-	});
-
-	test('Given two processes sharing the database tick at the same moment, then one prompt goes out', async () => {
-		const databasePath = databaseFile();
-		const memory = new DiscordMemory();
-		const a = botProcess({ databasePath, memory, processId: 'a', schedule: seoulNine });
-		const b = botProcess({ databasePath, memory, processId: 'b' });
-		a.clock.set(DUE);
-		b.clock.set(DUE);
-		await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
-		expect(a.postRequests().length + b.postRequests().length).toBe(1);
-		b.clock.set('2025-05-14T00:05:00Z');
-		a.clock.set('2025-05-14T00:05:00Z');
-		await Promise.all([a.tick(), b.tick()]);
-		expect(a.postRequests().length + b.postRequests().length).toBe(1);
+		expect(await bot.store.post(seoulNine, '2025-05-14')).toMatchObject({
+			status: 'failed',
+			failure: 'too-many-attempts',
+		});
 	});
 
 	test('Given Discord keeps failing with 500s, then the day is retried after each lease and given up, never endlessly', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.failNextSend(apiError(0, 500), false, Infinity);
 		for (let minute = 0; minute < 12; minute++) {
 			bot.clock.set(new Date(Date.parse(DUE) + minute * LEASE));
@@ -441,25 +475,62 @@ describe('exactly once across crashes and processes', () => {
 		const triesPerAttempt = 1 + bot.discord.client.rest.options.retries;
 		expect(bot.postRequests()).toHaveLength(DEFAULT_REFLECTION_JOB.maxAttempts * triesPerAttempt);
 		expect(nonces.size).toBe(1);
-		expect(bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'failed', failure: 'too-many-attempts' });
-		expect(bot.store.get(GUILD_ID)?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+		expect(await bot.store.post(seoulNine, '2025-05-14')).toMatchObject({
+			status: 'failed',
+			failure: 'too-many-attempts',
+		});
+		expect((await bot.store.get(GUILD_ID))?.nextDueAt).toEqual(new Date('2025-05-15T00:00:00Z'));
+	});
+});
+
+describe('a PostgreSQL server that goes away', () => {
+	test('Given the database goes away after Discord took the post, then the tick fails with the outage, nothing is failed or paused, and once it is back the day is posted once', async () => {
+		const server = new URL(inject('postgresUrl'));
+		const line = await startCuttableProxy({ host: server.hostname, port: Number(server.port) });
+		const { name } = await createPostgresDatabase();
+		const shared = { url: `postgres://postgres:postgres@127.0.0.1:${line.port}/${name}` };
+		const bot = await botProcess({ shared, schedule: seoulNine });
+		let release!: () => void;
+		bot.memory.fake.delay({ method: 'POST', path: SERVER_POSTS, until: new Promise<void>((go) => (release = go)) });
+		bot.clock.set(DUE);
+		const ticking = bot.tick().then(
+			() => undefined,
+			(error: unknown) => error,
+		);
+		await bot.memory.fake.waitUntil(() => bot.memory.fake.held.size > 0, { what: 'the post to reach Discord' });
+		line.cut();
+		release();
+		expect(isDatabaseUnavailable(await ticking)).toBe(true);
+		expect(bot.memory.messages).toHaveLength(1);
+
+		line.mend();
+		// Nothing was recorded against the day or the schedule: the claim is as it was, its lease running.
+		expect(await bot.store.get(GUILD_ID)).toMatchObject({ paused: null, nextDueAt: new Date(DUE) });
+		expect(await bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'claimed', failure: null });
+		bot.clock.set(new Date(Date.parse(DUE) + LEASE));
+		await bot.tick();
+		expect(bot.memory.messages).toHaveLength(1);
+		const [created] = bot.memory.messages as { id: string }[];
+		expect(await bot.store.post(seoulNine, '2025-05-14')).toMatchObject({ status: 'sent', messageId: created!.id });
+		await bot.ctx.db.destroy();
+		await line.close();
 	});
 });
 
 describe('pausing when the channel or permission is gone', () => {
-	async function statusText(bot: ReturnType<typeof botProcess>, locale = 'en-US'): Promise<string> {
+	async function statusText(bot: BotProcess, locale = 'en-US'): Promise<string> {
 		await bot.route(bot.discord.chatInput(herReflection, { subcommand: 'status' }, { locale }));
 		return bot.discord.sent('/callback').at(-1)!.body.data.content;
 	}
 
 	test('Given the channel was deleted, then the schedule pauses with the reason and the next schedule resumes it', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.discord.fake.deleteChannel(CHANNEL_ID);
 		bot.clock.set(DUE);
 		await bot.tick();
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(0);
-		expect(bot.store.get(GUILD_ID)?.paused?.reason).toBe('channel-missing');
+		expect((await bot.store.get(GUILD_ID))?.paused?.reason).toBe('channel-missing');
 		expect(await statusText(bot)).toContain('Paused: the channel was deleted');
 
 		await bot.route(
@@ -469,14 +540,14 @@ describe('pausing when the channel or permission is gone', () => {
 				{ memberPermissions: PermissionFlagsBits.ManageGuild },
 			),
 		);
-		expect(bot.store.get(GUILD_ID)?.paused).toBeNull();
+		expect((await bot.store.get(GUILD_ID))?.paused).toBeNull();
 		bot.clock.set('2025-05-14T01:00:00Z');
 		await bot.tick();
 		expect(bot.postRequests().map((request) => request.route)).toEqual([`/channels/${OTHER_CHANNEL_ID}/messages`]);
 	});
 
 	test('Given the bot lost Send Messages, then the schedule pauses, status names the permission, nothing is retried', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.discord.denyInChannel(CHANNEL_ID, PermissionFlagsBits.SendMessages);
 		bot.clock.set(DUE);
 		await bot.tick();
@@ -487,28 +558,28 @@ describe('pausing when the channel or permission is gone', () => {
 	});
 
 	test('Given Discord answers 404 Unknown Channel, then the schedule pauses; a fixed schedule still posts that day', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.failNextSend(apiError(RESTJSONErrorCodes.UnknownChannel, 404));
 		bot.clock.set(DUE);
 		await bot.tick();
-		expect(bot.store.get(GUILD_ID)?.paused?.reason).toBe('channel-missing');
+		expect((await bot.store.get(GUILD_ID))?.paused?.reason).toBe('channel-missing');
 		bot.clock.set('2025-05-14T01:00:00Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(1); // the refused one; nothing while paused
 
-		bot.store.save({ ...seoulNine, time: '12:00' }, bot.ctx.now());
+		await bot.store.save({ ...seoulNine, time: '12:00' }, bot.ctx.now());
 		bot.clock.set('2025-05-14T03:00:00Z');
 		await bot.tick();
 		expect(bot.postRequests()).toHaveLength(2);
-		expect(bot.store.lastSent(seoulNine)?.localDate).toBe('2025-05-14');
+		expect((await bot.store.lastSent(seoulNine))?.localDate).toBe('2025-05-14');
 	});
 
 	test('Given Discord answers 403 Missing Access, then the schedule pauses and status says Discord refused', async () => {
-		const bot = botProcess({ schedule: seoulNine });
+		const bot = await botProcess({ schedule: seoulNine });
 		bot.failNextSend(apiError(RESTJSONErrorCodes.MissingAccess, 403));
 		bot.clock.set(DUE);
 		await bot.tick();
-		expect(bot.store.get(GUILD_ID)?.paused?.reason).toBe('forbidden');
+		expect((await bot.store.get(GUILD_ID))?.paused?.reason).toBe('forbidden');
 		expect(await statusText(bot)).toContain('Discord refused my post');
 	});
 });

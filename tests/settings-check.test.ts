@@ -13,8 +13,8 @@ import { CHANNEL_ID, CLUB_ROLE_ID, GUILD_ID, OTHER_CHANNEL_ID, TestDiscord, USER
 
 const ADMIN = { memberPermissions: PermissionFlagsBits.ManageGuild };
 
-function setup() {
-	const { ctx } = createTestContext();
+async function setup() {
+	const { ctx } = await createTestContext();
 	const discord = new TestDiscord({ now: ctx.now });
 	const route = createRouter(COMMANDS, ctx);
 	const check = async (input: Record<string, unknown> = {}, locale = 'en-US') => {
@@ -48,10 +48,10 @@ function setup() {
 
 describe('/her-settings check', () => {
 	test('Given the daily reflection posts where the bot lacks Embed Links and its role is not mentionable, then the admin sees both, each with its fix', async () => {
-		const { discord, check, schedule } = setup();
+		const { discord, check, schedule } = await setup();
 		discord.addRole({ mentionable: false });
 		discord.denyInChannel(CHANNEL_ID, PermissionFlagsBits.EmbedLinks);
-		schedule(CLUB_ROLE_ID);
+		await schedule(CLUB_ROLE_ID);
 
 		const answer = await check();
 		expect(answer.flags).toBe(MessageFlags.Ephemeral);
@@ -72,9 +72,9 @@ describe('/her-settings check', () => {
 	});
 
 	test('Given a daily reflection and a watch party in another channel, then both channels are checked, in Korean for a Korean admin', async () => {
-		const { check, schedule, party } = setup();
-		schedule(null);
-		party(OTHER_CHANNEL_ID);
+		const { check, schedule, party } = await setup();
+		await schedule(null);
+		await party(OTHER_CHANNEL_ID);
 
 		const answer = await check({}, 'ko');
 		const t = operationsText.ko;
@@ -88,21 +88,21 @@ describe('/her-settings check', () => {
 	});
 
 	test('Given the role the daily reflection mentions was deleted, then the admin is told to choose another', async () => {
-		const { check, schedule } = setup();
-		schedule('500000000000000099');
+		const { check, schedule } = await setup();
+		await schedule('500000000000000099');
 		expect((await check()).embeds[0].description).toContain(operationsText.en.roleGone);
 	});
 
 	test('Given a channel named, then only that one is checked', async () => {
-		const { check, schedule } = setup();
-		schedule(null);
+		const { check, schedule } = await setup();
+		await schedule(null);
 		const answer = await check({ channel: OTHER_CHANNEL_ID });
 		expect(answer.embeds).toHaveLength(1);
 		expect(answer.embeds[0].description).toContain(operationsText.en.usedFor.asked);
 	});
 
 	test('Given a member without Manage Server, then nothing is checked', async () => {
-		const { ctx, discord } = setup();
+		const { ctx, discord } = await setup();
 		await createRouter(COMMANDS, ctx)(discord.chatInput(herSettings, { subcommand: 'check' }, { locale: 'ko' }));
 		expect(discord.sent('/callback').at(-1)!.body.data).toMatchObject({
 			content: common.ko.needsManageGuild,
@@ -113,7 +113,7 @@ describe('/her-settings check', () => {
 
 describe('/her-settings check on a forum', () => {
 	test('Given a forum channel, then the admin is told forum posts can open there, or that Send Messages is missing, not that threads cannot open', async () => {
-		const { discord, check } = setup();
+		const { discord, check } = await setup();
 		const forum = discord.fake.addForum(GUILD_ID, 'daily-her', ['reflection']);
 
 		const open = (await check({ channel: forum.id })).embeds[0].description as string;

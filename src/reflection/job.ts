@@ -21,6 +21,7 @@ import { langOf, type Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { missing } from '../permissions.js';
+import { isDatabaseUnavailable } from '../store/database.js';
 import { discordTime, pausedText, reflectionText } from './messages.js';
 import { reflectionForumTitle, reflectionPost, reflectionThreadName } from './render.js';
 import { decide } from './schedule.js';
@@ -105,7 +106,10 @@ export const reflectionJob = createReflectionJob();
 
 /**
  * One tick: every schedule due now, among the guilds this client (or shard) serves, is posted, skipped
- * or paused. All state is in SQLite, so a tick after a restart carries on where the last one stopped.
+ * or paused. All state is in the database, so a tick after a restart carries on where the last one stopped.
+ * A database that is away ends the tick with its error, for the job runner to report: nothing was recorded
+ * as failed or paused, so the next tick carries on (a claim in flight is retried after its lease, with its
+ * nonce, and finds the post if it went out).
  */
 export async function runDueReflections(
 	client: Client<true>,
@@ -118,20 +122,23 @@ export async function runDueReflections(
 	// A full batch means more are due: take the next one at once rather than a tick later, so a thousand
 	// servers due in one minute go out at Discord's rate, not in bursts. Capped so busy claims can't spin.
 	for (let round = 0; round < MAX_BATCHES_PER_TICK; round++) {
-		const due = store.due(ctx.now(), guildIds, BATCH_SIZE);
+		const due = await store.due(ctx.now(), guildIds, BATCH_SIZE);
 		let next = 0;
+		let outage: { error: unknown } | undefined;
 		const worker = async (): Promise<void> => {
-			// On a stop, what is in flight finishes and the rest stays due for the next start.
-			while (next < due.length && !stopping?.aborted) {
+			// On a stop or an outage, what is in flight finishes and the rest stays due for the next tick.
+			while (next < due.length && !stopping?.aborted && !outage) {
 				const schedule = due[next++]!;
 				try {
 					await runSchedule(client, ctx, store, schedule, options);
 				} catch (error) {
-					ctx.logger.error({ err: error, guildId: schedule.guildId }, 'daily reflection failed');
+					if (isDatabaseUnavailable(error)) outage ??= { error };
+					else ctx.logger.error({ err: error, guildId: schedule.guildId }, 'daily reflection failed');
 				}
 			}
 		};
 		await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
+		if (outage) throw outage.error;
 		if (due.length < BATCH_SIZE || stopping?.aborted) return;
 	}
 }
@@ -149,7 +156,7 @@ async function runSchedule(
 	const decision = decide(schedule, now);
 	if (decision.kind === 'wait') return;
 	if (decision.kind === 'skip') {
-		if (store.skip(schedule, decision.nextDueAt, now)) {
+		if (await store.skip(schedule, decision.nextDueAt, now)) {
 			ctx.metrics?.dailyPost('skipped');
 			log.info({ missedDate: decision.missedDate, nextDueAt: decision.nextDueAt }, 'missed a day while down; skipped');
 		}
@@ -159,13 +166,13 @@ async function runSchedule(
 	const guild = client.guilds.cache.get(schedule.guildId);
 	if (!guild?.available) return;
 	const pause = async (reason: PauseReason, detail: string | null) => {
-		if (!store.pause(key, reason, detail, ctx.now(), decision.localDate)) {
+		if (!(await store.pause(key, reason, detail, ctx.now(), decision.localDate))) {
 			log.info({ reason, detail }, 'daily reflection still paused; skipped the day');
 			return;
 		}
 		ctx.metrics?.dailyPost('paused');
 		log.warn({ reason, detail }, 'daily reflection paused');
-		const next = discordTime(store.get(schedule.guildId, schedule.channelId)?.nextDueAt ?? now);
+		const next = discordTime((await store.get(schedule.guildId, schedule.channelId))?.nextDueAt ?? now);
 		await tellAdmin(client, ctx, store, guild, key, log, (lang) => {
 			const t = reflectionText[lang];
 			const why = pausedText(lang, { reason, detail, at: now });
@@ -187,7 +194,7 @@ async function runSchedule(
 	}
 
 	const ids = ctx.dataset.reflections.map((reflection) => reflection.id);
-	const claim = store.claim({
+	const claim = await store.claim({
 		guildId: schedule.guildId,
 		localDate: decision.localDate,
 		dueAt: schedule.nextDueAt,
@@ -196,7 +203,7 @@ async function runSchedule(
 		now: ctx.now(),
 		leaseMs: options.leaseMs,
 		maxAttempts: options.maxAttempts,
-		pick: () => await ctx.rotation.next(schedule.guildId, REFLECTION_POOL, ids, ctx.random, now),
+		pick: () => ctx.rotation.next(schedule.guildId, REFLECTION_POOL, ids, ctx.random, now),
 	});
 	if (claim.kind === 'gave-up') {
 		const { post } = claim;
@@ -204,7 +211,7 @@ async function runSchedule(
 			{ localDate: post.localDate, attempts: post.attempts, failure: post.failure },
 			'daily reflection given up',
 		);
-		const next = store.get(schedule.guildId, schedule.channelId)?.nextDueAt ?? now;
+		const next = (await store.get(schedule.guildId, schedule.channelId))?.nextDueAt ?? now;
 		await tellAdmin(client, ctx, store, guild, key, log, (lang) =>
 			reflectionText[lang].gaveUpNotice(
 				guild.name,
@@ -221,7 +228,7 @@ async function runSchedule(
 		return;
 	}
 	const { post } = claim;
-	const previous = schedule.pin && !forum ? store.lastSent(key) : undefined;
+	const previous = schedule.pin && !forum ? await store.lastSent(key) : undefined;
 	try {
 		// An earlier attempt went out, if at all, between the first claim and the end of the last one's lease.
 		const window = claim.lastAttemptAt && {
@@ -242,7 +249,7 @@ async function runSchedule(
 							? await findEarlierPost(channel, post, window)
 							: undefined,
 					);
-		const resumed = store.markSent(post, sent, ctx.now());
+		const resumed = await store.markSent(post, sent, ctx.now());
 		ctx.metrics?.dailyPostSent(decision.lateByMs);
 		log.info(
 			{ localDate: post.localDate, messageId: sent.messageId, lateByMs: decision.lateByMs, retry: claim.retry },
@@ -253,11 +260,14 @@ async function runSchedule(
 			await repin(channel, sent.messageId, previous?.messageId ?? null, granted.has(PIN_PERMISSION, true), log);
 		}
 	} catch (error) {
+		// Not the post's fault: the claim stays as it is, and its retry once the database is back finds the
+		// message if it went out (by its nonce, or in the channel).
+		if (isDatabaseUnavailable(error)) throw error;
 		if (isGone(error)) await pause('channel-missing', null);
 		else if (isForbidden(error)) await pause('forbidden', null);
 		else {
 			// Left claimed: retried with the same nonce once the lease runs out, on this local date only.
-			store.noteFailure(post, error instanceof Error ? error.message : String(error));
+			await store.noteFailure(post, error instanceof Error ? error.message : String(error));
 			log.warn({ err: error, localDate: post.localDate }, 'daily reflection send failed; will retry');
 		}
 	}
@@ -276,8 +286,8 @@ async function tellAdmin(
 	log: Logger,
 	notice: (lang: Lang) => string,
 ): Promise<void> {
-	const schedule = store.get(key.guildId, key.channelId);
-	if (!schedule || !store.takeNotice(key, ctx.now())) return;
+	const schedule = await store.get(key.guildId, key.channelId);
+	if (!schedule || !(await store.takeNotice(key, ctx.now()))) return;
 	const lang = langOf(schedule.updatedLocale ?? guild.preferredLocale);
 	try {
 		const dm = await client.users.createDM(schedule.updatedBy, { cache: false });
@@ -297,7 +307,7 @@ interface Sent {
 }
 
 /** The prompt and what renders it: the server's languages and the role to mention (a deleted one is left out). */
-function prepare(ctx: BotContext, guild: Guild, schedule: ReflectionSchedule, post: ReflectionPost) {
+async function prepare(ctx: BotContext, guild: Guild, schedule: ReflectionSchedule, post: ReflectionPost) {
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === post.reflectionId);
 	if (!reflection) throw new Error(`reflection ${post.reflectionId} is no longer in the dataset`);
 	const langs = await ctx.settings.publicLangs(guild);
@@ -313,7 +323,7 @@ async function send(
 	post: ReflectionPost,
 	earlier: Message | undefined,
 ): Promise<Sent> {
-	const { reflection, langs, payload } = prepare(ctx, guild, schedule, post);
+	const { reflection, langs, payload } = await prepare(ctx, guild, schedule, post);
 	const message =
 		earlier ??
 		(await channel.send({
@@ -386,7 +396,7 @@ async function sendForumPost(
 	post: ReflectionPost,
 	window: { from: Date; to: Date } | null,
 ): Promise<Sent> {
-	const { reflection, langs, payload } = prepare(ctx, guild, schedule, post);
+	const { reflection, langs, payload } = await prepare(ctx, guild, schedule, post);
 	const name = reflectionForumTitle(reflection, langs, post.localDate);
 	const earlier = window ? await findEarlierForumPost(forum, name, window) : undefined;
 	const thread =
