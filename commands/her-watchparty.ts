@@ -92,9 +92,9 @@ export default {
 		const sub = interaction.options.getSubcommand();
 		if (sub === 'start') return startParty(interaction, ctx);
 		if (sub === 'status') {
-			const party = partyHere(interaction, ctx);
+			const party = await partyHere(interaction, ctx);
 			await interaction.reply({
-				content: statusText(ctx, party, langOf(interaction.locale)),
+				content: await statusText(ctx, party, langOf(interaction.locale)),
 				flags: MessageFlags.Ephemeral,
 				allowedMentions: { parse: [] },
 			});

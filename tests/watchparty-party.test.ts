@@ -1,5 +1,8 @@
 import { MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type PermissionResolvable } from 'discord.js';
-import { describe, expect, test, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, onTestFinished, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
@@ -9,8 +12,12 @@ import { createRouter } from '../src/router.js';
 import { loadDataset } from '../src/dataset/load.js';
 import { watchPartyText } from '../src/watchparty/messages.js';
 import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
-import { MINUTE_MS } from '../src/watchparty/timeline.js';
+import { WRAP_UP_PENDING_MS } from '../src/watchparty/store.js';
+import { LATE_AFTER_MS, MINUTE_MS, sortedBeats } from '../src/watchparty/timeline.js';
+import { isDatabaseUnavailable, type DatabaseKind, type DatabaseLocation } from '../src/store/database.js';
 import { createTestContext } from './support/context.js';
+import { startCuttableProxy, type CuttableProxy } from './support/cuttable-proxy.js';
+import { DATABASE_KINDS, createPostgresDatabase } from './support/databases.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, THREAD_ID, USER_ID, type RecordedRequest } from './support/discord.js';
 
 const HOST = USER_ID;
@@ -31,22 +38,23 @@ const beatsBetween = (from: number, to: number) =>
  * the engine decides is tested without Discord (watchparty-planner.test.ts), and how it behaves against
  * Discord's faults over HTTP end to end (e2e/watchparty.e2e.test.ts).
  */
-function setup(
+async function setup(
 	options: {
 		language?: 'ko' | 'en' | 'both';
-		databasePath?: string;
+		/** A database other bot processes of the test share (a restart, or a second host). */
+		shared?: DatabaseLocation;
 		start?: string;
 		preferredLocale?: string;
 		botPermissions?: PermissionResolvable;
 	} = {},
 ) {
-	const { ctx, clock, db } = createTestContext({ start: options.start ?? START, databasePath: options.databasePath });
+	const { ctx, clock, db } = await createTestContext({ start: options.start ?? START, shared: options.shared });
 	const discord = new TestDiscord({
 		preferredLocale: options.preferredLocale ?? 'en-US',
 		botPermissions: options.botPermissions,
 		now: ctx.now,
 	});
-	if (options.language) ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
+	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
 	const tick = async () => {
 		await runWatchParties(discord.client, ctx);
@@ -70,7 +78,7 @@ function setup(
 	};
 }
 
-type Harness = ReturnType<typeof setup>;
+type Harness = Awaited<ReturnType<typeof setup>>;
 
 /** The last answer to an interaction (its callback, an edit of it or a follow-up): what the caller saw last. */
 function lastReply(discord: TestDiscord) {
@@ -109,7 +117,7 @@ const HOST_RIGHTS = { memberPermissions: [PermissionFlagsBits.CreatePublicThread
 
 async function startParty(harness: Harness, input: Record<string, unknown> = {}, options = {}) {
 	await control(harness, 'start', input, options);
-	const party = partyStore(harness.ctx).activeFor(CHANNEL_ID);
+	const party = await partyStore(harness.ctx).activeFor(CHANNEL_ID);
 	if (!party?.threadId) throw new Error(`no party was started: ${JSON.stringify(lastReply(harness.discord))}`);
 	return party;
 }
@@ -122,7 +130,7 @@ function control(harness: Harness, subcommand: string, input: Record<string, unk
 
 describe('/her-watchparty start', () => {
 	test('Given a text channel, then a thread opens from the announcement with a welcome card, controls and a countdown', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness, { title: 'Friday film' });
 		const { discord } = harness;
 
@@ -163,7 +171,7 @@ describe('/her-watchparty start', () => {
 	});
 
 	test('Given in 30 and Manage Events, then a Scheduled Event starts with the party and points at the thread', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness, { in: 30 });
 		const event = harness.discord.sent(/\/scheduled-events$/, 'POST')[0]!.body;
 		expect(event).toMatchObject({
@@ -174,11 +182,11 @@ describe('/her-watchparty start', () => {
 			entity_metadata: { location: `https://discord.com/channels/${GUILD_ID}/${party.threadId}` },
 		});
 		expect(event.name).toMatch(/^Her watch party · 2025-05-14$/);
-		expect(partyStore(harness.ctx).get(party.id)!.eventId).toBeTruthy();
+		expect((await partyStore(harness.ctx).get(party.id))!.eventId).toBeTruthy();
 	});
 
 	test('Given in 30 without Manage Events, then the host is told so and the party still starts', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const permissions = [
 			PermissionFlagsBits.ViewChannel,
 			PermissionFlagsBits.SendMessages,
@@ -195,17 +203,17 @@ describe('/her-watchparty start', () => {
 	});
 
 	test('Given a host who may not create public threads here, then only they are told so, in Korean, and nothing is posted', async () => {
-		const harness = setup();
+		const harness = await setup();
 		await control(harness, 'start', { in: 30 }, { memberPermissions: 0n, locale: 'ko' });
 		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
 		expect(lastReply(harness.discord).content).toBe(common.ko.memberNeeds('공개 스레드 만들기', `<#${CHANNEL_ID}>`));
 		expect(posts(harness.discord, CHANNEL_ID)).toEqual([]);
 		expect(harness.discord.sent(/scheduled-events/)).toEqual([]);
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+		expect(await partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
 	});
 
 	test('Given in 30 by a host who may not create events, then the party starts without one and only they are told why', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const party = await startParty(harness, { in: 30 }, { memberPermissions: PermissionFlagsBits.CreatePublicThreads });
 		expect(harness.discord.sent(/scheduled-events/)).toEqual([]);
 		expect(harness.discord.responses().at(-1)).toMatchObject({
@@ -216,7 +224,7 @@ describe('/her-watchparty start', () => {
 	});
 
 	test('Given a party already running here, then a second start links to it, from the channel or its thread', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const party = await startParty(harness);
 		await control(harness, 'start');
 		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
@@ -227,7 +235,7 @@ describe('/her-watchparty start', () => {
 	});
 
 	test('Given a title with mentions and markdown, then nobody can be mentioned and it shows as typed, cut to fit', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const title = '@everyone <@123456789012345678> **loud** ' + 'x'.repeat(60);
 		const party = await startParty(harness, { title });
 		const name: string = harness.discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!.body.name;
@@ -239,7 +247,7 @@ describe('/her-watchparty start', () => {
 	});
 
 	test('Given the bot cannot create threads here, then the caller is told what is missing and nothing is set up', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const permissions = [
 			PermissionFlagsBits.ViewChannel,
 			PermissionFlagsBits.SendMessages,
@@ -248,11 +256,11 @@ describe('/her-watchparty start', () => {
 		await control(harness, 'start', {}, { appPermissions: permissions, locale: 'ko' });
 		expect(firstAnswerEphemeral(harness.discord)).toBe(true);
 		expect(lastReply(harness.discord).content).toContain('공개 스레드 만들기');
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+		expect(await partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
 	});
 
 	test('Given a bilingual server, then the thread name and buttons are Korean first, then English', async () => {
-		const harness = setup({ language: 'both' });
+		const harness = await setup({ language: 'both' });
 		const party = await startParty(harness);
 		expect(harness.discord.sent(/\/messages\/\d+\/threads$/, 'POST')[0]!.body.name).toBe(
 			'〈그녀〉 같이 보기 · Her watch party · 2025-05-14',
@@ -269,7 +277,7 @@ describe('a start that fails half-way', () => {
 		harness.discord.fake.failNext({ ...match, status: 500, count: harness.discord.client.rest.options.retries + 1 });
 
 	test('Given a bot as invited (no Manage Threads) and Discord failing the host controls in the new thread, then the welcome card is deleted, the thread archived, the announcement deleted, and the host told the truth', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		serverError(harness, { method: 'POST', path: threadPosts, after: 1 });
 		await control(harness, 'start');
 
@@ -281,12 +289,15 @@ describe('a start that fails half-way', () => {
 		expect(lastReply(harness.discord).content).toBe(
 			'I could not start the watch party: Discord did not accept the welcome card and host controls. I removed what I had posted; please try again in a moment.',
 		);
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+		expect(await partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
 	});
 
 	// With Manage Threads (which the invite does not ask for) the failed start's thread is deleted outright.
 	test('Given a bot with Manage Threads and Discord failing the host controls in the new thread, then the thread and the announcement are deleted, the host is told in Korean, only to them, and the channel is free', async () => {
-		const harness = setup({ language: 'en', botPermissions: [...BOT_PERMISSIONS, PermissionFlagsBits.ManageThreads] });
+		const harness = await setup({
+			language: 'en',
+			botPermissions: [...BOT_PERMISSIONS, PermissionFlagsBits.ManageThreads],
+		});
 		serverError(harness, { method: 'POST', path: threadPosts, after: 1 });
 		await control(harness, 'start', {}, { locale: 'ko' });
 
@@ -305,14 +316,14 @@ describe('a start that fails half-way', () => {
 		expect(lastReply(harness.discord).content).toBe(
 			'같이 보기를 시작하지 못했어요: Discord가 환영 카드와 호스트 컨트롤을 받아 주지 않았어요. 올렸던 메시지는 지웠어요. 잠시 후 다시 해 보세요.',
 		);
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+		expect(await partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
 
 		await startParty(harness);
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)?.status).toBe('running');
+		expect((await partyStore(harness.ctx).activeFor(CHANNEL_ID))?.status).toBe('running');
 	});
 
 	test('Given Discord refuses to open the thread, then the announcement is deleted and the host is told what failed', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		harness.discord.fake.failNext({
 			method: 'POST',
 			path: '/channels/:channel/messages/:message/threads',
@@ -330,11 +341,11 @@ describe('a start that fails half-way', () => {
 		expect(lastReply(harness.discord).content).toBe(
 			'I could not start the watch party: Discord did not let me open its thread. I removed what I had posted; please try again in a moment.',
 		);
-		expect(partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
+		expect(await partyStore(harness.ctx).activeFor(CHANNEL_ID)).toBeUndefined();
 	});
 
 	test('Given a start inside a thread whose countdown post fails, then the posts are deleted one by one and the thread itself is left alone', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const inThread = '300000000000000099';
 		serverError(harness, { method: 'POST', path: `/channels/${inThread}/messages`, after: 3 });
 		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
@@ -343,7 +354,7 @@ describe('a start that fails half-way', () => {
 		expect(deleted.every((route) => route.startsWith(`/channels/${inThread}/messages/`))).toBe(true);
 		expect(publicMessages(harness.discord, inThread)).toEqual([]);
 		expect(lastReply(harness.discord).content).toContain('Discord did not accept the welcome card and host controls');
-		expect(partyStore(harness.ctx).activeFor(inThread)).toBeUndefined();
+		expect(await partyStore(harness.ctx).activeFor(inThread)).toBeUndefined();
 	});
 });
 
@@ -356,7 +367,7 @@ describe('the scheduled event follows the start', () => {
 	const minutesAfterStart = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
 
 	test('Given in 30, when the host pauses at minute 5 for 10 minutes, then the event moves to the new press-play time', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		await startParty(harness, { in: 30 });
 		await harness.run(5 * MINUTE_MS, 60_000);
 		await control(harness, 'pause');
@@ -367,14 +378,14 @@ describe('the scheduled event follows the start', () => {
 	});
 
 	test('Given in 30, when the host seeks to minute 100 before the start, then the event ends with the film from there', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		await startParty(harness, { in: 30 });
 		await control(harness, 'seek', { minute: 100 });
 		expect(eventTimes(harness)).toEqual([[minutesAfterStart(30), minutesAfterStart(30 + 26)]]);
 	});
 
 	test('Given in 30 and paused, when the host presses the Next button, then the event follows; the Resume button moves it again', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness, { in: 30 });
 		const press = (action: string) =>
 			harness.route(
@@ -389,7 +400,7 @@ describe('the scheduled event follows the start', () => {
 	});
 
 	test('Given in 30, when the host presses Next during the countdown, then the event is started, not moved', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		await startParty(harness, { in: 30 });
 		await control(harness, 'next');
 		await harness.tick();
@@ -400,7 +411,7 @@ describe('the scheduled event follows the start', () => {
 	});
 
 	test('Given Discord refuses to move the event, then the resume still happens, the host is answered and it is logged', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness, { in: 30 });
 		const warn = vi.spyOn(harness.ctx.logger, 'warn');
 		await control(harness, 'pause');
@@ -413,19 +424,19 @@ describe('the scheduled event follows the start', () => {
 		});
 		await control(harness, 'resume');
 		expect(lastReply(harness.discord).content).toBe('Resumed from 0:00.');
-		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
+		expect((await partyStore(harness.ctx).get(party.id))!.timeline.pausedAt).toBeNull();
 		expect(warn).toHaveBeenCalledWith(
 			expect.objectContaining({ partyId: party.id }),
 			'could not move the scheduled event',
 		);
 		await harness.run(30 * MINUTE_MS, 60_000);
-		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
+		expect((await partyStore(harness.ctx).get(party.id))!.status).toBe('running');
 	});
 });
 
 describe('a bilingual server', () => {
 	test('Given language both, then the countdown, a late beat and the wrap-up read Korean first, then English, without repeats', async () => {
-		const harness = setup({ language: 'both' });
+		const harness = await setup({ language: 'both' });
 		const party = await startParty(harness, { in: 1 });
 		const countdown = posts(harness.discord, party.threadId!)[2]!.body.content as string;
 		const startUnix = Math.floor(party.timeline.startAt / 1000);
@@ -483,10 +494,10 @@ describe('a bilingual server', () => {
 
 describe('where a party runs', () => {
 	test('Given a start inside a thread, then the party runs right there, without a thread of its own', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const inThread = '300000000000000099';
 		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
-		const party = partyStore(harness.ctx).activeFor(inThread)!;
+		const party = (await partyStore(harness.ctx).activeFor(inThread))!;
 		expect(party).toMatchObject({ status: 'running', threadId: inThread, channelId: inThread });
 		expect(harness.discord.sent(/\/threads$/, 'POST')).toEqual([]);
 		expect(posts(harness.discord, inThread).map((request) => request.body.embeds?.[0]?.title)).toEqual([
@@ -498,10 +509,10 @@ describe('where a party runs', () => {
 	});
 
 	test('Given a party running inside a thread, then status links its announcement there and calls it the party, not a thread', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const inThread = '300000000000000099';
 		await harness.route(harness.discord.chatInput(herWatchparty, { subcommand: 'start' }, { channelId: inThread }));
-		const party = partyStore(harness.ctx).activeFor(inThread)!;
+		const party = (await partyStore(harness.ctx).activeFor(inThread))!;
 		await control(harness, 'status', {}, { channelId: inThread, locale: 'ko' });
 		expect(lastReply(harness.discord).content).toContain(
 			`같이 보기: https://discord.com/channels/${GUILD_ID}/${inThread}/${party.announceMessageId} · 호스트 <@${HOST}>`,
@@ -510,7 +521,7 @@ describe('where a party runs', () => {
 	});
 
 	test('Given the thread auto-archived before a start a day away, then the bot reopens it and the countdown goes on', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness, { in: 1440 });
 		harness.discord.fake.archiveThread(party.threadId!);
 		await harness.run(1440 * MINUTE_MS - 3000, 60_000);
@@ -521,22 +532,22 @@ describe('where a party runs', () => {
 		expect(edits(harness.discord, party.threadId!, party.countdownMessageId).at(-1).content).toBe(
 			'▶️ **Press play now!**',
 		);
-		expect(partyStore(harness.ctx).get(party.id)!.status).toBe('running');
+		expect((await partyStore(harness.ctx).get(party.id))!.status).toBe('running');
 	});
 });
 
 describe('controls', () => {
 	test('Given a member who is neither host nor event manager, then pause is refused and nothing changes', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const party = await startParty(harness);
 		await control(harness, 'pause', {}, { userId: GUEST });
 		expect(lastReply(harness.discord)).toMatchObject({ flags: MessageFlags.Ephemeral });
 		expect(lastReply(harness.discord).content).toContain(`Only the host (<@${HOST}>)`);
-		expect(partyStore(harness.ctx).get(party.id)!.timeline.pausedAt).toBeNull();
+		expect((await partyStore(harness.ctx).get(party.id))!.timeline.pausedAt).toBeNull();
 	});
 
 	test('Given the host pauses at minute 10 for 30 minutes, then the next beat waits and comes as long after resume as it had left', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness);
 		await harness.run(10_000 + 10 * MINUTE_MS, 15_000);
 		expect(beatPosts(harness.discord, party.threadId!).map((request) => request.body.embeds[0].footer.text)).toEqual([
@@ -562,7 +573,7 @@ describe('controls', () => {
 	});
 
 	test('Given next, then the next beat posts on the next tick and the following ones are re-timed from its minute', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness, { at: 3 });
 		await harness.run(10_000);
 		await control(harness, 'next');
@@ -583,7 +594,7 @@ describe('controls', () => {
 	});
 
 	test('Given seek 100, then the beats jumped over are never posted and the thread is told where the party is', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness);
 		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
 		await control(harness, 'seek', { minute: 100 });
@@ -598,7 +609,7 @@ describe('controls', () => {
 	});
 
 	test('Given the Pause button, then the control message swaps Pause for Resume and the thread is told', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness);
 		await harness.route(
 			harness.discord.button(encodeCustomId('her-watchparty', 'pause', party.id), { channelId: party.threadId! }),
@@ -619,7 +630,7 @@ describe('controls', () => {
 	])(
 		'Given the host ends the party with $how, then Discord is answered (privately, deferred) before any of the wrap-up work, and the host then reads that it ended, in Korean',
 		async ({ press }) => {
-			const harness = setup({ language: 'en' });
+			const harness = await setup({ language: 'en' });
 			const party = await startParty(harness);
 			await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
 			const from = harness.discord.requests.length;
@@ -643,7 +654,7 @@ describe('controls', () => {
 		{ how: '/her-watchparty pause', press: false },
 		{ how: 'the Pause button', press: true },
 	])('Given the host pauses with $how, then Discord is answered before the notice is posted', async ({ press }) => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness);
 		const from = harness.discord.requests.length;
 		const options = { channelId: party.threadId! };
@@ -660,7 +671,7 @@ describe('controls', () => {
 	});
 
 	test('Given a subcommand this bot no longer has (stale command registration), then the caller is told the command is unknown, not that a button expired', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const interaction = harness.discord.chatInput(herWatchparty, { subcommand: 'status' }, { locale: 'ko' });
 		vi.spyOn(interaction.options, 'getSubcommand').mockReturnValue('rewind');
 		await harness.route(interaction);
@@ -671,7 +682,7 @@ describe('controls', () => {
 	});
 
 	test('Given status, then anyone sees where the party is, only to themselves', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness);
 		await harness.run(10_000 + 42 * MINUTE_MS + 10_000, 60_000);
 		await control(harness, 'status', {}, { userId: GUEST });
@@ -682,7 +693,7 @@ describe('controls', () => {
 	});
 
 	test('Given no party in the channel, then a control says how to start one', async () => {
-		const harness = setup();
+		const harness = await setup();
 		await control(harness, 'next', {}, { locale: 'ko' });
 		expect(lastReply(harness.discord).content).toContain('/her-watchparty start');
 		expect(lastReply(harness.discord).content).toContain('같이 보기가 없어요');
@@ -691,7 +702,7 @@ describe('controls', () => {
 
 describe('join and leave', () => {
 	test('Given Join then Leave, then the welcome card lists the member, then no longer does', async () => {
-		const harness = setup({ language: 'en' });
+		const harness = await setup({ language: 'en' });
 		const party = await startParty(harness);
 		const press = (action: string) =>
 			harness.route(
@@ -704,14 +715,14 @@ describe('join and leave', () => {
 		let welcome = lastReply(harness.discord);
 		expect(welcome.embeds[0].fields.at(-1)).toEqual({ name: 'Participants (2)', value: `<@${HOST}> <@${GUEST}>` });
 		await press('join');
-		expect(partyStore(harness.ctx).members(party.id)).toEqual([HOST, GUEST]);
+		expect(await partyStore(harness.ctx).members(party.id)).toEqual([HOST, GUEST]);
 		await press('leave');
 		welcome = lastReply(harness.discord);
 		expect(welcome.embeds[0].fields.at(-1)).toEqual({ name: 'Participants (1)', value: `<@${HOST}>` });
 	});
 
 	test('Given an ended party, then its Join button says the party has ended', async () => {
-		const harness = setup();
+		const harness = await setup();
 		const party = await startParty(harness);
 		await control(harness, 'end');
 		await harness.route(
@@ -721,5 +732,136 @@ describe('join and leave', () => {
 			content: 'This watch party has ended.',
 			flags: MessageFlags.Ephemeral,
 		});
+	});
+});
+
+const dirs: string[] = [];
+afterEach(() => {
+	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A database several bot processes of a test share: a SQLite file, or a PostgreSQL database. */
+async function sharedDatabase(kind: DatabaseKind): Promise<DatabaseLocation> {
+	if (kind === 'postgres') return { url: (await createPostgresDatabase()).url };
+	const dir = mkdtempSync(join(tmpdir(), 'hfc-party-'));
+	dirs.push(dir);
+	return { path: join(dir, 'bot.sqlite') };
+}
+
+/** The beats members see in the thread, whichever process posted them, with whether each says it is late. */
+const beatsInThread = (discord: TestDiscord, threadId: string) =>
+	publicMessages(discord, threadId)
+		.filter((message) => String(message.embeds?.[0]?.footer?.text).startsWith('beat-'))
+		.map((message) => ({
+			beat: message.embeds[0].footer.text,
+			late: String(message.embeds[0].description).includes('Posted late'),
+		}));
+
+describe.each(DATABASE_KINDS)('a bot restarted on its %s database', (kind) => {
+	test('Given the bot is down over three beats, then the one that takes over posts each of them once, marked late, and the next on time', async () => {
+		const shared = await sharedDatabase(kind);
+		const first = await setup({ language: 'en', shared });
+		const party = await startParty(first);
+		await first.run(10_000, 5000);
+		const [one, two, three, four] = sortedBeats(PLAN);
+		// The first process stops ticking at press play; the second comes up once the third beat is late too.
+		const back = party.timeline.startAt + three!.minute * MINUTE_MS + LATE_AFTER_MS + 1000;
+		const second = await setup({ language: 'en', shared, start: new Date(back).toISOString() });
+		await second.tick();
+		expect(beatsInThread(second.discord, party.threadId!)).toEqual(
+			[one, two, three].map((beat) => ({ beat: beat!.id, late: true })),
+		);
+		await second.run(party.timeline.startAt + four!.minute * MINUTE_MS - back, 30_000);
+		expect(beatsInThread(second.discord, party.threadId!).at(-1)).toEqual({ beat: four!.id, late: false });
+		expect(beatsInThread(second.discord, party.threadId!)).toHaveLength(4);
+	});
+});
+
+describe('bot processes on several hosts sharing PostgreSQL', () => {
+	test('Given two processes tick at the same moment a beat is due, then one of them posts it, once', async () => {
+		const shared = await sharedDatabase('postgres');
+		const a = await setup({ language: 'en', shared });
+		const party = await startParty(a);
+		const b = await setup({ language: 'en', shared });
+		const [first] = sortedBeats(PLAN);
+		const dueAt = new Date(party.timeline.startAt + first!.minute * MINUTE_MS);
+		a.clock.set(dueAt);
+		b.clock.set(dueAt);
+		await Promise.all([a.tick(), b.tick()]);
+		await Promise.all([a.tick(), b.tick()]);
+		expect(beatsInThread(a.discord, party.threadId!)).toEqual([{ beat: first!.id, late: false }]);
+		// Not one each with Discord dropping the copy: one process claimed it, the other never sent it.
+		expect([...beatPosts(a.discord, party.threadId!), ...beatPosts(b.discord, party.threadId!)]).toHaveLength(1);
+		expect(await partyStore(b.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
+	});
+});
+
+describe('a PostgreSQL database that goes away', () => {
+	/** A bot on a fresh PostgreSQL database that it reaches through a line the test can cut. */
+	async function behindCuttableLine() {
+		const server = new URL(inject('postgresUrl'));
+		const line = await startCuttableProxy({ host: server.hostname, port: Number(server.port) });
+		onTestFinished(() => line.close());
+		const url = new URL(`/${(await createPostgresDatabase()).name}`, server);
+		url.host = `127.0.0.1:${line.port}`;
+		const harness = await setup({ language: 'en', shared: { url: url.toString() } });
+		return { harness, line };
+	}
+
+	/**
+	 * Runs `send` while Discord holds the next post in the thread, and cuts the database before Discord
+	 * answers: the post lands, and the bot cannot record that it did.
+	 */
+	async function cutWhileSending(harness: Harness, line: CuttableProxy, threadId: string, send: () => Promise<void>) {
+		let release!: () => void;
+		harness.discord.fake.delay({
+			method: 'POST',
+			path: `/channels/${threadId}/messages`,
+			until: new Promise<void>((resolve) => (release = resolve)),
+		});
+		const sending = send();
+		await harness.discord.fake.waitUntil(() => harness.discord.fake.held.size > 0, { what: 'a post on its way' });
+		line.cut();
+		release();
+		await sending;
+	}
+
+	test('Given the database goes away just as a beat is sent, then the tick fails without ending the party, and once it is back the beat shows once and the next comes on time', async () => {
+		const { harness, line } = await behindCuttableLine();
+		const party = await startParty(harness);
+		await harness.run(10_000, 5000);
+		const [first, second] = sortedBeats(PLAN);
+
+		harness.clock.set(new Date(party.timeline.startAt + first!.minute * MINUTE_MS));
+		await cutWhileSending(harness, line, party.threadId!, harness.tick);
+		const outage = await harness.tick().catch((error: unknown) => error);
+		expect(isDatabaseUnavailable(outage)).toBe(true);
+
+		line.mend();
+		await harness.run(5000);
+		expect(beatsInThread(harness.discord, party.threadId!)).toEqual([{ beat: first!.id, late: false }]);
+		expect(await partyStore(harness.ctx).get(party.id)).toMatchObject({ status: 'running', failures: 0 });
+		await harness.run((second!.minute - first!.minute) * MINUTE_MS - 5000, 30_000);
+		expect(beatsInThread(harness.discord, party.threadId!)).toEqual([
+			{ beat: first!.id, late: false },
+			{ beat: second!.id, late: false },
+		]);
+	});
+
+	test('Given the database goes away as the host ends the party, then once it is back the wrap-up shows once and the buttons go', async () => {
+		const { harness, line } = await behindCuttableLine();
+		const party = await startParty(harness);
+		await harness.run(10_000 + 5 * MINUTE_MS, 30_000);
+		await cutWhileSending(harness, line, party.threadId!, () =>
+			control(harness, 'end', {}, { channelId: party.threadId! }),
+		);
+
+		line.mend();
+		await harness.run(WRAP_UP_PENDING_MS, 5000);
+		const wrapUps = publicMessages(harness.discord, party.threadId!).filter(
+			(message) => message.embeds?.[0]?.title === 'After the film',
+		);
+		expect(wrapUps).toHaveLength(1);
+		expect(edits(harness.discord, party.threadId!, party.controlMessageId).at(-1).components).toEqual([]);
 	});
 });

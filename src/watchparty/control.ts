@@ -45,17 +45,17 @@ export function partyLink(party: Party): string {
 type AnyInteraction = ChatInputCommandInteraction<'cached'> | ButtonInteraction<'cached'>;
 
 /** The party running in this channel (or in the party thread itself), for the subcommands. */
-export function partyHere(interaction: AnyInteraction, ctx: BotContext): Party {
-	const party = partyStore(ctx).activeFor(interaction.channelId);
+export async function partyHere(interaction: AnyInteraction, ctx: BotContext): Promise<Party> {
+	const party = await partyStore(ctx).activeFor(interaction.channelId);
 	if (!party || party.status !== 'running') throw userError((m) => m.noParty);
 	return party;
 }
 
 /** The party a button belongs to; an ended or unknown one says so. */
-export function partyOfButton(ctx: BotContext, arg: string | undefined): Party {
+export async function partyOfButton(ctx: BotContext, arg: string | undefined): Promise<Party> {
 	const id = Number(arg);
 	if (!Number.isSafeInteger(id) || id <= 0) throw expired();
-	const party = partyStore(ctx).get(id);
+	const party = await partyStore(ctx).get(id);
 	if (!party) throw expired();
 	if (party.status !== 'running') throw userError((m) => m.partyEnded);
 	return party;
@@ -92,15 +92,15 @@ async function applyControl(
 	const plan = ctx.dataset.watchParty;
 	const now = ctx.now().getTime();
 	const userId = interaction.user.id;
-	const changed = (change: Parameters<typeof store.updateClock>[2]) => {
-		const result = store.updateClock(party.id, now, change);
+	const changed = async (change: Parameters<typeof store.updateClock>[2]) => {
+		const result = await store.updateClock(party.id, now, change);
 		if (!result) throw userError((m) => m.partyEnded);
 		return result.after;
 	};
 	switch (action) {
 		case 'pause': {
 			if (party.timeline.pausedAt !== null) throw userError((m) => m.alreadyPaused);
-			const after = changed((timeline) => pause(timeline, now));
+			const after = await changed((timeline) => pause(timeline, now));
 			const position = filmPositionMs(after.timeline, now);
 			return {
 				reply: (lang) => text(lang).pausedReply(formatPosition(position)),
@@ -110,7 +110,7 @@ async function applyControl(
 		}
 		case 'resume': {
 			if (party.timeline.pausedAt === null) throw userError((m) => m.notPaused);
-			const after = changed((timeline) => resume(timeline, now));
+			const after = await changed((timeline) => resume(timeline, now));
 			const position = filmPositionMs(after.timeline, now);
 			return {
 				reply: (lang) => text(lang).resumedReply(formatPosition(position)),
@@ -120,7 +120,7 @@ async function applyControl(
 		}
 		case 'seek': {
 			const target = (minute ?? 0) * MINUTE_MS;
-			changed((timeline) => seek(timeline, plan, minute ?? 0, now));
+			await changed((timeline) => seek(timeline, plan, minute ?? 0, now));
 			return {
 				reply: (lang) => text(lang).seekReply(formatPosition(target)),
 				notice: (langs) => noticeContent('seek', target, userId, langs),
@@ -129,7 +129,7 @@ async function applyControl(
 		}
 		case 'next': {
 			const target = nextTarget(party.timeline, plan);
-			changed((timeline) => next(timeline, plan, now));
+			await changed((timeline) => next(timeline, plan, now));
 			// The wrap-up explains itself; a beat brought up early gets a line saying who and why.
 			const beatMs = target.kind === 'beat' ? target.beat.minute * MINUTE_MS : undefined;
 			return {
@@ -148,7 +148,7 @@ async function applyControl(
 	}
 }
 
-export function statusText(ctx: BotContext, party: Party, lang: Lang): string {
+export async function statusText(ctx: BotContext, party: Party, lang: Lang): Promise<string> {
 	const now = ctx.now().getTime();
 	const position = formatPosition(filmPositionMs(party.timeline, now));
 	const phase = phaseAt(party.timeline, now);
@@ -158,7 +158,7 @@ export function statusText(ctx: BotContext, party: Party, lang: Lang): string {
 			: phase === 'countdown'
 				? text(lang).statusCountdown(Math.floor(effectiveStartAt(party.timeline, now) / 1000), position)
 				: text(lang).statusPlaying(position);
-	const members = partyStore(ctx).members(party.id).length;
+	const members = (await partyStore(ctx).members(party.id)).length;
 	const where = hasOwnThread(party) ? text(lang).statusThread : text(lang).statusParty;
 	return text(lang).statusLine(state, `${where}: ${partyLink(party)}`, `<@${party.hostId}>`, members);
 }
@@ -169,7 +169,7 @@ export async function runControl(
 	ctx: BotContext,
 	action: ControlAction,
 ): Promise<void> {
-	const party = partyHere(interaction, ctx);
+	const party = await partyHere(interaction, ctx);
 	assertCanControl(interaction, party);
 	const minute = action === 'seek' ? interaction.options.getInteger('minute', true) : undefined;
 	// Ending posts the wrap-up and edits several messages: answered first, or Discord's 3 s may pass.
@@ -196,14 +196,14 @@ export async function pressButton(
 	action: string,
 	arg: string | undefined,
 ): Promise<void> {
-	const party = partyOfButton(ctx, arg);
+	const party = await partyOfButton(ctx, arg);
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
 	const langs = await ctx.settings.publicLangs(interaction.guild);
 	if (action === 'join' || action === 'leave') {
-		if (action === 'join') store.join(party.id, interaction.user.id, now);
-		else store.leave(party.id, interaction.user.id);
-		const members = store.members(party.id);
+		if (action === 'join') await store.join(party.id, interaction.user.id, now);
+		else await store.leave(party.id, interaction.user.id);
+		const members = await store.members(party.id);
 		await interaction.update(welcomePayload(ctx.dataset, ctx.dataset.watchParty, party, members, now, langs));
 		return;
 	}
@@ -218,7 +218,7 @@ export async function pressButton(
 		return;
 	}
 	const outcome = await applyControl(interaction, ctx, party, action as ControlAction);
-	const after = store.get(party.id) ?? party;
+	const after = (await store.get(party.id)) ?? party;
 	await interaction.update(controlPayload(ctx.dataset.watchParty, after, now, langs));
 	if (outcome.notice) await interaction.followUp({ content: outcome.notice(langs), allowedMentions: { parse: [] } });
 	await keepEventInStep(interaction.client, ctx, party);

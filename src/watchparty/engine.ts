@@ -10,6 +10,7 @@ import {
 	type SendableChannels,
 } from 'discord.js';
 import type { BotContext } from '../context.js';
+import { isDatabaseUnavailable } from '../store/database.js';
 import type { WatchPartyBeat } from '../dataset/schema.js';
 import { isForbidden } from '../errors.js';
 import type { Lang } from '../i18n/index.js';
@@ -17,12 +18,12 @@ import type { Job } from '../jobs.js';
 import { beatPayload, controlPayload, countdownContent, welcomePayload, wrapUpPayload } from './render.js';
 import {
 	WRAP_UP_KEY,
+	WRAP_UP_PENDING_MS,
+	WatchPartyStore,
 	beatKey,
-	watchPartyStore,
 	type EndReason,
 	type Party,
 	type PostClaim,
-	type WatchPartyStore,
 } from './store.js';
 import { NONCE_RETRY_WINDOW_MS, planParty, postsInThread, type PartyAction } from './planner.js';
 import { eventWindow } from './timeline.js';
@@ -36,7 +37,7 @@ export const MAX_FAILURES = 5;
 const EVENT_MOVE_MIN_LEAD_MS = 5_000;
 
 export function partyStore(ctx: BotContext): WatchPartyStore {
-	return watchPartyStore(ctx.db, ctx.dataset.watchParty);
+	return new WatchPartyStore(ctx.db, ctx.dataset.watchParty);
 }
 
 /** The party's thread (or channel) is not a place the bot can post any more. */
@@ -106,15 +107,15 @@ async function refreshMessages(
 	{ welcome = false } = {},
 ): Promise<void> {
 	const store = partyStore(ctx);
-	const party = store.get(partyId);
+	const party = await store.get(partyId);
 	if (!party) return;
 	const plan = ctx.dataset.watchParty;
 	const now = ctx.now().getTime();
-	const langs = langsOf(ctx, guild);
+	const langs = await langsOf(ctx, guild);
 	try {
 		await editOwnMessage(channel, party.controlMessageId, controlPayload(plan, party, now, langs));
 		if (welcome) {
-			const payload = welcomePayload(ctx.dataset, plan, party, store.members(party.id), now, langs);
+			const payload = welcomePayload(ctx.dataset, plan, party, await store.members(party.id), now, langs);
 			await editOwnMessage(channel, party.welcomeMessageId, payload);
 		}
 	} catch (error) {
@@ -146,7 +147,7 @@ async function updateEvent(ctx: BotContext, guild: Guild, party: Party, status: 
 export async function keepEventInStep(client: Client<true>, ctx: BotContext, before: Party): Promise<void> {
 	const plan = ctx.dataset.watchParty;
 	const now = ctx.now().getTime();
-	const after = partyStore(ctx).get(before.id);
+	const after = await partyStore(ctx).get(before.id);
 	const guild = after && client.guilds.cache.get(after.guildId);
 	if (!after?.eventId || after.status !== 'running' || !guild) return;
 	// While paused the press-play time drifts later, but the event still shows the time it had when paused.
@@ -173,7 +174,7 @@ async function sendClaimed(
 ): Promise<void> {
 	// The nonce is the same on every retry, so Discord drops a resend of a post it already has.
 	const message = await channel.send({ ...payload, nonce: claim.nonce, enforceNonce: true });
-	store.recordSent(partyId, claim.key, message.id);
+	await store.recordSent(partyId, claim.key, message.id);
 }
 
 /** How long to wait before the next try after `failures` transient failures in a row. */
@@ -207,8 +208,13 @@ async function tidyUp(
  * The claim to send the wrap-up under now: a new one, or the one an earlier try left unconfirmed (same
  * nonce). Undefined when there is nothing to send: it was posted, another try holds it, or it is too late.
  */
-function wrapUpClaim(ctx: BotContext, store: WatchPartyStore, party: Party, now: number): PostClaim | undefined {
-	const previous = store.posts(party.id).find((claim) => claim.key === WRAP_UP_KEY);
+async function wrapUpClaim(
+	ctx: BotContext,
+	store: WatchPartyStore,
+	party: Party,
+	now: number,
+): Promise<PostClaim | undefined> {
+	const previous = (await store.posts(party.id)).find((claim) => claim.key === WRAP_UP_KEY);
 	if (!previous) return store.claim(party.id, WRAP_UP_KEY, now, false);
 	if (previous.messageId !== null) return undefined;
 	// Past the window Discord remembers a nonce, a resend could show a second wrap-up.
@@ -219,7 +225,7 @@ function wrapUpClaim(ctx: BotContext, store: WatchPartyStore, party: Party, now:
 		);
 		return undefined;
 	}
-	return store.reclaim(party.id, previous) ? previous : undefined;
+	return (await store.reclaim(party.id, previous)) ? previous : undefined;
 }
 
 /**
@@ -236,41 +242,43 @@ async function postWrapUp(
 	{ attempt = 1, channel }: { attempt?: number; channel?: SendableChannels } = {},
 ): Promise<void> {
 	const store = partyStore(ctx);
-	const party = store.get(partyId);
+	const party = await store.get(partyId);
 	if (!party) return;
 	const now = ctx.now().getTime();
 	const log = { partyId, guildId: party.guildId, attempt };
 	let target: SendableChannels | undefined | null = channel;
 	try {
 		target ??= await partyChannel(client, party);
-		const claim = wrapUpClaim(ctx, store, party, now);
+		const claim = await wrapUpClaim(ctx, store, party, now);
 		if (claim) {
-			const members = store.members(partyId);
+			const members = await store.members(partyId);
 			const payload = wrapUpPayload(
 				ctx.dataset,
 				ctx.dataset.watchParty,
 				party,
 				members,
-				beatTally(store.posts(partyId)),
+				beatTally(await store.posts(partyId)),
 				now,
-				langsOf(ctx, guild),
+				await langsOf(ctx, guild),
 			);
 			await sendClaimed(target, store, partyId, claim, payload);
 		}
 	} catch (error) {
+		// The wrap-up stays due (end's wrapUpAt), so a later tick posts it once the database is back.
+		if (isDatabaseUnavailable(error)) throw error;
 		const reason = terminalReason(error);
 		if (reason) {
 			if (reason === 'channel-gone') target = null;
 			ctx.logger.warn({ ...log, err: error }, 'could not post the watch-party wrap-up: its thread is gone or closed');
 		} else if (attempt < MAX_FAILURES) {
-			store.scheduleWrapUpRetry(partyId, now + retryDelayMs(attempt), attempt);
+			await store.scheduleWrapUpRetry(partyId, now + retryDelayMs(attempt), attempt);
 			ctx.logger.warn({ ...log, err: error }, 'could not post the watch-party wrap-up; will try again');
 			return;
 		} else {
 			ctx.logger.error({ ...log, err: error }, 'gave up on the watch-party wrap-up after repeated failures');
 		}
 	}
-	store.clearWrapUpRetry(partyId);
+	await store.clearWrapUpRetry(partyId);
 	await tidyUp(client, ctx, guild, party, target);
 }
 
@@ -288,8 +296,9 @@ function beatTally(claims: readonly PostClaim[]): { posted: number; lost: number
  */
 export async function endParty(client: Client<true>, ctx: BotContext, partyId: number): Promise<boolean> {
 	const store = partyStore(ctx);
-	if (!store.end(partyId, 'ended-by-host', ctx.now().getTime())) return false;
-	const party = store.get(partyId);
+	const now = ctx.now().getTime();
+	if (!(await store.end(partyId, 'ended-by-host', now, now + WRAP_UP_PENDING_MS))) return false;
+	const party = await store.get(partyId);
 	const guild = party && client.guilds.cache.get(party.guildId);
 	if (!party || !guild) return true;
 	await flights(ctx).get(partyId);
@@ -304,12 +313,12 @@ export async function announceInParty(
 	partyId: number,
 	content: ((langs: readonly Lang[]) => string) | undefined,
 ): Promise<void> {
-	const party = partyStore(ctx).get(partyId);
+	const party = await partyStore(ctx).get(partyId);
 	const guild = party && client.guilds.cache.get(party.guildId);
 	if (!party || !guild) return;
 	try {
 		const channel = await partyChannel(client, party);
-		if (content) await channel.send({ content: content(langsOf(ctx, guild)), allowedMentions: { parse: [] } });
+		if (content) await channel.send({ content: content(await langsOf(ctx, guild)), allowedMentions: { parse: [] } });
 		await refreshMessages(ctx, channel, partyId, guild);
 	} catch (error) {
 		ctx.logger.warn({ partyId, guildId: party.guildId, err: error }, 'could not post in the watch-party thread');
@@ -317,8 +326,8 @@ export async function announceInParty(
 }
 
 /** The party if it still runs and plays: re-read before every send, so an End or Pause mid-way stops the rest. */
-function playing(store: WatchPartyStore, partyId: number): Party | undefined {
-	const party = store.get(partyId);
+async function playing(store: WatchPartyStore, partyId: number): Promise<Party | undefined> {
+	const party = await store.get(partyId);
 	return party?.status === 'running' && party.timeline.pausedAt === null ? party : undefined;
 }
 
@@ -373,17 +382,17 @@ async function recoverBeat(step: Step, beat: WatchPartyBeat, claimedAt: number):
 	const log = { partyId: party.id, guildId: party.guildId, beat: beat.id };
 	const found = await findPostedBeat(step.channel, beat.id, claimedAt);
 	if (found) {
-		store.recordSent(party.id, key, found.id);
+		await store.recordSent(party.id, key, found.id);
 		ctx.logger.info({ ...log, messageId: found.id }, 'found an unconfirmed watch-party beat in its thread');
 		return;
 	}
 	if (found === null) {
-		store.markLost(party.id, key, now);
+		await store.markLost(party.id, key, now);
 		ctx.logger.warn(log, 'lost a watch-party beat: Discord never confirmed it and its thread could not be searched');
 		ctx.metrics?.beat('lost');
 		return;
 	}
-	const claim = store.restartClaim(party.id, key, now);
+	const claim = await store.restartClaim(party.id, key, claimedAt, now);
 	if (!claim) return;
 	ctx.logger.info(log, 'an unconfirmed watch-party beat is not in its thread; posting it late');
 	await sendClaimed(step.channel, store, party.id, claim, beatPayload(ctx.dataset, beat, true, step.langs));
@@ -399,12 +408,12 @@ async function act(step: Step, action: Exclude<PartyAction, { kind: 'close' }>):
 			await editOwnMessage(channel, party.countdownMessageId, {
 				content: countdownContent(party.timeline, action.step, now, langs),
 			});
-			store.markCountdown(party.id, action.step, now);
+			await store.markCountdown(party.id, action.step, now);
 			if (action.step === 0) await updateEvent(ctx, guild, party, 'active');
 			return false;
 		case 'resend': {
-			const claim = store.posts(party.id).find((post) => post.key === beatKey(action.beatId));
-			if (beat && claim && store.reclaim(party.id, claim)) {
+			const claim = (await store.posts(party.id)).find((post) => post.key === beatKey(action.beatId));
+			if (beat && claim && (await store.reclaim(party.id, claim))) {
 				await sendClaimed(channel, store, party.id, claim, beatPayload(ctx.dataset, beat, claim.late, langs));
 			}
 			return false;
@@ -413,7 +422,7 @@ async function act(step: Step, action: Exclude<PartyAction, { kind: 'close' }>):
 			if (beat) await recoverBeat(step, beat, action.claimedAt);
 			return false;
 		case 'beat': {
-			const claim = beat && store.claim(party.id, beatKey(beat.id), now, action.late);
+			const claim = beat && (await store.claim(party.id, beatKey(beat.id), now, action.late));
 			if (!beat || !claim) return false;
 			if (action.late) {
 				ctx.logger.info({ partyId: party.id, beat: beat.id, dueAt: action.dueAt }, 'posting a missed beat late');
@@ -423,58 +432,64 @@ async function act(step: Step, action: Exclude<PartyAction, { kind: 'close' }>):
 			return false;
 		}
 		case 'wrap-up':
-			if (store.end(party.id, 'finished', now)) await postWrapUp(client, ctx, guild, party.id, { channel });
+			if (await store.end(party.id, 'finished', now, now + WRAP_UP_PENDING_MS)) {
+				await postWrapUp(client, ctx, guild, party.id, { channel });
+			}
 			return true;
 	}
 }
 
 /**
  * Does what the planner says is due for one party, one action at a time. Before each, the party is read
- * again from SQLite: once the host ended it, or while paused, nothing more is posted.
+ * again from the database: once the host ended it, or while paused, nothing more is posted.
  */
 export async function advanceParty(client: Client<true>, ctx: BotContext, partyId: number): Promise<void> {
 	const store = partyStore(ctx);
-	const initial = store.get(partyId);
+	const initial = await store.get(partyId);
 	const guild = initial && client.guilds.cache.get(initial.guildId);
 	if (!initial || initial.status !== 'running' || !guild) return;
 	const now = ctx.now().getTime();
 	const log = { partyId, guildId: initial.guildId };
-	const actions = planParty(ctx.dataset.watchParty, initial, store.posts(partyId), now);
+	const actions = planParty(ctx.dataset.watchParty, initial, await store.posts(partyId), now);
 	const [first] = actions;
 	if (first?.kind === 'close') {
 		// Paused for hours, or back long after the film ended: a burst of stale beats would only bury the
 		// thread, so the party closes with its wrap-up, dated when the pause began or the film ended.
 		ctx.logger.info({ ...log, reason: first.reason, at: first.at }, 'closing a watch party nobody is watching');
-		if (store.end(partyId, first.reason, first.at)) await postWrapUp(client, ctx, guild, partyId);
+		if (await store.end(partyId, first.reason, first.at, now + WRAP_UP_PENDING_MS)) {
+			await postWrapUp(client, ctx, guild, partyId);
+		}
 		return;
 	}
 	if (!first) {
-		store.reindex(partyId, now);
+		await store.reindex(partyId, now);
 		return;
 	}
 	try {
 		const channel = await partyChannel(client, initial);
-		const langs = langsOf(ctx, guild);
+		const langs = await langsOf(ctx, guild);
 		let changed = false;
 		for (const action of actions) {
-			const party = playing(store, partyId);
+			const party = await playing(store, partyId);
 			if (!party || action.kind === 'close') return;
 			if (await act({ client, ctx, store, guild, channel, party, now, langs }, action)) return;
 			changed ||= postsInThread(action) || (action.kind === 'countdown' && action.step === 0);
 		}
-		store.reindex(partyId, now);
+		await store.reindex(partyId, now);
 		if (changed) await refreshMessages(ctx, channel, partyId, guild);
 	} catch (error) {
+		// Not the party's fault: it stays due as it was, and a later tick takes it up where it stopped.
+		if (isDatabaseUnavailable(error)) throw error;
 		const reason = terminalReason(error);
 		if (reason) {
 			ctx.logger.warn({ ...log, reason, err: error }, 'watch party ended: its thread is gone or closed to the bot');
-			if (store.end(partyId, reason, now)) await updateEvent(ctx, guild, initial, 'done');
+			if (await store.end(partyId, reason, now)) await updateEvent(ctx, guild, initial, 'done');
 			return;
 		}
-		const failures = store.recordFailure(partyId, now + retryDelayMs(initial.failures + 1));
+		const failures = await store.recordFailure(partyId, now + retryDelayMs(initial.failures + 1));
 		ctx.logger.error({ ...log, failures, err: error }, 'watch party step failed');
 		if (failures >= MAX_FAILURES) {
-			store.end(partyId, 'failed', now);
+			await store.end(partyId, 'failed', now);
 			await updateEvent(ctx, guild, initial, 'done');
 		}
 	}
@@ -499,10 +514,17 @@ function launch(ctx: BotContext, partyId: number, work: () => Promise<void>): vo
 	const running = flights(ctx);
 	if (running.has(partyId) || running.size >= MAX_PARTIES_IN_FLIGHT) return;
 	const done = work()
-		.catch((error: unknown) => ctx.logger.error({ partyId, err: error }, 'watch party step failed'))
+		.catch((error: unknown) => {
+			// The party is left as it was, due, for a tick once the database is back.
+			if (isDatabaseUnavailable(error)) ctx.outage.met(error);
+			else ctx.logger.error({ partyId, err: error }, 'watch party step failed');
+		})
 		.finally(() => running.delete(partyId));
 	running.set(partyId, done);
 }
+
+/** Bots whose engine has run its once-per-start housekeeping. */
+const prepared = new WeakSet<BotContext>();
 
 /** Resolves once every party step under way has finished: before the bot stops, and in tests. */
 export async function settleWatchParties(ctx: BotContext): Promise<void> {
@@ -514,27 +536,30 @@ export async function settleWatchParties(ctx: BotContext): Promise<void> {
  * the wrap-ups to try again, without waiting for them: one thread's 429 or slow answer must not hold
  * another party's countdown. A party still busy from an earlier tick is left to it.
  */
-export function runWatchParties(client: Client<true>, ctx: BotContext, stopping?: AbortSignal): Promise<void> {
+export async function runWatchParties(client: Client<true>, ctx: BotContext, stopping?: AbortSignal): Promise<void> {
 	const store = partyStore(ctx);
 	const now = ctx.now().getTime();
-	for (const id of store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
+	if (!prepared.has(ctx)) {
+		await store.scheduleUnlimitedPauses();
+		prepared.add(ctx);
+	}
+	for (const id of await store.abandonStaleSetups(now - SETUP_TIMEOUT_MS, now)) {
 		ctx.logger.warn({ partyId: id }, 'watch-party setup never finished; released its channel');
 	}
 	// Only this shard's guilds: a party in a guild the bot left waits, untouched, until it comes back.
 	const guildIds = [...client.guilds.cache.keys()];
-	for (const party of store.due(now, guildIds)) {
+	for (const party of await store.due(now, guildIds)) {
 		if (stopping?.aborted) break;
 		launch(ctx, party.id, () => advanceParty(client, ctx, party.id));
 	}
-	for (const party of store.wrapUpRetriesDue(now, guildIds)) {
+	for (const party of await store.wrapUpRetriesDue(now, guildIds)) {
 		if (stopping?.aborted) break;
 		const guild = client.guilds.cache.get(party.guildId);
 		if (guild) launch(ctx, party.id, () => postWrapUp(client, ctx, guild, party.id, { attempt: party.failures + 1 }));
 	}
-	return Promise.resolve();
 }
 
-/** Ticks every second: the countdown moves per second, and everything else is read from SQLite. */
+/** Ticks every second: the countdown moves per second, and everything else is read from the database. */
 export const watchPartyJob: Job = {
 	name: WATCH_PARTY_JOB,
 	intervalMs: 1000,

@@ -78,7 +78,7 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 	const title = sanitizeTitle(interaction.options.getString('title'));
 	// Threads are not cached (the client keeps no thread cache), so a start inside one fetches it.
 	const channel = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId));
-	const existing = store.activeFor(interaction.channelId);
+	const existing = await store.activeFor(interaction.channelId);
 	if (existing) throw userError((m) => m.alreadyRunning(partyLink(existing)));
 	// A party gets its own thread where one can open; elsewhere (voice and stage chat, a thread) it posts in place.
 	const threaded = canOpenThreads(channel);
@@ -92,7 +92,7 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 
 	const now = ctx.now().getTime();
 	const timeline = startTimeline(plan, { now, inMinutes, atMinute });
-	const reserved = store.reserve({
+	const reserved = await store.reserve({
 		guildId: interaction.guildId,
 		channelId: interaction.channelId,
 		hostId: interaction.user.id,
@@ -136,7 +136,7 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 			allowedMentions: { parse: [] },
 		});
 		step = 'timeout';
-		running = store.activate(
+		running = await store.activate(
 			party.id,
 			{
 				threadId: target.id,
@@ -150,7 +150,10 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 		// Released as stale while Discord was slow: the messages exist but the party does not run.
 		if (running.status !== 'running') throw new Error(`watch party ${party.id} setup was abandoned`);
 	} catch (error) {
-		store.end(party.id, 'setup-failed', ctx.now().getTime());
+		// What was posted is taken down even when the database is away: the setup is then released as stale.
+		await store.end(party.id, 'setup-failed', ctx.now().getTime()).catch((endError: unknown) => {
+			ctx.logger.warn({ partyId: party.id, err: endError }, 'could not release a failed watch-party setup');
+		});
 		ctx.logger.error(
 			{ partyId: party.id, guildId: party.guildId, step, err: error },
 			'watch-party setup failed; removing what it posted',
@@ -206,7 +209,7 @@ async function scheduleEvent(
 			entityType: GuildScheduledEventEntityType.External,
 			entityMetadata: { location: messageLink(party.guildId, party.threadId ?? party.channelId) },
 		});
-		partyStore(ctx).setEvent(party.id, event.id);
+		await partyStore(ctx).setEvent(party.id, event.id);
 	} catch (error) {
 		ctx.logger.warn({ partyId: party.id, guildId: party.guildId, err: error }, 'could not create the scheduled event');
 		await tell(text(lang).eventFailed);

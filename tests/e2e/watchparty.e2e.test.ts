@@ -10,10 +10,11 @@ import { common } from '../../src/i18n/common.js';
 import { openDatabase } from '../../src/store/database.js';
 import { MAX_FAILURES, partyStore } from '../../src/watchparty/engine.js';
 import { watchPartyText } from '../../src/watchparty/messages.js';
-import { WRAP_UP_KEY, beatKey, postNonce, watchPartyStore, type Party } from '../../src/watchparty/store.js';
+import { WRAP_UP_KEY, WatchPartyStore, beatKey, postNonce, type Party } from '../../src/watchparty/store.js';
 import { MINUTE_MS, PAUSE_LIMIT_MS, sortedBeats } from '../../src/watchparty/timeline.js';
-import type { Json, User } from '../fake-discord/index.js';
+import { WAIT_MS, type Json, type User } from '../fake-discord/index.js';
 import { TestClock as Clock } from '../support/context.js';
+import { DATABASE_KINDS, createPostgresDatabase } from '../support/databases.js';
 import {
 	embedText,
 	eventually,
@@ -54,10 +55,31 @@ async function club(): Promise<Club> {
 	return running.club;
 }
 
-async function bot(club: Club, clock: Clock, databasePath = tempDatabase()): Promise<InProcessBot> {
-	const started = await startInProcess(club, { databasePath, now: clock.now });
+/** A bot on a SQLite file (by default a new one) or, given `{ url }`, on PostgreSQL. */
+async function bot(
+	club: Club,
+	clock: Clock,
+	database: string | { url: string } = tempDatabase(),
+): Promise<InProcessBot> {
+	const started = await startInProcess(
+		club,
+		typeof database === 'string'
+			? { databasePath: database, now: clock.now }
+			: { now: clock.now, config: { databaseUrl: database.url } },
+	);
 	running.bots.push(started);
 	return started;
+}
+
+/** `eventually` for a check that reads the bot's database. */
+async function eventuallyStored<T>(check: () => Promise<T | undefined | null | false>, what: string): Promise<T> {
+	const deadline = Date.now() + WAIT_MS;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined && value !== null && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS}ms waiting for ${what}`);
+		await new Promise((done) => setTimeout(done, 10));
+	}
 }
 
 /** Stops a bot the test restarts: every send it started has landed once this resolves. */
@@ -133,8 +155,8 @@ async function startParty(
 	});
 	// The host is answered privately; the announcement is the bot's own post, edited with the thread's link.
 	const seen = await fake.fake.reply(id);
-	const party = await eventually(() => {
-		const active = partyStore(herBot.bot.ctx).activeFor(channelId);
+	const party = await eventuallyStored(async () => {
+		const active = await partyStore(herBot.bot.ctx).activeFor(channelId);
 		return active?.status === 'running' && active.threadId ? active : undefined;
 	}, 'the party to be running');
 	const announcement = await eventually(
@@ -242,32 +264,38 @@ describe('watch party', () => {
 		expect(embedText(wrapUp.embeds[1])).not.toContain('lost');
 		expect(fake.fake.message(controls!.id)!.components).toEqual([]);
 		expect(fake.fake.scheduledEvents(guild.id)[0]?.status).toBe(3);
-		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'ended-by-host' });
+		expect(await partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({
+			status: 'ended',
+			endReason: 'ended-by-host',
+		});
 		expectClean(fake);
 	});
 
-	test('Given the bot is down over three beats, then the missed beats are posted once after the restart, marked late, and the next one on time', async () => {
-		const fake = await club();
-		const clock = new Clock(START);
-		const databasePath = tempDatabase();
-		const first = await bot(fake, clock, databasePath);
-		const { party } = await playToFirstBeat(fake, first, clock, BEATS[0]!.minute + 1);
-		await stopBot(first);
+	test.each(DATABASE_KINDS)(
+		'Given the bot on %s is down over three beats, then the missed beats are posted once after the restart, marked late, and the next one on time',
+		async (kind) => {
+			const fake = await club();
+			const clock = new Clock(START);
+			const database = kind === 'sqlite' ? tempDatabase() : { url: (await createPostgresDatabase()).url };
+			const first = await bot(fake, clock, database);
+			const { party } = await playToFirstBeat(fake, first, clock, BEATS[0]!.minute + 1);
+			await stopBot(first);
 
-		// Two minutes past the third missed beat, so even that one is late (more than a minute after it fell due).
-		clock.set(new Date(party.timeline.startAt + (BEATS[3]!.minute + 2) * MINUTE_MS));
-		await bot(fake, clock, databasePath);
-		const posted = await eventually(() => {
-			const all = beats(fake, party.threadId);
-			return all.length === 4 && all;
-		}, 'the three missed beats');
-		expect(posted.map(beatId)).toEqual(BEATS.slice(0, 4).map((beat) => beat.id));
-		expect(posted.slice(1).every((message) => message.embeds[0].description.includes('Posted late'))).toBe(true);
-		clock.set(new Date(party.timeline.startAt + BEATS[4]!.minute * MINUTE_MS));
-		await eventually(() => beats(fake, party.threadId).length === 5, 'the fifth beat');
-		expect(beats(fake, party.threadId).at(-1)!.embeds[0].description).not.toContain('Posted late');
-		expectClean(fake);
-	});
+			// Two minutes past the third missed beat, so even that one is late (more than a minute after it fell due).
+			clock.set(new Date(party.timeline.startAt + (BEATS[3]!.minute + 2) * MINUTE_MS));
+			await bot(fake, clock, database);
+			const posted = await eventually(() => {
+				const all = beats(fake, party.threadId);
+				return all.length === 4 && all;
+			}, 'the three missed beats');
+			expect(posted.map(beatId)).toEqual(BEATS.slice(0, 4).map((beat) => beat.id));
+			expect(posted.slice(1).every((message) => message.embeds[0].description.includes('Posted late'))).toBe(true);
+			clock.set(new Date(party.timeline.startAt + BEATS[4]!.minute * MINUTE_MS));
+			await eventually(() => beats(fake, party.threadId).length === 5, 'the fifth beat');
+			expect(beats(fake, party.threadId).at(-1)!.embeds[0].description).not.toContain('Posted late');
+			expectClean(fake);
+		},
+	);
 
 	test('Given a party in 30 minutes, when the host pauses for 10 minutes and resumes before the start, then the event moves 10 minutes later', async () => {
 		const fake = await club();
@@ -277,7 +305,10 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 30 }, { user });
 		const at = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
-		await eventually(() => partyStore(herBot.bot.ctx).get(party.id)?.eventId, 'the scheduled event');
+		await eventuallyStored(
+			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId,
+			'the scheduled event',
+		);
 		const host = { guildId: guild.id, channelId: party.threadId, user };
 
 		const paused = await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
@@ -309,7 +340,7 @@ describe('watch party', () => {
 		expect(embedText(wrapUp.embeds[1])).toContain(beatPosted(1));
 		expect(embedText(wrapUp.embeds[1])).toContain('I was offline when the film ended');
 		expect(beats(fake, party.threadId)).toHaveLength(1);
-		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({
+		expect(await partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({
 			status: 'ended',
 			endReason: 'finished-while-away',
 		});
@@ -326,7 +357,10 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 1 }, { user });
 		// The event is the start's last step: made before the clock moves on, or Discord refuses it as past.
-		await eventually(() => partyStore(herBot.bot.ctx).get(party.id)?.eventId, 'the scheduled event');
+		await eventuallyStored(
+			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId,
+			'the scheduled event',
+		);
 		const [, controls] = fromBot(fake, party.threadId);
 		const pausedAfter = BEATS[0]!.minute + 1;
 		clock.set(new Date(party.timeline.startAt + pausedAfter * MINUTE_MS));
@@ -344,7 +378,10 @@ describe('watch party', () => {
 		await fake.fake.waitUntil(() => fake.fake.scheduledEvents(guild.id)[0]?.status === 3, {
 			what: 'the event completed',
 		});
-		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'paused-too-long' });
+		expect(await partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({
+			status: 'ended',
+			endReason: 'paused-too-long',
+		});
 		const again = await startParty(fake, herBot);
 		expect(again.party.id).not.toBe(party.id);
 		expect(wrapUps(fake, party.threadId)).toHaveLength(1);
@@ -392,14 +429,14 @@ describe('watch party', () => {
 		const herBot = await bot(fake, clock);
 		const { party } = await startParty(fake, herBot);
 		clock.set(new Date(party.timeline.startAt + MINUTE_MS));
-		await eventually(
-			() => partyStore(herBot.bot.ctx).get(party.id)?.timeline.countdownShown === 0,
+		await eventuallyStored(
+			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.timeline.countdownShown === 0,
 			'the countdown to finish',
 		);
 		fake.fake.deleteChannel(party.threadId);
 		clock.set(new Date(party.timeline.startAt + 3 * MINUTE_MS));
-		await eventually(
-			() => partyStore(herBot.bot.ctx).get(party.id)?.endReason === 'channel-gone',
+		await eventuallyStored(
+			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.endReason === 'channel-gone',
 			'the party to end as channel-gone',
 		);
 		const again = await startParty(fake, herBot);
@@ -422,19 +459,26 @@ const pastNonceWindows = (club: Club) => club.fake.options.nonceWindowMs + MINUT
 const wallTimeOf = (party: Party, filmMinute: number) => party.timeline.startAt + filmMinute * MINUTE_MS;
 
 /** What a crash leaves behind: a beat claimed (so it is never claimed twice) whose send nobody saw answered. */
-function leaveUnconfirmed(databasePath: string, party: Party, beat: string, claimedAt: number, sent: boolean): void {
-	const db = openDatabase(databasePath);
+async function leaveUnconfirmed(
+	databasePath: string,
+	party: Party,
+	beat: string,
+	claimedAt: number,
+	sent: boolean,
+): Promise<void> {
+	const db = await openDatabase({ path: databasePath });
 	try {
-		const store = watchPartyStore(db, PLAN);
-		if (!sent) store.claim(party.id, beatKey(beat), claimedAt, false);
-		db.prepare('UPDATE watch_party_posts SET message_id = NULL WHERE party_id = ? AND post_key = ?').run(
-			party.id,
-			beatKey(beat),
-		);
+		if (!sent) await new WatchPartyStore(db, PLAN).claim(party.id, beatKey(beat), claimedAt, false);
+		await db
+			.updateTable('watch_party_posts')
+			.set({ message_id: null })
+			.where('party_id', '=', party.id)
+			.where('post_key', '=', beatKey(beat))
+			.execute();
 		// The step never finished, so the party is still due from then.
-		db.prepare('UPDATE watch_parties SET next_due_at = ? WHERE id = ?').run(claimedAt, party.id);
+		await db.updateTable('watch_parties').set({ next_due_at: claimedAt }).where('id', '=', party.id).execute();
 	} finally {
-		db.close();
+		await db.destroy();
 	}
 }
 
@@ -458,8 +502,11 @@ describe('a thread the bot can no longer post in', () => {
 		const { party } = await playToFirstBeat(fake, herBot, clock, BEATS[0]!.minute + 1);
 		fake.fake.setBotOverwrite(party.channelId, [], ['SendMessagesInThreads']);
 		clock.set(new Date(wallTimeOf(party, BEATS[1]!.minute)));
-		await eventually(() => partyStore(herBot.bot.ctx).get(party.id)?.status === 'ended', 'the party to end');
-		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ endReason: 'forbidden' });
+		await eventuallyStored(
+			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.status === 'ended',
+			'the party to end',
+		);
+		expect(await partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ endReason: 'forbidden' });
 		const tries = () =>
 			fake.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${party.threadId}/messages`));
 		const refused = tries().length;
@@ -484,7 +531,7 @@ describe('a thread the bot can no longer post in', () => {
 			clock.set(new Date(dueAt + (failures - 1) * 20_000));
 			await herBot.waitForLog((record) => record.msg === 'watch party step failed' && record.failures === failures);
 		}
-		expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'failed' });
+		expect(await partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'ended', endReason: 'failed' });
 		expect(beats(fake, party.threadId)).toHaveLength(1);
 		expectClean(fake);
 	});
@@ -514,7 +561,10 @@ describe('a party that stops when told', () => {
 			user: fake.users.en,
 		});
 		expect(ended.response.type).toBe(5);
-		await eventually(() => partyStore(second.bot.ctx).get(party.id)?.status === 'ended', 'the party to be ended');
+		await eventuallyStored(
+			async () => (await partyStore(second.bot.ctx).get(party.id))?.status === 'ended',
+			'the party to be ended',
+		);
 		held.release();
 		expect((await fake.fake.reply(ended.id)).content).toBe('The watch party has ended; the wrap-up is in the thread.');
 		await stopBot(second);
@@ -541,9 +591,12 @@ describe('a beat never lost in silence', () => {
 		const { party } = await startParty(fake, first);
 		const dueAt = wallTimeOf(party, BEATS[0]!.minute);
 		at(dueAt - 1000);
-		await eventually(() => partyStore(first.bot.ctx).get(party.id)?.timeline.countdownShown === 0, 'press play');
+		await eventuallyStored(
+			async () => (await partyStore(first.bot.ctx).get(party.id))?.timeline.countdownShown === 0,
+			'press play',
+		);
 		await stopBot(first);
-		leaveUnconfirmed(databasePath, party, BEATS[0]!.id, dueAt, false);
+		await leaveUnconfirmed(databasePath, party, BEATS[0]!.id, dueAt, false);
 
 		const back = dueAt + pastNonceWindows(fake);
 		expect(back).toBeLessThan(wallTimeOf(party, BEATS[1]!.minute));
@@ -581,7 +634,7 @@ describe('a beat never lost in silence', () => {
 		at(dueAt);
 		await eventually(() => beats(fake, party.threadId).length === 1, 'the first beat');
 		await stopBot(first);
-		leaveUnconfirmed(databasePath, party, BEATS[0]!.id, dueAt, true);
+		await leaveUnconfirmed(databasePath, party, BEATS[0]!.id, dueAt, true);
 
 		const from = fake.fake.requests.length;
 		at(dueAt + pastNonceWindows(fake));
@@ -609,9 +662,12 @@ describe('a beat never lost in silence', () => {
 		const { party } = await startParty(fake, first);
 		const dueAt = wallTimeOf(party, BEATS[0]!.minute);
 		at(dueAt - 1000);
-		await eventually(() => partyStore(first.bot.ctx).get(party.id)?.timeline.countdownShown === 0, 'press play');
+		await eventuallyStored(
+			async () => (await partyStore(first.bot.ctx).get(party.id))?.timeline.countdownShown === 0,
+			'press play',
+		);
 		await stopBot(first);
-		leaveUnconfirmed(databasePath, party, BEATS[0]!.id, dueAt, false);
+		await leaveUnconfirmed(databasePath, party, BEATS[0]!.id, dueAt, false);
 		fake.fake.setBotOverwrite(party.channelId, [], ['ReadMessageHistory']);
 
 		at(dueAt + pastNonceWindows(fake));
@@ -675,7 +731,7 @@ describe('the bot never lends its rights', () => {
 			);
 			expect(isEphemeral(told)).toBe(true);
 			expect(fake.fake.scheduledEvents(guild.id)).toEqual([]);
-			expect(partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'running', eventId: null });
+			expect(await partyStore(herBot.bot.ctx).get(party.id)).toMatchObject({ status: 'running', eventId: null });
 			expectClean(fake);
 		},
 	);
@@ -705,7 +761,7 @@ describe('the bot never lends its rights', () => {
 			answers.push((await press(fake, guild, user, quote, buttonId(quote, 'discuss'))).message);
 
 			expect(fake.fake.threads(channelId)).toEqual([]);
-			expect(partyStore(herBot.bot.ctx).activeFor(channelId)).toBeUndefined();
+			expect(await partyStore(herBot.bot.ctx).activeFor(channelId)).toBeUndefined();
 			const refusal = common[lang].memberNeeds(common[lang].permission.CreatePublicThreads!, `<#${channelId}>`);
 			expect(answers.map((answer) => [answer.content, isEphemeral(answer)])).toEqual([
 				[refusal, true],
