@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, describe, expect, inject, test } from 'vitest';
+import { afterEach, describe, expect, inject, test, vi } from 'vitest';
 import { DatabaseOpenError, isDatabaseUnavailable, openDatabase, schemaVersion } from '../src/store/database.js';
 import { MIGRATIONS, type Migration } from '../src/store/migrations.js';
 import { startCuttableProxy } from './support/cuttable-proxy.js';
@@ -104,6 +106,42 @@ describe('SQLite', () => {
 			`cannot open the database at DATABASE_PATH=${file}/bot.sqlite`,
 		);
 	});
+
+	test(
+		'Given three processes starting at once on a new file, then each migration runs once and all of them open it',
+		{ timeout: 120_000 },
+		async () => {
+			const path = databaseFile();
+			const go = path.replace('/nested/bot.sqlite', '/go');
+			const databaseModule = new URL('../src/store/database.ts', import.meta.url).pathname;
+			// Each opens the file only once all three are up, so their first starts really meet.
+			const script = `
+			import { existsSync, writeFileSync } from 'node:fs';
+			import { openDatabase, schemaVersion } from ${JSON.stringify(databaseModule)};
+			writeFileSync(process.env.GO + '.' + process.env.ID, '');
+			const nap = new Int32Array(new SharedArrayBuffer(4));
+			const giveUpAt = Date.now() + 100000;
+			while (!existsSync(process.env.GO) && Date.now() < giveUpAt) Atomics.wait(nap, 0, 0, 2);
+			const db = await openDatabase({ path: process.env.DB_PATH });
+			process.stdout.write(String(await schemaVersion(db)));
+			await db.destroy();
+		`;
+			const ids = ['a', 'b', 'c'];
+			const starts = Promise.all(
+				ids.map((id) =>
+					promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+						env: { ...process.env, DB_PATH: path, GO: go, ID: id },
+					}),
+				),
+			);
+			await vi.waitFor(() => expect(ids.every((id) => existsSync(`${go}.${id}`))).toBe(true), {
+				timeout: 90_000,
+				interval: 20,
+			});
+			writeFileSync(go, '');
+			expect((await starts).map(({ stdout }) => stdout)).toEqual(ids.map(() => String(LATEST)));
+		},
+	);
 
 	test('Given two handles on one file in one process, then one waits for the other to commit instead of failing as locked', async () => {
 		const path = databaseFile();

@@ -70,12 +70,13 @@ function openSqlite(path: string, migrations: readonly Migration[]): Db {
 }
 
 export function migrateSqlite(file: BetterSqlite3.Database, migrations: readonly Migration[]): void {
-	const current = file.pragma('user_version', { simple: true }) as number;
-	checkKnown(current, migrations);
-	for (const migration of pending(migrations, current)) {
-		// Each migration and its version bump commit together, so a crash never leaves half a schema.
+	checkKnown(file.pragma('user_version', { simple: true }) as number, migrations);
+	for (const migration of pending(migrations, 0)) {
+		// Each migration and its version bump commit together, so a crash never leaves half a schema. The version
+		// is read under the write lock: processes starting together on a new file apply each migration once.
 		file
 			.transaction(() => {
+				if ((file.pragma('user_version', { simple: true }) as number) >= migration.version) return;
 				file.exec(migration.sqlite);
 				file.pragma(`user_version = ${migration.version}`);
 			})

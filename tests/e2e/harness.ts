@@ -166,13 +166,13 @@ export interface InProcessBot {
 
 /** Polls `check` until it returns something truthy; rejects with `what` after `timeoutMs`. */
 export async function eventually<T>(
-	check: () => T | undefined | null | false,
+	check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
 	what: string,
 	timeoutMs = WAIT_MS,
 ): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const value = check();
+		const value = await check();
 		if (value !== undefined && value !== null && value !== false) return value;
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
 		await new Promise((done) => setTimeout(done, 10));

@@ -1,77 +1,53 @@
 /**
  * The bot split over two hosts, as README "Running on several machines" sets it up: two processes of
  * `npm start` with `SHARD_COUNT=2` and `SHARDS=[0]` / `SHARDS=[1]`, both with `DISCORD_API_URL` at one
- * `npm run proxy` in front of the fake Discord, and one shared database. Discord's global limit (50 requests
+ * `npm run proxy` in front of the fake Discord, and one PostgreSQL database (the suite's real server). Discord's global limit (50 requests
  * a second) is on; one host is SIGKILLed mid-way through a fan-out and mid-way through a watch-party beat.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadDataset } from '../../src/dataset/load.js';
-import { ReflectionStore } from '../../src/reflection/store.js';
-import { openDatabase } from '../../src/store/database.js';
 import { sortedBeats } from '../../src/watchparty/timeline.js';
 import type { FakeDiscord, Json, RecordedRequest } from '../fake-discord/index.js';
+import { createPostgresDatabase, openSharedDatabase } from '../support/databases.js';
 import {
 	TOKEN,
-	dueNow,
 	embedText,
 	eventually,
 	expectClean,
 	hold,
 	runNode,
+	scheduleDueNow,
 	spawnBot,
 	spawnScript,
 	startClub,
-	tempDatabase,
 	use,
 	type Club,
 	type SpawnedBot,
 	type SpawnedScript,
 } from './harness.js';
 
-// ---- The test's only database access: both hosts share this one file (the lead swaps it for PostgreSQL). ----
+// ---- The test's only database access: both hosts share one PostgreSQL database, as several machines would. ----
 
-/**
- * The hosts' database, with its tables: made before they start, as two first starts at once on a new SQLite file
- * race to create them (src/store/database.ts reads the schema version outside its migration's transaction).
- */
-async function createDatabase(): Promise<string> {
-	const databasePath = tempDatabase();
-	await (await openDatabase({ path: databasePath })).destroy();
-	return databasePath;
-}
-
-/** Every one of these channels gets a daily reflection that is due now (the bot was, say, down at the time). */
-function seedDueSchedules(databasePath: string, channels: readonly { guildId: string; channelId: string }[]): void {
-	const db = new Database(databasePath);
-	const store = new ReflectionStore(db);
-	const now = new Date();
-	for (const channel of channels) {
-		store.save({ ...channel, ...dueNow(now), roleId: null, thread: false, updatedBy: '400000000000000001' }, now);
-	}
-	db.prepare('UPDATE reflection_schedules SET next_due_at = ?').run(now.getTime() - 1_000);
-	db.close();
-}
-
-/** A minute on: the claims a killed host left in these guilds are past their lease (40 s), so a restart retries them. */
-function ageClaims(databasePath: string, guildIds: readonly string[]): void {
-	const db = new Database(databasePath);
-	const inGuilds = db.prepare(
-		`UPDATE reflection_posts SET claimed_at = claimed_at - 60000, first_claimed_at = first_claimed_at - 60000
-		 WHERE status = 'claimed' AND guild_id = ?`,
-	);
-	db.transaction(() => guildIds.forEach((guildId) => inGuilds.run(guildId)))();
-	db.close();
+/** A claim the killed host left is past its lease (40 s) a minute on: these guilds' claims, a minute older. */
+async function ageClaims(database: string, guildIds: readonly string[]): Promise<void> {
+	const db = await openSharedDatabase({ url: database });
+	await db
+		.updateTable('reflection_posts')
+		.set((eb) => ({ claimed_at: eb('claimed_at', '-', 60_000), first_claimed_at: eb('first_claimed_at', '-', 60_000) }))
+		.where('status', '=', 'claimed')
+		.where('guild_id', 'in', guildIds)
+		.execute();
 }
 
 /** Daily posts the hosts have recorded as sent (a host's own log may lose its last lines to a SIGKILL). */
-function sentPosts(databasePath: string): number {
-	const db = new Database(databasePath, { readonly: true });
-	const { sent } = db.prepare("SELECT COUNT(*) AS sent FROM reflection_posts WHERE status = 'sent'").get() as {
-		sent: number;
-	};
-	db.close();
-	return sent;
+async function sentPosts(database: string): Promise<number> {
+	const db = await openSharedDatabase({ url: database });
+	const { sent } = await db
+		.selectFrom('reflection_posts')
+		.select((eb) => eb.fn.countAll<number>().as('sent'))
+		.where('status', '=', 'sent')
+		.executeTakeFirstOrThrow();
+	return Number(sent);
 }
 
 // ---- The two hosts -------------------------------------------------------------------------------------------
@@ -95,7 +71,8 @@ interface Setup {
 	club: Club;
 	proxy: SpawnedScript;
 	proxyUrl: string;
-	databasePath: string;
+	/** the hosts' one PostgreSQL database (a postgres:// URL) */
+	database: string;
 	/** the reflection servers of each shard: [guild id, #general] */
 	servers: { guildId: string; channelId: string }[][];
 	/** a server on shard 0, for the watch party */
@@ -112,10 +89,10 @@ const running = (): Setup => {
 };
 
 function startHost(shard: number): SpawnedBot {
-	const { club, proxyUrl, databasePath } = running();
+	const { club, proxyUrl, database } = running();
 	const host = spawnBot(club, {
-		databasePath,
-		env: { DISCORD_API_URL: proxyUrl, SHARD_COUNT: String(SHARD_COUNT), SHARDS: `[${shard}]` },
+		databasePath: '',
+		env: { DATABASE_URL: database, DISCORD_API_URL: proxyUrl, SHARD_COUNT: String(SHARD_COUNT), SHARDS: `[${shard}]` },
 	});
 	spawned.push(host);
 	return host;
@@ -145,7 +122,7 @@ beforeAll(async () => {
 		proxy,
 		// A bare origin, as an operator writes it: the bot adds the /api that @discordjs/proxy serves under.
 		proxyUrl: `http://127.0.0.1:${Number(listening.port)}`,
-		databasePath: await createDatabase(),
+		database: (await createPostgresDatabase()).url,
 		servers,
 		partyGuild: { id: party.id, general: club.fake.general(party.id) },
 		hosts: [],
@@ -202,13 +179,13 @@ const postedLogs = (host: SpawnedBot) => host.logs().filter((record) => record.m
 
 describe('two hosts, one REST proxy, one database', () => {
 	test('Given 200 servers due at once and one host SIGKILLed mid-fan-out, then after its restart every server has exactly one post, and Discord saw both hosts together within 50 requests a second', async () => {
-		const { club, servers, databasePath, hosts } = running();
+		const { club, servers, database, hosts } = running();
 		const { fake } = club;
 		const channelsOf = servers.map((shard) => new Set(shard.map((server) => server.channelId)));
 
 		// Discord holds the first posts until both hosts have one under way, so their fan-outs run side by side.
 		const gate = hold(fake, { method: 'POST', path: '/channels/:channel/messages' });
-		seedDueSchedules(databasePath, servers.flat());
+		await scheduleDueNow(database, servers.flat());
 		await fake.waitUntil(
 			() => channelsOf.every((channels) => [...fake.held].some((request) => isPost(request, channels))),
 			{ what: 'both hosts to post', timeoutMs: 20_000 },
@@ -233,8 +210,8 @@ describe('two hosts, one REST proxy, one database', () => {
 		caught.release();
 		expect(postedLogs(first).length).toBeLessThan(SERVERS / SHARD_COUNT);
 
-		ageClaims(
-			databasePath,
+		await ageClaims(
+			database,
 			shard0.map((server) => server.guildId),
 		);
 		hosts[0] = startHost(0);
@@ -242,7 +219,7 @@ describe('two hosts, one REST proxy, one database', () => {
 
 		await fake.waitUntil(() => postedIn(fake, servers.flat()) === SERVERS, { what: 'every post', timeoutMs: 30_000 });
 		// Done when every post is recorded as sent: nothing is left that could post again.
-		await eventually(() => sentPosts(databasePath) === SERVERS, 'every post recorded as sent');
+		await eventually(async () => (await sentPosts(database)) === SERVERS, 'every post recorded as sent');
 		const counts = servers.flat().map((server) => fake.messages(server.channelId).length);
 		expect(counts).toEqual(counts.map(() => 1));
 		// The restarted host found the posts its predecessor had under way instead of sending them again.
@@ -310,11 +287,11 @@ describe('two hosts, one REST proxy, one database', () => {
 
 describe('a host given the wrong shards', () => {
 	test('Given SHARDS=[2] with SHARD_COUNT=2, then npm start stops before it connects, with one line that says how to fix it', async () => {
-		const { club, databasePath } = running();
+		const { club, database } = running();
 		const result = await runNode('src/index.ts', [], {
 			DISCORD_TOKEN: TOKEN,
 			DISCORD_API_URL: club.fake.api,
-			DATABASE_PATH: databasePath,
+			DATABASE_URL: database,
 			SHARD_COUNT: '2',
 			SHARDS: '[2]',
 		});

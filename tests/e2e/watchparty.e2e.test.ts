@@ -12,7 +12,7 @@ import { MAX_FAILURES, partyStore } from '../../src/watchparty/engine.js';
 import { watchPartyText } from '../../src/watchparty/messages.js';
 import { WRAP_UP_KEY, WatchPartyStore, beatKey, postNonce, type Party } from '../../src/watchparty/store.js';
 import { MINUTE_MS, PAUSE_LIMIT_MS, sortedBeats } from '../../src/watchparty/timeline.js';
-import { WAIT_MS, type Json, type User } from '../fake-discord/index.js';
+import type { Json, User } from '../fake-discord/index.js';
 import { TestClock as Clock } from '../support/context.js';
 import { DATABASE_KINDS, createPostgresDatabase } from '../support/databases.js';
 import {
@@ -69,17 +69,6 @@ async function bot(
 	);
 	running.bots.push(started);
 	return started;
-}
-
-/** `eventually` for a check that reads the bot's database. */
-async function eventuallyStored<T>(check: () => Promise<T | undefined | null | false>, what: string): Promise<T> {
-	const deadline = Date.now() + WAIT_MS;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined && value !== null && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS}ms waiting for ${what}`);
-		await new Promise((done) => setTimeout(done, 10));
-	}
 }
 
 /** Stops a bot the test restarts: every send it started has landed once this resolves. */
@@ -155,7 +144,7 @@ async function startParty(
 	});
 	// The host is answered privately; the announcement is the bot's own post, edited with the thread's link.
 	const seen = await fake.fake.reply(id);
-	const party = await eventuallyStored(async () => {
+	const party = await eventually(async () => {
 		const active = await partyStore(herBot.bot.ctx).activeFor(channelId);
 		return active?.status === 'running' && active.threadId ? active : undefined;
 	}, 'the party to be running');
@@ -305,7 +294,7 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 30 }, { user });
 		const at = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId,
 			'the scheduled event',
 		);
@@ -357,7 +346,7 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 1 }, { user });
 		// The event is the start's last step: made before the clock moves on, or Discord refuses it as past.
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId,
 			'the scheduled event',
 		);
@@ -429,13 +418,13 @@ describe('watch party', () => {
 		const herBot = await bot(fake, clock);
 		const { party } = await startParty(fake, herBot);
 		clock.set(new Date(party.timeline.startAt + MINUTE_MS));
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.timeline.countdownShown === 0,
 			'the countdown to finish',
 		);
 		fake.fake.deleteChannel(party.threadId);
 		clock.set(new Date(party.timeline.startAt + 3 * MINUTE_MS));
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.endReason === 'channel-gone',
 			'the party to end as channel-gone',
 		);
@@ -502,7 +491,7 @@ describe('a thread the bot can no longer post in', () => {
 		const { party } = await playToFirstBeat(fake, herBot, clock, BEATS[0]!.minute + 1);
 		fake.fake.setBotOverwrite(party.channelId, [], ['SendMessagesInThreads']);
 		clock.set(new Date(wallTimeOf(party, BEATS[1]!.minute)));
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.status === 'ended',
 			'the party to end',
 		);
@@ -561,7 +550,7 @@ describe('a party that stops when told', () => {
 			user: fake.users.en,
 		});
 		expect(ended.response.type).toBe(5);
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(second.bot.ctx).get(party.id))?.status === 'ended',
 			'the party to be ended',
 		);
@@ -591,7 +580,7 @@ describe('a beat never lost in silence', () => {
 		const { party } = await startParty(fake, first);
 		const dueAt = wallTimeOf(party, BEATS[0]!.minute);
 		at(dueAt - 1000);
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(first.bot.ctx).get(party.id))?.timeline.countdownShown === 0,
 			'press play',
 		);
@@ -662,7 +651,7 @@ describe('a beat never lost in silence', () => {
 		const { party } = await startParty(fake, first);
 		const dueAt = wallTimeOf(party, BEATS[0]!.minute);
 		at(dueAt - 1000);
-		await eventuallyStored(
+		await eventually(
 			async () => (await partyStore(first.bot.ctx).get(party.id))?.timeline.countdownShown === 0,
 			'press play',
 		);
