@@ -85,12 +85,14 @@ export function migrateSqlite(file: BetterSqlite3.Database, migrations: readonly
 }
 
 async function openPostgres(url: string, migrations: readonly Migration[]): Promise<Db> {
+	// Epoch milliseconds are BIGINT (int8); they fit a JS number for the next 285,000 years.
+	const types = new pg.TypeOverrides();
+	types.setTypeParser(pg.types.builtins.INT8, Number);
 	const pool = new pg.Pool({
 		connectionString: url,
 		max: 10,
 		connectionTimeoutMillis: 10_000,
-		// Epoch milliseconds are BIGINT; they fit a JS number for the next 285,000 years.
-		types: { getTypeParser: (oid, format) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) },
+		types,
 	});
 	// A connection that breaks (the server restarted, the network cut) is dropped and replaced on next use; the
 	// query that meets the outage fails with it. pg also emits the break as 'error', on the pool for an idle
@@ -212,7 +214,7 @@ function reason(error: unknown): string {
 	if (code === 'ECONNREFUSED') return 'connection refused (is PostgreSQL running, and is the host and port right?)';
 	if (code === '28P01') return 'the password was refused (check the user and password in the URL)';
 	if (code === '3D000') return `${error.message} (create it first, e.g. createdb)`;
-	return error.message || String(code ?? error);
+	return error.message || (typeof code === 'string' ? code : error.name);
 }
 
 /**
@@ -282,13 +284,15 @@ class SqliteFileDriver implements Driver {
 		await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
 	}
 
-	public async releaseConnection(): Promise<void> {
+	public releaseConnection(): Promise<void> {
 		this.release?.();
 		this.release = undefined;
+		return Promise.resolve();
 	}
 
-	public async destroy(): Promise<void> {
+	public destroy(): Promise<void> {
 		this.file.close();
+		return Promise.resolve();
 	}
 }
 
@@ -297,7 +301,15 @@ class SqliteFileConnection implements DatabaseConnection {
 
 	public constructor(private readonly file: BetterSqlite3.Database) {}
 
-	public async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+	public executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+		try {
+			return Promise.resolve(this.run<R>(query));
+		} catch (error) {
+			return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+		}
+	}
+
+	private run<R>(query: CompiledQuery): QueryResult<R> {
 		let statement = this.statements.get(query.sql);
 		if (!statement) {
 			statement = this.file.prepare(query.sql);
@@ -309,8 +321,8 @@ class SqliteFileConnection implements DatabaseConnection {
 		return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
 	}
 
-	// eslint-disable-next-line require-yield -- the bot never streams; Kysely's interface asks for the method.
-	public async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+	// The bot never streams; Kysely's interface asks for the method.
+	public streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
 		throw new Error('streaming queries is not supported');
 	}
 }
