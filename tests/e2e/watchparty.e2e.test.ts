@@ -294,10 +294,7 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 30 }, { user });
 		const at = (minutes: number) => new Date(Date.parse(START) + minutes * MINUTE_MS).toISOString();
-		await eventually(
-			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId,
-			'the scheduled event',
-		);
+		await eventually(async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId, 'the scheduled event');
 		const host = { guildId: guild.id, channelId: party.threadId, user };
 
 		const paused = await use(fake, { kind: 'command', name: 'her-watchparty', subcommand: 'pause', ...host });
@@ -346,10 +343,7 @@ describe('watch party', () => {
 		const user = eventHost(fake);
 		const { party } = await startParty(fake, herBot, { in: 1 }, { user });
 		// The event is the start's last step: made before the clock moves on, or Discord refuses it as past.
-		await eventually(
-			async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId,
-			'the scheduled event',
-		);
+		await eventually(async () => (await partyStore(herBot.bot.ctx).get(party.id))?.eventId, 'the scheduled event');
 		const [, controls] = fromBot(fake, party.threadId);
 		const pausedAfter = BEATS[0]!.minute + 1;
 		clock.set(new Date(party.timeline.startAt + pausedAfter * MINUTE_MS));
