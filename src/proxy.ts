@@ -59,11 +59,11 @@ const CLOSE_MS = 5_000;
 export const GLOBAL_LIMIT = 50;
 /**
  * The proxy keeps that limit over more than a second. Discord counts its seconds its own way and sees each
- * request a little after it left, some later than others (up to this margin), so 50 in any 1.1 s here is 50 in
- * any second there: about 45 a second when busy. A fixed window, such as @discordjs/rest's own, can put up to
+ * request a little after it left, some later than others (a stalled network or a busy host: up to this margin),
+ * so 50 in any 1.25 s here is 50 in any second there: 40 a second when busy. A fixed window, such as @discordjs/rest's own, can put up to
  * twice the limit in one of Discord's seconds once several hosts share it and its seconds and Discord's drift apart.
  */
-export const GLOBAL_WINDOW_MS = 1_100;
+export const GLOBAL_WINDOW_MS = 1_250;
 
 /** At most `limit` requests in any `windowMs`. */
 export class SlidingWindow {
