@@ -10,7 +10,7 @@ import { afterEach, describe, expect, inject, test, vi } from 'vitest';
 import { DatabaseOpenError, isDatabaseUnavailable, openDatabase, schemaVersion } from '../src/store/database.js';
 import { MIGRATIONS, type Migration } from '../src/store/migrations.js';
 import { startCuttableProxy } from './support/cuttable-proxy.js';
-import { DATABASE_KINDS, createPostgresDatabase, openTestDatabase } from './support/databases.js';
+import { DATABASE_KINDS, createPostgresDatabase, openTestDatabase, newDatabaseLocation } from './support/databases.js';
 
 const LATEST = MIGRATIONS.at(-1)!.version;
 
@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)('the %s store', (kind) => {
 	});
 
 	test('Given a database from an older release, then opening it applies only the newer migrations and keeps its data', async () => {
-		const location = kind === 'sqlite' ? { path: databaseFile() } : { url: (await createPostgresDatabase()).url };
+		const location = await newDatabaseLocation(kind);
 		const old = await openDatabase(location, MIGRATIONS.slice(0, 7));
 		await old.insertInto('guild_settings').values({ guild_id: '1', language: 'both', updated_at: 0 }).execute();
 		expect(await schemaVersion(old)).toBe(7);
@@ -63,7 +63,7 @@ describe.each(DATABASE_KINDS)('the %s store', (kind) => {
 	});
 
 	test('Given a migration that fails halfway, then nothing of it is applied and the version stays where it was', async () => {
-		const location = kind === 'sqlite' ? { path: databaseFile() } : { url: (await createPostgresDatabase()).url };
+		const location = await newDatabaseLocation(kind);
 		const broken: Migration = {
 			version: LATEST + 1,
 			name: 'broken',
@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)('the %s store', (kind) => {
 	});
 
 	test('Given a database written by a newer release, then opening it stops with one line naming both schemas', async () => {
-		const location = kind === 'sqlite' ? { path: databaseFile() } : { url: (await createPostgresDatabase()).url };
+		const location = await newDatabaseLocation(kind);
 		const newer: Migration = { version: LATEST + 1, name: 'from the future', sqlite: '', postgres: '' };
 		await (await openDatabase(location, [...MIGRATIONS, newer])).destroy();
 		const opening = openDatabase(location);

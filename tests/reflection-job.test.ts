@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
-import { afterEach, describe, expect, inject, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
 import herReflection from '../commands/her-reflection.js';
 import { COMMANDS } from '../commands/index.js';
 import { createClient } from '../src/client.js';
@@ -13,7 +10,7 @@ import { createRouter } from '../src/router.js';
 import { isDatabaseUnavailable, type DatabaseKind, type DatabaseLocation } from '../src/store/database.js';
 import { createTestContext, testConfig } from './support/context.js';
 import { startCuttableProxy } from './support/cuttable-proxy.js';
-import { DATABASE_KINDS, createPostgresDatabase } from './support/databases.js';
+import { DATABASE_KINDS, createPostgresDatabase, newDatabaseLocation } from './support/databases.js';
 import {
 	CHANNEL_ID,
 	CLUB_ROLE_ID,
@@ -48,19 +45,6 @@ const seoulNine: ScheduleInput = {
 	thread: false,
 	updatedBy: USER_ID,
 };
-
-const dirs: string[] = [];
-afterEach(() => {
-	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A database the bot processes of a test share: a SQLite file, or a PostgreSQL database on the suite's server. */
-async function sharedDatabase(kind: DatabaseKind): Promise<DatabaseLocation> {
-	if (kind === 'postgres') return { url: (await createPostgresDatabase()).url };
-	const dir = mkdtempSync(join(tmpdir(), 'hfc-reflection-job-'));
-	dirs.push(dir);
-	return { path: join(dir, 'bot.sqlite') };
-}
 
 /** The one Discord the bot processes of a test talk to: it outlives them, with its messages and nonces. */
 class DiscordMemory {
@@ -197,7 +181,7 @@ function apiError(code: number, status: number): DiscordAPIError {
  * Discord got the post or before. `restart` then starts the next process on the same database and Discord.
  */
 async function crashWhilePosting(kind: DatabaseKind, { afterDiscordGotIt }: { afterDiscordGotIt: boolean }) {
-	const shared = await sharedDatabase(kind);
+	const shared = await newDatabaseLocation(kind);
 	const memory = new DiscordMemory();
 	const first = await botProcess({ shared, memory, processId: 'before-crash', schedule: seoulNine });
 	first.clock.set(DUE);
@@ -413,7 +397,7 @@ describe.each(DATABASE_KINDS)('exactly once across crashes and processes sharing
 	});
 
 	test('Given two processes sharing the database tick at the same moment, then one prompt goes out', async () => {
-		const shared = await sharedDatabase(kind);
+		const shared = await newDatabaseLocation(kind);
 		const memory = new DiscordMemory();
 		const a = await botProcess({ shared, memory, processId: 'a', schedule: seoulNine });
 		const b = await botProcess({ shared, memory, processId: 'b' });

@@ -8,9 +8,15 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ReflectionStore, type ClaimInput, type ScheduleInput } from '../src/reflection/store.js';
 import { reflectionNonce } from '../src/reflection/schedule.js';
-import { migrateSqlite, type DatabaseKind, type DatabaseLocation, type Db } from '../src/store/database.js';
+import { migrateSqlite, type Db } from '../src/store/database.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
-import { DATABASE_KINDS, createPostgresDatabase, openSharedDatabase, openTestDatabase } from './support/databases.js';
+import {
+	DATABASE_KINDS,
+	createPostgresDatabase,
+	openSharedDatabase,
+	openTestDatabase,
+	newDatabaseLocation,
+} from './support/databases.js';
 
 const GUILD = '200000000000000001';
 const OTHER_GUILD = '200000000000000002';
@@ -54,11 +60,6 @@ function sqliteFile(): string {
 	const dir = mkdtempSync(join(tmpdir(), 'hfc-reflection-'));
 	dirs.push(dir);
 	return join(dir, 'bot.sqlite');
-}
-
-/** A database several processes open: a SQLite file, or a PostgreSQL database on the suite's server. */
-async function sharedLocation(kind: DatabaseKind): Promise<DatabaseLocation> {
-	return kind === 'sqlite' ? { path: sqliteFile() } : { url: (await createPostgresDatabase()).url };
 }
 
 describe.each(DATABASE_KINDS)('on %s', (kind) => {
@@ -170,7 +171,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
 		});
 
 		test('Given two processes on one database, then the second sees the first’s fresh claim as busy and never picks', async () => {
-			const location = await sharedLocation(kind);
+			const location = await newDatabaseLocation(kind);
 			const first = new ReflectionStore(await openSharedDatabase(location));
 			const second = new ReflectionStore(await openSharedDatabase(location));
 			await first.save(seoulNine, at('2024-03-09T12:00:00Z'));
@@ -181,7 +182,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
 		});
 
 		test('Given a process crashed after claiming, then after restart the claim waits out its lease and is retried with the same nonce and prompt', async () => {
-			const location = await sharedLocation(kind);
+			const location = await newDatabaseLocation(kind);
 			const crashed = await openSharedDatabase(location);
 			await new ReflectionStore(crashed).save(seoulNine, at('2024-03-09T12:00:00Z'));
 			await new ReflectionStore(crashed).claim(claimInput());
@@ -302,7 +303,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
 		const run = promisify(execFile);
 
 		test('Given four processes racing for the same due day, then exactly one claims it', async () => {
-			const location = await sharedLocation(kind);
+			const location = await newDatabaseLocation(kind);
 			const store = new ReflectionStore(await openSharedDatabase(location));
 			await store.save(seoulNine, at('2024-03-09T12:00:00Z'));
 			const storeModule = new URL('../src/reflection/store.ts', import.meta.url).pathname;

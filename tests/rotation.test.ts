@@ -1,8 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { DATABASE_KINDS, createPostgresDatabase, openSharedDatabase, openTestDatabase } from './support/databases.js';
+import {
+	DATABASE_KINDS,
+	createPostgresDatabase,
+	openSharedDatabase,
+	openTestDatabase,
+	newDatabaseLocation,
+} from './support/databases.js';
 import { pickUnseen, RotationStore } from '../src/store/rotation.js';
 import { seededRandom } from './support/context.js';
 
@@ -65,10 +68,7 @@ describe.each(DATABASE_KINDS)('RotationStore on %s', (kind) => {
 	});
 
 	test('Given the bot restarts, then the rotation carries on where it was', async () => {
-		const location =
-			kind === 'sqlite'
-				? { path: join(mkdtempSync(join(tmpdir(), 'hfc-rotation-')), 'bot.sqlite') }
-				: { url: (await createPostgresDatabase()).url };
+		const location = await newDatabaseLocation(kind);
 		const random = seededRandom(9);
 		const db = await openSharedDatabase(location);
 		const before = await picks(3, () => new RotationStore(db).next('c', 'p', POOL, random, now));

@@ -1,8 +1,5 @@
 import { MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type PermissionResolvable } from 'discord.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, inject, onTestFinished, test, vi } from 'vitest';
+import { describe, expect, inject, onTestFinished, test, vi } from 'vitest';
 import herWatchparty from '../commands/her-watchparty.js';
 import { COMMANDS } from '../commands/index.js';
 import { encodeCustomId } from '../src/custom-id.js';
@@ -14,10 +11,10 @@ import { watchPartyText } from '../src/watchparty/messages.js';
 import { partyStore, runWatchParties, settleWatchParties } from '../src/watchparty/engine.js';
 import { WRAP_UP_PENDING_MS } from '../src/watchparty/store.js';
 import { LATE_AFTER_MS, MINUTE_MS, sortedBeats } from '../src/watchparty/timeline.js';
-import { isDatabaseUnavailable, type DatabaseKind, type DatabaseLocation } from '../src/store/database.js';
+import { isDatabaseUnavailable, type DatabaseLocation } from '../src/store/database.js';
 import { createTestContext } from './support/context.js';
 import { startCuttableProxy, type CuttableProxy } from './support/cuttable-proxy.js';
-import { DATABASE_KINDS, createPostgresDatabase } from './support/databases.js';
+import { DATABASE_KINDS, createPostgresDatabase, newDatabaseLocation } from './support/databases.js';
 import { CHANNEL_ID, GUILD_ID, TestDiscord, THREAD_ID, USER_ID, type RecordedRequest } from './support/discord.js';
 
 const HOST = USER_ID;
@@ -735,19 +732,6 @@ describe('join and leave', () => {
 	});
 });
 
-const dirs: string[] = [];
-afterEach(() => {
-	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A database several bot processes of a test share: a SQLite file, or a PostgreSQL database. */
-async function sharedDatabase(kind: DatabaseKind): Promise<DatabaseLocation> {
-	if (kind === 'postgres') return { url: (await createPostgresDatabase()).url };
-	const dir = mkdtempSync(join(tmpdir(), 'hfc-party-'));
-	dirs.push(dir);
-	return { path: join(dir, 'bot.sqlite') };
-}
-
 /** The beats members see in the thread, whichever process posted them, with whether each says it is late. */
 const beatsInThread = (discord: TestDiscord, threadId: string) =>
 	publicMessages(discord, threadId)
@@ -759,7 +743,7 @@ const beatsInThread = (discord: TestDiscord, threadId: string) =>
 
 describe.each(DATABASE_KINDS)('a bot restarted on its %s database', (kind) => {
 	test('Given the bot is down over three beats, then the one that takes over posts each of them once, marked late, and the next on time', async () => {
-		const shared = await sharedDatabase(kind);
+		const shared = await newDatabaseLocation(kind);
 		const first = await setup({ language: 'en', shared });
 		const party = await startParty(first);
 		await first.run(10_000, 5000);
@@ -779,7 +763,7 @@ describe.each(DATABASE_KINDS)('a bot restarted on its %s database', (kind) => {
 
 describe('bot processes on several hosts sharing PostgreSQL', () => {
 	test('Given two processes tick at the same moment a beat is due, then one of them posts it, once', async () => {
-		const shared = await sharedDatabase('postgres');
+		const shared = await newDatabaseLocation('postgres');
 		const a = await setup({ language: 'en', shared });
 		const party = await startParty(a);
 		const b = await setup({ language: 'en', shared });

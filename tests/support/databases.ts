@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, inject } from 'vitest';
 import { openDatabase, type DatabaseKind, type DatabaseLocation, type Db } from '../../src/store/database.js';
@@ -9,7 +12,10 @@ export const DATABASE_KINDS: readonly DatabaseKind[] = ['sqlite', 'postgres'];
 let created = 0;
 const opened: { db: Db; drop?: string }[] = [];
 
+const folders: string[] = [];
+
 afterEach(async () => {
+	for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 	for (const { db, drop } of opened.splice(0)) {
 		await db.destroy();
 		if (drop) await admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${drop} WITH (FORCE)`));
@@ -57,4 +63,15 @@ export async function openSharedDatabase(location: DatabaseLocation): Promise<Db
 	const db = await openDatabase(location);
 	opened.push({ db });
 	return db;
+}
+
+/**
+ * Where a new database several "processes" of a test open would be: a SQLite file in a folder of its own, or a
+ * new database on the suite's PostgreSQL server. Removed after the test.
+ */
+export async function newDatabaseLocation(kind: DatabaseKind): Promise<DatabaseLocation> {
+	if (kind === 'postgres') return { url: (await createPostgresDatabase()).url };
+	const folder = mkdtempSync(join(tmpdir(), 'hfc-db-'));
+	folders.push(folder);
+	return { path: join(folder, 'bot.sqlite') };
 }
