@@ -243,11 +243,11 @@ class SqliteFileDialect implements Dialect {
 }
 
 /**
- * Per file, the turn of whichever handle in this process uses it. Handles in one process share one thread:
- * one waiting on another's write lock would block it (busy_timeout) instead of letting it finish. Only
- * tests and tools open a file twice in one process; the bot opens it once.
+ * Whose turn it is on a connection: one query or transaction at a time. Per file, not per handle, since handles
+ * in one process share one thread: one waiting on another's write lock would block it (busy_timeout) instead of
+ * letting it finish. Only tests and tools open a file twice in one process; the bot opens it once.
  */
-const turns = new Map<string, Promise<void>>();
+const turns = new Map<object | string, Promise<void>>();
 
 class SqliteFileDriver implements Driver {
 	private readonly connection: SqliteFileConnection;
@@ -259,16 +259,17 @@ class SqliteFileDriver implements Driver {
 
 	public async init(): Promise<void> {}
 
-	// Kysely serializes use of this one connection (SQLite's adapter says it has no others).
 	public async acquireConnection(): Promise<DatabaseConnection> {
-		if (!this.file.memory) {
-			const previous = turns.get(this.file.name) ?? Promise.resolve();
-			const mine = new Promise<void>((resolve) => (this.release = resolve));
-			const queue = previous.then(() => mine);
-			turns.set(this.file.name, queue);
-			await previous;
-			void queue.then(() => turns.get(this.file.name) === queue && turns.delete(this.file.name));
-		}
+		const key = this.file.memory ? this : this.file.name;
+		const previous = turns.get(key) ?? Promise.resolve();
+		let release!: () => void;
+		const mine = new Promise<void>((resolve) => (release = resolve));
+		const queue = previous.then(() => mine);
+		turns.set(key, queue);
+		await previous;
+		// Ours now: the one before has released (Kysely releases before it acquires again).
+		this.release = release;
+		void queue.then(() => turns.get(key) === queue && turns.delete(key));
 		return this.connection;
 	}
 
