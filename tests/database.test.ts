@@ -51,6 +51,10 @@ describe.each(DATABASE_KINDS)('the %s store', (kind) => {
 		const location = await newDatabaseLocation(kind);
 		const old = await openDatabase(location, MIGRATIONS.slice(0, 7));
 		await old.insertInto('guild_settings').values({ guild_id: '1', language: 'both', updated_at: 0 }).execute();
+		// Two quotes shown in a channel, the second last: a new round must not open with it.
+		await sql`INSERT INTO rotation_seen (scope, pool, item_id, seen_at) VALUES ('c', 'p', 'a', 1), ('c', 'p', 'b', 1)`.execute(
+			old,
+		);
 		expect(await schemaVersion(old)).toBe(7);
 		await old.destroy();
 
@@ -59,6 +63,10 @@ describe.each(DATABASE_KINDS)('the %s store', (kind) => {
 		expect(await db.selectFrom('guild_settings').select('language').where('guild_id', '=', '1').execute()).toEqual([
 			{ language: 'both' },
 		]);
+		const seen = await db.selectFrom('rotation_seen').select('item_id').orderBy('position', 'desc').execute();
+		// SQLite keeps which came last; PostgreSQL's tables start at schema 7, before any release wrote them.
+		if (kind === 'sqlite') expect(seen).toEqual([{ item_id: 'b' }, { item_id: 'a' }]);
+		else expect(seen.map((row) => row.item_id).sort()).toEqual(['a', 'b']);
 		await db.destroy();
 	});
 

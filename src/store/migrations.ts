@@ -341,9 +341,20 @@ export const MIGRATIONS: readonly Migration[] = [
 			-- rowids run in the order the schedules were made, and below any epoch millisecond a new one gets.
 			ALTER TABLE reflection_schedules ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0;
 			UPDATE reflection_schedules SET created_at = rowid;
-			-- Which item of the round came when: rowids run in that order too.
-			ALTER TABLE rotation_seen ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
-			UPDATE rotation_seen SET position = rowid;
+			-- Which item of the round came when (rowids run in that order too), in a table without rowid: with no
+			-- second index beside its key, a pick writes half the pages, and every /her-quote commits one.
+			CREATE TABLE rotation_seen_v8 (
+				scope TEXT NOT NULL,
+				pool TEXT NOT NULL,
+				item_id TEXT NOT NULL,
+				seen_at INTEGER NOT NULL,
+				position INTEGER NOT NULL,
+				PRIMARY KEY (scope, pool, item_id)
+			) WITHOUT ROWID;
+			INSERT INTO rotation_seen_v8 (scope, pool, item_id, seen_at, position)
+				SELECT scope, pool, item_id, seen_at, rowid FROM rotation_seen;
+			DROP TABLE rotation_seen;
+			ALTER TABLE rotation_seen_v8 RENAME TO rotation_seen;
 		`,
 		// PostgreSQL's tables start at schema 7, empty: nothing to carry over.
 		postgres: `

@@ -38,13 +38,9 @@ export class RotationStore {
 		return this.db.transaction().execute(async (trx) => {
 			await lockKey(trx, `rotation:${scope}:${pool}`);
 			// What was seen, the latest first: one read gives both the seen set and the last item.
-			const seen = await trx
-				.selectFrom('rotation_seen')
-				.select('item_id')
-				.where('scope', '=', scope)
-				.where('pool', '=', pool)
-				.orderBy('position', 'desc')
-				.execute();
+			const { rows: seen } = await sql<{ item_id: string }>`
+				SELECT item_id FROM rotation_seen WHERE scope = ${scope} AND pool = ${pool} ORDER BY position DESC
+			`.execute(trx);
 			const pick = pickUnseen(ids, new Set(seen.map((row) => row.item_id)), random, seen[0]?.item_id);
 			if (!pick) return undefined;
 			if (pick.newRound) {
@@ -62,13 +58,11 @@ export class RotationStore {
 
 	/** Adds `id` to the round as its latest item (again, if it was in it already). */
 	private async record(db: Db, scope: string, pool: string, id: string, now: Date): Promise<void> {
-		const position = sql<number>`(SELECT COALESCE(MAX(position), 0) + 1 FROM rotation_seen WHERE scope = ${scope} AND pool = ${pool})`;
-		await db
-			.insertInto('rotation_seen')
-			.values({ scope, pool, item_id: id, seen_at: now.getTime(), position })
-			.onConflict((conflict) =>
-				conflict.columns(['scope', 'pool', 'item_id']).doUpdateSet({ seen_at: now.getTime(), position }),
-			)
-			.execute();
+		await sql`
+			INSERT INTO rotation_seen (scope, pool, item_id, seen_at, position)
+			VALUES (${scope}, ${pool}, ${id}, ${now.getTime()},
+				(SELECT COALESCE(MAX(position), 0) + 1 FROM rotation_seen WHERE scope = ${scope} AND pool = ${pool}))
+			ON CONFLICT (scope, pool, item_id) DO UPDATE SET seen_at = excluded.seen_at, position = excluded.position
+		`.execute(db);
 	}
 }
