@@ -516,7 +516,7 @@ function severalFanoutRows(f: FanoutFigures): string[][] {
 	const per = `${f.schedulesPerServer} per server${f.database === 'postgres' ? ', PostgreSQL' : ''}`;
 	return [
 		[
-			`daily fan-out: ${f.servers} servers × ${f.schedulesPerServer} schedules, all posted`,
+			`daily fan-out${f.database === 'postgres' ? ' on PostgreSQL' : ''}: ${f.servers} servers × ${f.schedulesPerServer} schedules, all posted`,
 			`${f.seconds.toFixed(1)} s`,
 			'',
 			'',
