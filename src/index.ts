@@ -22,7 +22,9 @@ try {
 	throw error;
 }
 
-const logger = createLogger(config.logLevel, { secrets: [config.token] });
+// The database password is a secret too: a driver's error may quote its connection settings.
+const databasePassword = config.databaseUrl ? decodeURIComponent(new URL(config.databaseUrl).password) : '';
+const logger = createLogger(config.logLevel, { secrets: [config.token, databasePassword] });
 
 try {
 	const bot = await startBot({ config, logger });
