@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_SCHEDULES_PER_GUILD, ReflectionStore } from '../src/reflection/store.js';
 import pg from 'pg';
-import { openDatabase, type DatabaseKind } from '../src/store/database.js';
+import { locate, openDatabase, type DatabaseKind } from '../src/store/database.js';
 import { startPostgresServer } from '../tests/support/postgres-server.js';
 import { startFakeDiscord } from '../tests/fake-discord/index.js';
 import type { FakeDiscord, GuildInit } from '../tests/fake-discord/index.js';
@@ -37,8 +37,7 @@ async function fresh(name: string, kind: Kind = 'sqlite'): Promise<string> {
 	return `${postgres!.url}/bench_${name}_${databases}`;
 }
 
-const open = (database: string) =>
-	openDatabase(database.startsWith('postgres://') ? { url: database } : { path: database });
+const open = (database: string) => openDatabase(locate(database));
 
 // ---- interaction latency ----------------------------------------------------------------------------
 

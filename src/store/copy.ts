@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { databaseKind, openDatabase, redact, type DatabaseLocation, type Db } from './database.js';
+import { databaseKind, locate, openDatabase, redact, type Db } from './database.js';
 import { PRIMARY_KEYS } from './schema.js';
 
 /** The copy was refused before anything was written: a one-line reason for the operator. */
@@ -56,11 +56,9 @@ export async function copyDatabase(from: Db, to: Db): Promise<CopyCounts> {
 
 /** `npm run db:copy -- --from A --to B`: each of A and B a SQLite file or a postgres:// URL. */
 export async function copyBetween(from: string, to: string): Promise<{ counts: CopyCounts; from: string; to: string }> {
-	const location = (where: string): DatabaseLocation =>
-		/^postgres(ql)?:\/\//.test(where) ? { url: where } : { path: where };
-	const source = await openDatabase(location(from));
+	const source = await openDatabase(locate(from));
 	try {
-		const target = await openDatabase(location(to));
+		const target = await openDatabase(locate(to));
 		try {
 			return { counts: await copyDatabase(source, target), from: describe(from), to: describe(to) };
 		} finally {
@@ -72,5 +70,5 @@ export async function copyBetween(from: string, to: string): Promise<{ counts: C
 }
 
 function describe(where: string): string {
-	return /^postgres(ql)?:\/\//.test(where) ? redact(where) : where;
+	return 'url' in locate(where) ? redact(where) : where;
 }

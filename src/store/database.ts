@@ -29,6 +29,11 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 /** Where the state lives: `DATABASE_URL` (PostgreSQL) when set, else the SQLite file at `DATABASE_PATH`. */
 export type DatabaseLocation = { readonly url: string } | { readonly path: string };
 
+/** A SQLite path or a postgres:// URL as a tool takes it on its command line (`db:copy`, the bench). */
+export function locate(where: string): DatabaseLocation {
+	return /^postgres(ql)?:\/\//.test(where) ? { url: where } : { path: where };
+}
+
 /** The database can't be opened or is of an unknown schema: a one-line reason for the operator, no secrets. */
 export class DatabaseOpenError extends Error {
 	public override readonly name = 'DatabaseOpenError';

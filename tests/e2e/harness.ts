@@ -66,7 +66,7 @@ import type { Config } from '../../src/config.js';
 import type { Lang } from '../../src/i18n/index.js';
 import { deployCommands } from '../../src/deploy.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
-import { openDatabase } from '../../src/store/database.js';
+import { locate, openDatabase } from '../../src/store/database.js';
 import { startFakeDiscord, WAIT_MS } from '../fake-discord/index.js';
 import type {
 	Delay,
@@ -212,7 +212,7 @@ export async function scheduleDueNow(
 	channels: readonly { guildId: string; channelId: string }[],
 	now = new Date(),
 ): Promise<void> {
-	const db = await openDatabase(database.startsWith('postgres://') ? { url: database } : { path: database });
+	const db = await openDatabase(locate(database));
 	const store = new ReflectionStore(db);
 	for (const where of channels) {
 		await store.save({ ...where, ...dueNow(now), roleId: null, thread: false, updatedBy: '400000000000000001' }, now);

@@ -8,7 +8,16 @@ import { common } from '../../src/i18n/common.js';
 import { ReflectionStore } from '../../src/reflection/store.js';
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy.js';
 import { createPostgresDatabase, openSharedDatabase } from '../support/databases.js';
-import { dueNow, eventually, isEphemeral, spawnBot, startClub, use, type Club, type SpawnedBot } from './harness.js';
+import {
+	eventually,
+	isEphemeral,
+	scheduleDueNow,
+	spawnBot,
+	startClub,
+	use,
+	type Club,
+	type SpawnedBot,
+} from './harness.js';
 
 const running: { bot?: SpawnedBot; club?: Club; line?: CuttableProxy } = {};
 afterEach(async () => {
@@ -31,21 +40,15 @@ test('Given the bot on PostgreSQL and the line to it cut, then members get an ap
 	line.cut();
 	// The daily prompt falls due while the bot cannot reach its database (an admin set it from another host).
 	const now = new Date();
-	const store = new ReflectionStore(await openSharedDatabase({ url }));
 	const where = { guildId: club.guilds.en.id, channelId: club.guilds.en.general };
-	await store.save({ ...where, ...dueNow(now), roleId: null, thread: false, updatedBy: club.users.enAdmin.id }, now);
-	await (
-		await openSharedDatabase({ url })
-	)
-		.updateTable('reflection_schedules')
-		.set({ next_due_at: now.getTime() - 1_000 })
-		.execute();
+	await scheduleDueNow(url, [where], now);
+	const store = new ReflectionStore(await openSharedDatabase({ url }));
 
 	const asked = await use(club, { kind: 'command', name: 'her-quote', ...where, user: club.users.en });
 	expect(asked.response.data?.content).toBe(common.en.databaseAway);
 	expect(isEphemeral(asked.response.data)).toBe(true);
 	// The jobs keep ticking against the cut line (the watch party's every second, the reflection's every five).
-	await eventually(() => line.dropped >= 8, 'the bot to try its database several times');
+	await eventually(() => line.dropped >= 8, 'the bot to try its database several times', 30_000);
 	expect(club.fake.messages(where.channelId).filter((message) => !isEphemeral(message))).toEqual([]);
 
 	line.mend();
