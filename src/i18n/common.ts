@@ -33,7 +33,7 @@ const ko: typeof en = {
 	genericError: '봇 쪽에서 문제가 생겼어요. 잠시 후 다시 시도해 주세요.',
 	targetGone: '대상이던 메시지나 채널이 사라져서 더 할 수 있는 게 없어요.',
 	databaseAway:
-		'Her Film Club이 지금 데이터베이스에 닿지 않아서 아무것도 하지 않았어요. 1분쯤 뒤에 다시 시도해 주세요.',
+		'Her Film Club이 지금 데이터베이스에 연결할 수 없어서 아무것도 하지 못했어요. 1분쯤 뒤에 다시 시도해 주세요.',
 	slowDown: (unix) => `짧은 시간에 여기에 너무 많이 올렸어요. <t:${unix}:R> 다시 올릴 수 있어요.`,
 	guildOnly: 'Her Film Club은 DM이 아닌 서버 안에서 사용할 수 있어요.',
 	unknownCommand: '이 봇이 더 이상 알지 못하는 명령어예요. 관리자가 명령어를 다시 배포해야 할 수 있어요.',
