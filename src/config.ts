@@ -9,6 +9,13 @@ const token = z
 	.min(1, 'is missing')
 	.regex(/^[\w-]{10,}\.[\w-]{4,}\.[\w-]{10,}$/, 'does not look like a bot token (three parts joined by dots)');
 
+/** A port to listen on; 0 picks a free one (the one taken is logged), for tests and for several bots on one host. */
+export const portNumber = z.coerce
+	.number({ error: 'must be a port number (1–65535)' })
+	.int('must be a port number (1–65535)')
+	.min(0, 'must be a port number (1–65535)')
+	.max(65_535, 'must be a port number (1–65535)');
+
 const schema = z.object({
 	DISCORD_TOKEN: token,
 	DISCORD_APPLICATION_ID: snowflake.optional(),
@@ -30,13 +37,7 @@ const schema = z.object({
 		.min(0, 'must be a whole number (0 turns the limit off)')
 		.default(5),
 	COMMANDS_REGISTER: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
-	// 0 picks a free port (the one taken is logged), for tests and for running several bots on one host.
-	HEALTH_PORT: z.coerce
-		.number({ error: 'must be a port number' })
-		.int('must be a port number')
-		.min(0, 'must be a port number (1–65535)')
-		.max(65_535, 'must be a port number (1–65535)')
-		.optional(),
+	HEALTH_PORT: portNumber.optional(),
 	HEALTH_HOST: z.string().trim().min(1).default('127.0.0.1'),
 	// discord.js's own settings, which its Client reads from the environment itself: checked here, so a host
 	// that would silently run the wrong shards (discord.js drops ids it can't use) stops with one line instead.

@@ -5,20 +5,13 @@ import { proxyRequests } from '@discordjs/proxy';
 // The ESM build, as @discordjs/proxy's own: it tells Discord's errors apart by their classes (discord.js's REST is CJS).
 import { REST } from '@discordjs/rest';
 import { z } from 'zod';
-import { ConfigError } from './config.js';
+import { ConfigError, portNumber } from './config.js';
 import type { Logger } from './logger.js';
-
-const port = z.coerce
-	.number({ error: 'must be a port number (1–65535)' })
-	.int('must be a port number (1–65535)')
-	.min(0, 'must be a port number (1–65535)')
-	.max(65_535, 'must be a port number (1–65535)');
 
 // 127.0.0.1 by default: only a host that means to serve other hosts listens on their network (PROXY_HOST=0.0.0.0).
 const addressSchema = z.object({
 	PROXY_HOST: z.string().trim().min(1).default('127.0.0.1'),
-	// 0 picks a free port (the one taken is logged), for tests.
-	PROXY_PORT: port.default(8080),
+	PROXY_PORT: portNumber.default(8080),
 });
 
 /** Where `npm run proxy` listens: `PROXY_HOST` and `PROXY_PORT`. */
