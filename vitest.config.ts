@@ -8,6 +8,8 @@ export default defineConfig({
 		testTimeout: 20_000,
 		hookTimeout: 30_000,
 		pool: 'forks',
+		// As the start scripts do: the bot empties discord.js's channel and role caches on purpose (src/client.ts).
+		execArgv: ['--disable-warning=UnsupportedCacheOverwriteWarning'],
 		// One real PostgreSQL server for the run; store tests run against it and against SQLite.
 		globalSetup: ['tests/support/postgres-server.ts'],
 	},

@@ -12,7 +12,7 @@ import { contentText } from '../src/i18n/content.js';
 import { langOf, localize } from '../src/i18n/index.js';
 import { assertBotCan, assertMemberMayOpenThread } from '../src/permissions.js';
 import { isHiddenQuestion, questionEmbed, threadName } from '../src/render/items.js';
-import { canOpenThreads } from '../src/channels.js';
+import { canOpenThreads, startThread } from '../src/channels.js';
 
 const data = {
 	name: 'her-question',
@@ -52,8 +52,9 @@ export default {
 		const theme = interaction.options.getString('theme');
 		const phase = interaction.options.getString('phase');
 		const withThread = interaction.options.getBoolean('thread') ?? false;
+		const channel = ctx.guilds.channel(interaction.guildId, interaction.channelId);
 		if (withThread) {
-			if (!canOpenThreads(interaction.channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
+			if (!canOpenThreads(channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
 			assertMemberMayOpenThread(interaction.memberPermissions, `<#${interaction.channelId}>`);
 			assertBotCan(
 				interaction.appPermissions,
@@ -81,12 +82,12 @@ export default {
 			return;
 		}
 		const message = (await interaction.reply({ embeds, withResponse: true })).resource?.message;
-		if (!message) return;
+		if (!message || !channel) return;
 		// The name is public and cannot hide spoilers, so after-watching questions get a neutral name.
 		const lang = langs[0] ?? 'en';
 		const name = isHiddenQuestion(question) ? contentText[lang].spoilerThreadName : question.text[lang];
 		try {
-			await message.startThread({ name: threadName('💬 ', name), autoArchiveDuration: 1440 });
+			await startThread(interaction.client, channel, message, { name: threadName('💬 ', name), autoArchiveDuration: 1440 });
 		} catch (error) {
 			ctx.logger.warn({ err: error, guildId: interaction.guildId }, 'could not open a question thread');
 			await interaction.followUp({

@@ -18,7 +18,7 @@ import { UserError } from '../src/errors.js';
 import { langOf, localize, type Lang } from '../src/i18n/index.js';
 import { assertBotCan, assertMemberMayOpenThread } from '../src/permissions.js';
 import { label, truncate } from '../src/render/common.js';
-import { canOpenThreads } from '../src/channels.js';
+import { canOpenThreads, startThread } from '../src/channels.js';
 import { cardCache, cardMessage } from '../src/render/card.js';
 import { button, buttonRow, isHiddenQuestion, questionEmbed, quoteEmbed, threadName } from '../src/render/items.js';
 import { renderText } from '../src/render/messages.js';
@@ -135,7 +135,8 @@ async function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
 }
 
 async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, ctx: BotContext): Promise<void> {
-	if (!canOpenThreads(interaction.channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
+	const channel = ctx.guilds.channel(interaction.guildId, interaction.channelId);
+	if (!canOpenThreads(channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
 	assertMemberMayOpenThread(interaction.memberPermissions, `<#${interaction.channelId}>`);
 	assertBotCan(
 		interaction.appPermissions,
@@ -156,7 +157,7 @@ async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, c
 	const question = await relatedQuestion(ctx, quote, interaction.channelId);
 	const lang0 = langs[0] ?? 'en';
 	try {
-		const thread = await interaction.message.startThread({
+		const thread = await startThread(interaction.client, channel, interaction.message, {
 			// A thread name is public and can't hide a spoiler, so a spoiler question gets a neutral one.
 			name: threadName('💬 ', isHiddenQuestion(question) ? contentText[lang0].spoilerThreadName : question.text[lang0]),
 			autoArchiveDuration: 1440,
@@ -189,7 +190,7 @@ export default {
 		const langs = await ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-			components: [quoteButtons(quote, theme, langs, canOpenThreads(interaction.channel))],
+			components: [quoteButtons(quote, theme, langs, canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)))],
 		});
 	},
 
@@ -219,7 +220,7 @@ export default {
 			const langs = await ctx.settings.publicLangs(interaction.guild);
 			await interaction.reply({
 				embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-				components: [quoteButtons(quote, arg, langs, canOpenThreads(interaction.channel))],
+				components: [quoteButtons(quote, arg, langs, canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)))],
 			});
 			return;
 		}

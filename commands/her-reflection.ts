@@ -7,14 +7,12 @@ import {
 	PermissionFlagsBits,
 	type APIApplicationCommandChannelOption,
 	type ChatInputCommandInteraction,
-	type ForumChannel,
-	type GuildBasedChannel,
-	type GuildForumTag,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command } from '../src/command.js';
 import type { BotContext } from '../src/context.js';
 import { UserError } from '../src/errors.js';
+import type { KnownChannel, KnownTag } from '../src/guilds.js';
 import { common } from '../src/i18n/common.js';
 import { langOf, localize } from '../src/i18n/index.js';
 import { assertManageGuild, missing, missingPermissionsError } from '../src/permissions.js';
@@ -170,16 +168,16 @@ async function postNow(interaction: Interaction, ctx: BotContext): Promise<void>
 }
 
 /** The forum tag named by `input` (its id, as autocomplete gives it, or its name as typed). */
-function findTag(channel: ForumChannel, input: string): GuildForumTag | undefined {
+function findTag(channel: KnownChannel, input: string): KnownTag | undefined {
 	const name = input.trim().toLowerCase();
-	return channel.availableTags.find((tag) => tag.id === input || tag.name.toLowerCase() === name);
+	return channel.tags?.find((tag) => tag.id === input || tag.name.toLowerCase() === name);
 }
 
 async function schedule(interaction: Interaction, ctx: BotContext): Promise<void> {
 	assertManageGuild(interaction.memberPermissions);
 	const { guild } = interaction;
 	const picked = interaction.options.getChannel('channel', true);
-	const channel = guild.channels.cache.get(picked.id);
+	const channel = ctx.guilds.channel(guild.id, picked.id);
 	if (!isPostChannel(channel)) {
 		throw new UserError(localize(reflectionText, (m) => m.badChannel(`<#${picked.id}>`)));
 	}
@@ -203,15 +201,14 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 	if (rawTag !== null && !forum) throw new UserError(localize(reflectionText, (m) => m.tagNotForum));
 	const tag = forum && rawTag !== null ? findTag(channel, rawTag) : undefined;
 	if (forum && rawTag !== null && !tag) {
-		const tags = channel.availableTags.map((candidate) => `**${candidate.name}**`).join(', ');
+		const tags = (channel.tags ?? []).map((candidate) => `**${candidate.name}**`).join(', ');
 		throw new UserError(localize(reflectionText, (m) => m.badTag(rawTag, `<#${channel.id}>`, tags)));
 	}
 	const forumTagId = forum ? (tag?.id ?? (rawTag === null ? (existing?.forumTagId ?? null) : null)) : null;
 	// In a forum every prompt is its own thread already.
 	const thread = !forum && (interaction.options.getBoolean('thread') ?? false);
 
-	const me = guild.members.me ?? (await guild.members.fetchMe());
-	const granted = channel.permissionsFor(me);
+	const granted = ctx.guilds.permissionsIn(channel);
 	const lacking = missing(granted, neededPermissions(thread));
 	if (lacking.length > 0) throw missingPermissionsError(lacking, `<#${channel.id}>`);
 
@@ -226,7 +223,7 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 	if (!existing) {
 		// A schedule whose channel was deleted can never post again: a new channel takes its place.
 		const others = await store.list(guild.id);
-		for (const gone of others.filter((other) => !guild.channels.cache.has(other.channelId))) {
+		for (const gone of others.filter((other) => !ctx.guilds.channel(guild.id, other.channelId))) {
 			await store.remove(gone);
 		}
 		if ((await store.list(guild.id)).length >= MAX_SCHEDULES_PER_GUILD) {
@@ -273,7 +270,7 @@ async function schedule(interaction: Interaction, ctx: BotContext): Promise<void
 			days: formatDays(saved.days, lang),
 			pin,
 			forum,
-			tag: forum ? (channel.availableTags.find((candidate) => candidate.id === forumTagId)?.name ?? null) : null,
+			tag: forum ? (channel.tags?.find((candidate) => candidate.id === forumTagId)?.name ?? null) : null,
 			held: saved.held !== null,
 		}),
 		flags: MessageFlags.Ephemeral,
@@ -374,8 +371,8 @@ async function resume(interaction: Interaction, ctx: BotContext): Promise<void> 
 async function repliesTo(interaction: Interaction, threadId: string | null): Promise<number | null> {
 	if (!threadId) return null;
 	try {
-		// Forced and cached: discord.js refreshes a cached thread only when the fetch may cache it.
-		const thread = await interaction.guild.channels.fetch(threadId, { force: true });
+		// Asked of Discord: the message count is not something the bot keeps.
+		const thread = await interaction.guild.channels.fetch(threadId, { cache: false });
 		return thread?.isThread() ? (thread.messageCount ?? null) : null;
 	} catch {
 		// Deleted, or closed to the bot: the count is simply not shown.
@@ -383,16 +380,20 @@ async function repliesTo(interaction: Interaction, threadId: string | null): Pro
 	}
 }
 
-async function statusLines(interaction: Interaction, store: ReflectionStore, schedule: ReflectionSchedule) {
+async function statusLines(
+	interaction: Interaction,
+	ctx: BotContext,
+	store: ReflectionStore,
+	schedule: ReflectionSchedule,
+) {
 	const lang = langOf(interaction.locale);
 	const t = reflectionText[lang];
-	const channel = interaction.guild.channels.cache.get(schedule.channelId);
+	const channel = ctx.guilds.channel(interaction.guildId, schedule.channelId);
 	const forum = channel?.type === ChannelType.GuildForum;
 	const last = await store.lastSent(schedule);
 	const replies = await repliesTo(interaction, last?.threadId ?? null);
-	const me = interaction.guild.members.me;
-	const canPin = !channel || !me || channel.permissionsFor(me).has(PIN_PERMISSION, true);
-	const tag = forum && schedule.forumTagId ? channel.availableTags.find((one) => one.id === schedule.forumTagId) : null;
+	const canPin = !channel || ctx.guilds.permissionsIn(channel).has(PIN_PERMISSION, true);
+	const tag = forum && schedule.forumTagId ? channel.tags?.find((one) => one.id === schedule.forumTagId) : null;
 	return [
 		`${t.statusChannel}: <#${schedule.channelId}>`,
 		`${t.statusTime}: ${schedule.time} (${schedule.timeZone})`,
@@ -425,16 +426,16 @@ async function status(interaction: Interaction, ctx: BotContext): Promise<void> 
 		return;
 	}
 	if (schedules.length === 1) {
-		const lines = await statusLines(interaction, store, schedules[0]!);
+		const lines = await statusLines(interaction, ctx, store, schedules[0]!);
 		await answer(interaction, [`**${t.statusTitle}**`, ...lines].join('\n'));
 		return;
 	}
 	const embeds = [];
 	for (const one of schedules) {
-		const name = interaction.guild.channels.cache.get(one.channelId)?.name ?? one.channelId;
+		const name = ctx.guilds.channel(interaction.guildId, one.channelId)?.name ?? one.channelId;
 		embeds.push({
 			title: `${t.statusTitle} · #${name}`,
-			description: (await statusLines(interaction, store, one)).join('\n'),
+			description: (await statusLines(interaction, ctx, store, one)).join('\n'),
 		});
 	}
 	await interaction.reply({
@@ -446,10 +447,10 @@ async function status(interaction: Interaction, ctx: BotContext): Promise<void> 
 }
 
 /** The chosen forum's tags matching what is typed (none before a forum is chosen). */
-function tagChoices(channel: GuildBasedChannel | undefined, typed: string) {
+function tagChoices(channel: KnownChannel | undefined, typed: string) {
 	if (channel?.type !== ChannelType.GuildForum) return [];
 	const text = typed.trim().toLowerCase();
-	return channel.availableTags
+	return (channel.tags ?? [])
 		.filter((tag) => tag.name.toLowerCase().includes(text))
 		.slice(0, 25)
 		.map((tag) => ({ name: tag.name, value: tag.id }));
@@ -489,7 +490,9 @@ export default {
 		if (focused.name === 'tag') {
 			await interaction.respond(
 				tagChoices(
-					interaction.guild?.channels.cache.get(String(interaction.options.get('channel')?.value)),
+					interaction.guildId
+						? ctx.guilds.channel(interaction.guildId, String(interaction.options.get('channel')?.value))
+						: undefined,
 					focused.value,
 				),
 			);

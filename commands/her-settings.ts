@@ -67,8 +67,8 @@ export default {
 		assertManageGuild(interaction.memberPermissions);
 		if (interaction.options.getSubcommand() === 'check') {
 			const asked = interaction.options.getChannel('channel');
-			const channel = asked ? (interaction.guild.channels.cache.get(asked.id) ?? null) : null;
-			const answer = await checkChannels(interaction.guild, ctx.db, langOf(interaction.locale), channel);
+			const channel = asked ? (ctx.guilds.channel(interaction.guildId, asked.id) ?? null) : null;
+			const answer = await checkChannels(interaction.guild, ctx.db, ctx.guilds, langOf(interaction.locale), channel);
 			await interaction.reply({ ...answer, flags: MessageFlags.Ephemeral });
 			return;
 		}

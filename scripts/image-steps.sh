@@ -18,7 +18,8 @@ build)
 	cp scripts/image-steps.sh image/scripts/
 	;;
 start)
-	exec node dist/src/index.js
+	# The bot empties discord.js's channel and role caches on purpose (src/client.ts; README, Performance).
+	exec node --disable-warning=UnsupportedCacheOverwriteWarning dist/src/index.js
 	;;
 health)
 	exec node -e '

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { createClient } from './client.js';
 import { loadDataset } from './dataset/load.js';
+import { GuildDirectory } from './guilds.js';
 import { registerCardFonts } from './render/card.js';
 import { commandBodies } from './deploy.js';
 import { startHealthServer, unhealthyReason, type HealthServer } from './health.js';
@@ -62,6 +63,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		logger,
 		db,
 		dataset,
+		guilds: new GuildDirectory(),
 		outage: new DatabaseOutage(logger),
 		settings: new SettingsStore(db),
 		rotation: new RotationStore(db),
@@ -90,6 +92,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		logger.info({ host: config.health.host, port: health.port }, 'health and metrics listening');
 	}
 
+	// Before discord.js handles each dispatch, so a handler it starts sees the directory up to date.
+	client.on(Events.Raw, (packet: { t?: string | null; d?: unknown }) => {
+		try {
+			ctx.guilds.handle(packet);
+		} catch (error) {
+			logger.error({ err: error, event: packet.t }, 'could not read a gateway event');
+		}
+	});
 	client.on(Events.InteractionCreate, (interaction) => gate.handle(interaction));
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'client error'));
 	client.on(Events.Warn, (message) => logger.warn(message));

@@ -3,12 +3,12 @@ import {
 	PermissionFlagsBits,
 	type APIEmbed,
 	type Guild,
-	type GuildBasedChannel,
 	type PermissionsBitField,
 	type PermissionsString,
 } from 'discord.js';
 import type { Db } from './store/database.js';
 import { canOpenThreads } from './channels.js';
+import type { GuildDirectory, KnownChannel } from './guilds.js';
 import { common } from './i18n/common.js';
 import type { Lang } from './i18n/index.js';
 import { operationsText } from './i18n/operations.js';
@@ -124,12 +124,13 @@ async function configuredChannels(
 export async function checkChannels(
 	guild: Guild,
 	db: Db,
+	directory: GuildDirectory,
 	lang: Lang,
-	asked: GuildBasedChannel | null,
+	asked: KnownChannel | null,
 ): Promise<{ content?: string; embeds: APIEmbed[] }> {
 	const t = operationsText[lang];
-	const me = guild.members.me ?? (await guild.members.fetchMe());
-	const botRole = me.roles.botRole?.name ?? me.displayName;
+	const botRole =
+		directory.botRoleName(guild.id) ?? (guild.members.me ?? (await guild.members.fetchMe())).displayName;
 	const schedules = await new ReflectionStore(db).list(guild.id);
 	const reflectionChannels = schedules.map((schedule) => schedule.channelId);
 	const configured = await configuredChannels(db, guild.id, reflectionChannels);
@@ -138,7 +139,7 @@ export async function checkChannels(
 	const notes: string[] = [];
 	const embeds: APIEmbed[] = [];
 	for (const [channelId, channelUses] of [...uses].slice(0, MAX_CHANNELS)) {
-		const channel = channelId === asked?.id ? asked : guild.channels.cache.get(channelId);
+		const channel = channelId === asked?.id ? asked : directory.channel(guild.id, channelId);
 		if (!channel) {
 			// A party whose channel went is ended by the engine; a schedule waits for the admin to move it.
 			if (channelUses.includes('reflection')) notes.push(t.channelGone(`<#${channelId}>`));
@@ -146,18 +147,18 @@ export async function checkChannels(
 		}
 		const schedule = schedules.find((candidate) => candidate.channelId === channelId);
 		const roleId = schedule?.roleId;
-		const role = roleId ? guild.roles.cache.get(roleId) : undefined;
+		const role = roleId ? directory.role(guild.id, roleId) : undefined;
 		embeds.push(
 			checkEmbed(
 				{
 					channelId,
 					channelName: channel.name,
 					uses: channelUses,
-					granted: channel.permissionsFor(me),
+					granted: directory.permissionsIn(channel),
 					threadable: canOpenThreads(channel),
 					forum: channel.type === ChannelType.GuildForum,
 					pin: schedule?.pin === true && channel.type !== ChannelType.GuildForum,
-					...(roleId ? { role: role ? { id: role.id, mentionable: role.mentionable } : ('gone' as const) } : {}),
+					...(roleId ? { role: role ? { id: roleId, mentionable: role.mentionable } : ('gone' as const) } : {}),
 					botRole,
 				},
 				lang,

@@ -31,9 +31,16 @@ const NEVER_CACHED = new Set([
 ]);
 
 /**
- * The bot needs guilds, their channels and roles (for permission checks) and itself. Every cache it
- * never reads shares one always-empty collection, instead of one empty collection per channel and guild:
- * at 10,000 guilds that alone is most of the difference to a default client (see README, Performance).
+ * Channels, roles and their permission overwrites are most of a guild's memory in discord.js; the bot
+ * reads only a little of them, which src/guilds.ts keeps from the gateway instead. discord.js warns once
+ * per manager that emptying these is unsupported: its own handlers then find no channel or role to
+ * update, which is what this bot wants (the start scripts hide that one warning; README, Performance).
+ */
+const KEPT_ELSEWHERE = new Set(['ChannelManager', 'GuildChannelManager', 'RoleManager', 'PermissionOverwriteManager']);
+
+/**
+ * The bot needs guilds and itself from discord.js. Every cache it never reads shares one always-empty
+ * collection, instead of one empty collection per channel and guild (see README, Performance).
  */
 function makeCache(): CacheFactory {
 	const empty = new LimitedCollection({ maxSize: 0 });
@@ -43,7 +50,7 @@ function makeCache(): CacheFactory {
 		UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
 	});
 	return (managerType, holds, manager) =>
-		NEVER_CACHED.has(manager.name) || NEVER_CACHED.has(managerType.name)
+		NEVER_CACHED.has(manager.name) || NEVER_CACHED.has(managerType.name) || KEPT_ELSEWHERE.has(manager.name)
 			? (empty as ReturnType<CacheFactory>)
 			: limited(managerType, holds, manager);
 }

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Dataset } from './dataset/schema.js';
+import type { GuildDirectory } from './guilds.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Db } from './store/database.js';
@@ -15,6 +16,8 @@ export interface BotContext {
 	/** Logs a database outage once, start and end; interactions and jobs report to it. */
 	readonly outage: DatabaseOutage;
 	readonly dataset: Dataset;
+	/** The guilds' channels, roles and the bot's permissions, as the gateway told this client. */
+	readonly guilds: GuildDirectory;
 	readonly settings: SettingsStore;
 	readonly rotation: RotationStore;
 	/** The clock every schedule reads; tests inject one they can move. */

@@ -17,7 +17,7 @@ import { CHANNEL_ID, GUILD_ID, TestDiscord } from './support/discord.js';
 
 async function setup(options: { floodLimit?: number; language?: 'ko' | 'en' | 'both' } = {}) {
 	const { ctx } = await createTestContext();
-	const discord = new TestDiscord();
+	const discord = new TestDiscord({ guilds: ctx.guilds });
 	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const config = { ...ctx.config, ...(options.floodLimit ? { floodLimit: options.floodLimit } : {}) };
 	const route = createRouter(COMMANDS, { ...ctx, config });

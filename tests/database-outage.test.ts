@@ -30,7 +30,7 @@ test('Given PostgreSQL out of reach, then each member gets a short apology in th
 		}),
 	);
 	const route = createRouter(COMMANDS, { ...ctx, logger, outage: new DatabaseOutage(logger) });
-	const discord = new TestDiscord({ now: ctx.now });
+	const discord = new TestDiscord({ now: ctx.now, guilds: ctx.guilds });
 
 	line.cut();
 	await route(discord.chatInput(herQuote, {}, { locale: 'ko' }));

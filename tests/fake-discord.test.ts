@@ -4,7 +4,7 @@ import type { Interaction, TextChannel } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDiscord, INTERACTION_TOKEN_MS, snowflakeTime, startFakeDiscord } from './fake-discord/index.js';
 import { DEFAULT_START, TestClock } from './support/context.js';
-import { CHANNEL_ID, TestDiscord, testDiscordCore } from './support/discord.js';
+import { CHANNEL_ID, GUILD_ID, TestDiscord, testDiscordCore } from './support/discord.js';
 import type { Guild } from './fake-discord/index.js';
 
 const TOKEN = 'MTAw.fake.token';
@@ -444,7 +444,7 @@ describe('TestDiscord: the handler tests’ client, answered by the same core in
 		async (minutes) => {
 			const clock = new TestClock(DEFAULT_START);
 			const discord = new TestDiscord({ fake: testDiscordCore({ nonceWindowMs: minutes * 60_000 }), now: clock.now });
-			const channel = discord.guild.channels.cache.get(CHANNEL_ID) as TextChannel;
+			const channel = discord.textChannel(CHANNEL_ID);
 			const post = () => channel.send({ content: 'daily', nonce: 'daily-1', enforceNonce: true });
 			const first = await post();
 			clock.advance(minutes * 60_000 - 1);
@@ -457,17 +457,18 @@ describe('TestDiscord: the handler tests’ client, answered by the same core in
 
 	it('Given the bot may not read history there, then Discord gives an empty page, and the client knows it lost the permission', async () => {
 		const discord = new TestDiscord();
-		const channel = discord.guild.channels.cache.get(CHANNEL_ID) as TextChannel;
+		const channel = discord.textChannel(CHANNEL_ID);
 		await channel.send('hello');
 		expect((await channel.messages.fetch({ limit: 10, cache: false })).size).toBe(1);
 		discord.fake.denyReadHistory(CHANNEL_ID);
-		expect(channel.permissionsFor(discord.client.user)!.has(PermissionFlagsBits.ReadMessageHistory)).toBe(false);
+		const known = discord.guilds.channel(GUILD_ID, CHANNEL_ID)!;
+		expect(discord.guilds.permissionsIn(known).has(PermissionFlagsBits.ReadMessageHistory)).toBe(false);
 		expect((await channel.messages.fetch({ limit: 10, cache: false })).size).toBe(0);
 	});
 
 	it('Given a message over Discord’s limits, then Discord refuses it with 50035 and records the violation', async () => {
 		const discord = new TestDiscord();
-		const channel = discord.guild.channels.cache.get(CHANNEL_ID) as TextChannel;
+		const channel = discord.textChannel(CHANNEL_ID);
 		await expect(channel.send({ content: 'x'.repeat(2001) })).rejects.toMatchObject({ status: 400, code: 50035 });
 		expect(discord.sent('/messages', 'POST').map((r) => r.status)).toEqual([400]);
 		expect(discord.fake.violations.splice(0).map((v) => v.kind)).toEqual(['limits']);

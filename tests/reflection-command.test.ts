@@ -17,7 +17,7 @@ const HANGUL = /[\uac00-\ud7a3]/;
 
 async function setup(options: { language?: 'ko' | 'en' | 'both'; start?: string } = {}) {
 	const { ctx, clock } = await createTestContext({ start: options.start ?? '2025-05-14T03:00:00Z' });
-	const discord = new TestDiscord({ now: ctx.now });
+	const discord = new TestDiscord({ now: ctx.now, guilds: ctx.guilds });
 	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
 	const store = new ReflectionStore(ctx.db);

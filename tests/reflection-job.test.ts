@@ -93,7 +93,7 @@ async function botProcess(
 	});
 	await ctx.settings.setLanguage(GUILD_ID, options.language ?? 'en', ctx.now());
 	const memory = options.memory ?? new DiscordMemory();
-	const discord = new TestDiscord({ fake: memory.fake, now: ctx.now });
+	const discord = new TestDiscord({ fake: memory.fake, now: ctx.now, guilds: ctx.guilds });
 	if (options.readHistory === false) memory.fake.denyReadHistory(CHANNEL_ID);
 	const store = new ReflectionStore(ctx.db);
 	if (options.schedule) await store.save(options.schedule, ctx.now());

@@ -36,7 +36,7 @@ const failing = (behaviour: 'user' | 'crash' | 'crash-after-defer'): Command => 
 async function setup(command: Command) {
 	const { ctx } = await createTestContext();
 	const { logger, lines } = capturingLogger();
-	const discord = new TestDiscord({ now: ctx.now });
+	const discord = new TestDiscord({ now: ctx.now, guilds: ctx.guilds });
 	const route = createRouter([command], { ...ctx, logger });
 	return { discord, route, lines };
 }

@@ -15,7 +15,7 @@ const ADMIN = { memberPermissions: PermissionFlagsBits.ManageGuild };
 
 async function setup() {
 	const { ctx } = await createTestContext();
-	const discord = new TestDiscord({ now: ctx.now });
+	const discord = new TestDiscord({ now: ctx.now, guilds: ctx.guilds });
 	const route = createRouter(COMMANDS, ctx);
 	const check = async (input: Record<string, unknown> = {}, locale = 'en-US') => {
 		await route(discord.chatInput(herSettings, { subcommand: 'check', ...input }, { ...ADMIN, locale }));

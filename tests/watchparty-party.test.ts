@@ -50,6 +50,7 @@ async function setup(
 		preferredLocale: options.preferredLocale ?? 'en-US',
 		botPermissions: options.botPermissions,
 		now: ctx.now,
+		guilds: ctx.guilds,
 	});
 	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);

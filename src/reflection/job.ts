@@ -8,14 +8,15 @@ import {
 	type Client,
 	type ForumChannel,
 	type Guild,
-	type GuildBasedChannel,
 	type Message,
 	type NewsChannel,
 	type PermissionsString,
 	type TextChannel,
 	type ThreadChannel,
 } from 'discord.js';
+import { channelObject, startThread } from '../channels.js';
 import type { BotContext } from '../context.js';
+import type { KnownChannel } from '../guilds.js';
 import { isForbidden, isGone } from '../errors.js';
 import { langOf, type Lang } from '../i18n/index.js';
 import type { Job } from '../jobs.js';
@@ -85,7 +86,9 @@ export const PIN_PERMISSION: PermissionsString = 'PinMessages';
 /** A channel a schedule can post in: text, announcement, or forum (each prompt a new forum post). */
 export type PostChannel = TextChannel | NewsChannel | ForumChannel;
 
-export function isPostChannel(channel: GuildBasedChannel | undefined): channel is PostChannel {
+export function isPostChannel<T extends { readonly type: ChannelType }>(
+	channel: T | null | undefined,
+): channel is T & { readonly type: PostChannel['type'] } {
 	return (
 		channel?.type === ChannelType.GuildText ||
 		channel?.type === ChannelType.GuildAnnouncement ||
@@ -179,13 +182,13 @@ async function runSchedule(
 			return `${t.pausedNotice(guild.name, `<#${schedule.channelId}>`, why)}\n${t.resumeHint(next)}`;
 		});
 	};
-	const channel = guild.channels.cache.get(schedule.channelId);
-	if (!isPostChannel(channel)) {
+	const known = ctx.guilds.channel(schedule.guildId, schedule.channelId);
+	const channel = known && channelObject(client, known);
+	if (!isPostChannel(known) || !isPostChannel(channel)) {
 		await pause('channel-missing', null);
 		return;
 	}
-	const me = guild.members.me ?? (await guild.members.fetchMe());
-	const granted = channel.permissionsFor(me);
+	const granted = ctx.guilds.permissionsIn(known);
 	const forum = channel.type === ChannelType.GuildForum;
 	const lacking = missing(granted, neededPermissions(schedule.thread && !forum));
 	if (lacking.length > 0) {
@@ -237,11 +240,12 @@ async function runSchedule(
 		};
 		const sent =
 			channel.type === ChannelType.GuildForum
-				? await sendForumPost(ctx, guild, channel, schedule, post, window)
+				? await sendForumPost(ctx, guild, channel, known, schedule, post, window)
 				: await send(
 						ctx,
 						guild,
 						channel,
+						known,
 						schedule,
 						post,
 						// Without Read Message History, Discord lists no messages: the nonce alone guards the retry.
@@ -311,7 +315,7 @@ async function prepare(ctx: BotContext, guild: Guild, schedule: ReflectionSchedu
 	const reflection = ctx.dataset.reflections.find((candidate) => candidate.id === post.reflectionId);
 	if (!reflection) throw new Error(`reflection ${post.reflectionId} is no longer in the dataset`);
 	const langs = await ctx.settings.publicLangs(guild);
-	const roleId = schedule.roleId && guild.roles.cache.has(schedule.roleId) ? schedule.roleId : null;
+	const roleId = schedule.roleId && ctx.guilds.role(guild.id, schedule.roleId) ? schedule.roleId : null;
 	return { reflection, langs, payload: reflectionPost(ctx.dataset, reflection, langs, roleId) };
 }
 
@@ -319,6 +323,7 @@ async function send(
 	ctx: BotContext,
 	guild: Guild,
 	channel: TextChannel | NewsChannel,
+	known: KnownChannel,
 	schedule: ReflectionSchedule,
 	post: ReflectionPost,
 	earlier: Message | undefined,
@@ -333,7 +338,7 @@ async function send(
 			enforceNonce: true,
 		}));
 	const threadId = schedule.thread
-		? await openThread(ctx, message, reflectionThreadName(reflection, langs, post.localDate))
+		? await openThread(ctx, channel.client, known, message, reflectionThreadName(reflection, langs, post.localDate))
 		: null;
 	return { messageId: message.id, threadId };
 }
@@ -392,6 +397,7 @@ async function sendForumPost(
 	ctx: BotContext,
 	guild: Guild,
 	forum: ForumChannel,
+	known: KnownChannel,
 	schedule: ReflectionSchedule,
 	post: ReflectionPost,
 	window: { from: Date; to: Date } | null,
@@ -405,7 +411,7 @@ async function sendForumPost(
 			name,
 			autoArchiveDuration: 1440,
 			message: payload,
-			...(schedule.forumTagId && forum.availableTags.some((tag) => tag.id === schedule.forumTagId)
+			...(schedule.forumTagId && known.tags?.some((tag) => tag.id === schedule.forumTagId)
 				? { appliedTags: [schedule.forumTagId] }
 				: {}),
 		}));
@@ -454,11 +460,20 @@ async function repin(
 	}
 }
 
-/** Opens the prompt's thread; a retried post may already have one. A failure here does not unsend the prompt. */
-async function openThread(ctx: BotContext, message: Message, name: string): Promise<string | null> {
-	if (message.thread) return message.thread.id;
+/**
+ * Opens the prompt's thread; a retried post may already have one (a thread opened on a message has the
+ * message's id). A failure here does not unsend the prompt.
+ */
+async function openThread(
+	ctx: BotContext,
+	client: Client,
+	channel: KnownChannel,
+	message: Message,
+	name: string,
+): Promise<string | null> {
+	if (message.hasThread) return message.id;
 	try {
-		const thread = await message.startThread({ name, autoArchiveDuration: 1440 });
+		const thread = await startThread(client, channel, message, { name, autoArchiveDuration: 1440 });
 		return thread.id;
 	} catch (error) {
 		if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage)) {

@@ -9,6 +9,7 @@ import {
 	type MessageCreateOptions,
 	type SendableChannels,
 } from 'discord.js';
+import { sendableChannel } from '../channels.js';
 import type { BotContext } from '../context.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import type { WatchPartyBeat } from '../dataset/schema.js';
@@ -69,10 +70,10 @@ const isUnknownMessage = (error: unknown) =>
 const isArchived = (error: unknown) =>
 	error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.InvalidActionOnArchivedThread;
 
-async function partyChannel(client: Client<true>, party: Party): Promise<SendableChannels> {
+async function partyChannel(client: Client<true>, ctx: BotContext, party: Party): Promise<SendableChannels> {
 	if (!party.threadId) throw new PartyChannelGone();
-	const channel = await client.channels.fetch(party.threadId);
-	if (!channel?.isSendable()) throw new PartyChannelGone();
+	const channel = await sendableChannel(client, ctx.guilds.channel(party.guildId, party.threadId), party.threadId);
+	if (!channel) throw new PartyChannelGone();
 	return channel;
 }
 
@@ -193,7 +194,7 @@ async function tidyUp(
 ): Promise<void> {
 	if (channel !== null) {
 		try {
-			await refreshMessages(ctx, channel ?? (await partyChannel(client, party)), party.id, guild, { welcome: true });
+			await refreshMessages(ctx, channel ?? (await partyChannel(client, ctx, party)), party.id, guild, { welcome: true });
 		} catch (error) {
 			ctx.logger.warn(
 				{ partyId: party.id, guildId: party.guildId, err: error },
@@ -248,7 +249,7 @@ async function postWrapUp(
 	const log = { partyId, guildId: party.guildId, attempt };
 	let target: SendableChannels | undefined | null = channel;
 	try {
-		target ??= await partyChannel(client, party);
+		target ??= await partyChannel(client, ctx, party);
 		const claim = await wrapUpClaim(ctx, store, party, now);
 		if (claim) {
 			const members = await store.members(partyId);
@@ -317,7 +318,7 @@ export async function announceInParty(
 	const guild = party && client.guilds.cache.get(party.guildId);
 	if (!party || !guild) return;
 	try {
-		const channel = await partyChannel(client, party);
+		const channel = await partyChannel(client, ctx, party);
 		if (content) await channel.send({ content: content(await langsOf(ctx, guild)), allowedMentions: { parse: [] } });
 		await refreshMessages(ctx, channel, partyId, guild);
 	} catch (error) {
@@ -343,13 +344,14 @@ const SEARCH_LEEWAY_MS = 60_000;
  * Discord answers an empty page, which would look like "not there").
  */
 async function findPostedBeat(
+	ctx: BotContext,
 	channel: SendableChannels,
 	beatId: string,
 	claimedAt: number,
 ): Promise<Message | undefined | null> {
 	const me = channel.client.user.id;
-	const parent = channel.isThread() ? channel.parent : channel;
-	if (!parent || !('permissionsFor' in parent) || !parent.permissionsFor(me)?.has('ReadMessageHistory')) return null;
+	const known = 'guildId' in channel && channel.guildId ? ctx.guilds.channel(channel.guildId, channel.id) : undefined;
+	if (!known || !ctx.guilds.permissionsIn(known).has('ReadMessageHistory')) return null;
 	let after = SnowflakeUtil.generate({ timestamp: claimedAt - SEARCH_LEEWAY_MS }).toString();
 	for (let page = 0; page < SEARCH_PAGES; page++) {
 		const batch = await channel.messages.fetch({ after, limit: 100, cache: false });
@@ -380,7 +382,7 @@ async function recoverBeat(step: Step, beat: WatchPartyBeat, claimedAt: number):
 	const { ctx, store, party, now } = step;
 	const key = beatKey(beat.id);
 	const log = { partyId: party.id, guildId: party.guildId, beat: beat.id };
-	const found = await findPostedBeat(step.channel, beat.id, claimedAt);
+	const found = await findPostedBeat(ctx, step.channel, beat.id, claimedAt);
 	if (found) {
 		await store.recordSent(party.id, key, found.id);
 		ctx.logger.info({ ...log, messageId: found.id }, 'found an unconfirmed watch-party beat in its thread');
@@ -466,7 +468,7 @@ export async function advanceParty(client: Client<true>, ctx: BotContext, partyI
 		return;
 	}
 	try {
-		const channel = await partyChannel(client, initial);
+		const channel = await partyChannel(client, ctx, initial);
 		const langs = await langsOf(ctx, guild);
 		let changed = false;
 		for (const action of actions) {

@@ -13,11 +13,12 @@ import {
 	type Message,
 	type MessageCreateOptions,
 	type PermissionsString,
+	type SendableChannels,
 } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { langOf, localize, type Lang } from '../i18n/index.js';
-import { canOpenThreads } from '../channels.js';
+import { canOpenThreads, sendableChannel, startThread } from '../channels.js';
 import { assertBotCan, assertMemberMayOpenThread, memberMayCreateEvents } from '../permissions.js';
 import { hasOwnThread, messageLink, partyLink, text, userError } from './control.js';
 import { partyStore } from './engine.js';
@@ -35,8 +36,11 @@ type SetupStep = 'announcement' | 'thread' | 'posts' | 'timeout';
 
 /** What a setup has posted so far, so a failed one can take it down again. */
 interface SetupPosts {
+	/** The channel the party was started in. */
+	readonly channel: SendableChannels;
 	announcement?: Message;
 	thread?: AnyThreadChannel;
+	/** The posts made in the thread, or in place. */
 	readonly posts: Message[];
 }
 
@@ -46,13 +50,20 @@ interface SetupPosts {
  * without it the bot empties the thread it created and archives it, as its creator may. Best effort: what
  * cannot be removed is logged.
  */
-async function removeFailedSetup(ctx: BotContext, party: Party, made: SetupPosts): Promise<void> {
-	const { thread, announcement: announced } = made;
-	const mayDeleteThread = thread?.permissionsFor(thread.client.user)?.has(PermissionFlagsBits.ManageThreads);
+async function removeFailedSetup(
+	ctx: BotContext,
+	party: Party,
+	made: SetupPosts,
+	mayManageThreads: boolean,
+): Promise<void> {
+	const { channel, thread, announcement: announced } = made;
+	const target = thread ?? channel;
 	const removals: (() => Promise<unknown>)[] = [
-		...(thread && mayDeleteThread ? [() => thread.delete()] : made.posts.map((post) => () => post.delete())),
-		...(thread && !mayDeleteThread ? [() => thread.setArchived(true)] : []),
-		...(announced ? [() => announced.delete()] : []),
+		...(thread && mayManageThreads
+			? [() => thread.delete()]
+			: made.posts.map((post) => () => target.messages.delete(post.id))),
+		...(thread && !mayManageThreads ? [() => thread.setArchived(true)] : []),
+		...(announced ? [() => channel.messages.delete(announced.id)] : []),
 	];
 	for (const remove of removals) {
 		try {
@@ -76,19 +87,19 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 	const inMinutes = interaction.options.getInteger('in') ?? 0;
 	const atMinute = interaction.options.getInteger('at') ?? 0;
 	const title = sanitizeTitle(interaction.options.getString('title'));
-	// Threads are not cached (the client keeps no thread cache), so a start inside one fetches it.
-	const channel = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId));
+	const known = ctx.guilds.channel(interaction.guildId, interaction.channelId);
+	const channel = await sendableChannel(interaction.client, known, interaction.channelId);
 	const existing = await store.activeFor(interaction.channelId);
 	if (existing) throw userError((m) => m.alreadyRunning(partyLink(existing)));
 	// A party gets its own thread where one can open; elsewhere (voice and stage chat, a thread) it posts in place.
-	const threaded = canOpenThreads(channel);
+	const threaded = canOpenThreads(known);
 	if (threaded) assertMemberMayOpenThread(interaction.memberPermissions, `<#${interaction.channelId}>`);
 	assertBotCan(
 		interaction.appPermissions,
 		neededPermissions(threaded, channel?.isThread() ?? false),
 		`<#${interaction.channelId}>`,
 	);
-	if (!channel?.isSendable()) throw new Error('watch-party channel is not sendable');
+	if (!channel) throw new Error('watch-party channel is not sendable');
 
 	const now = ctx.now().getTime();
 	const timeline = startTimeline(plan, { now, inMinutes, atMinute });
@@ -104,7 +115,7 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 	const party = reserved.party;
 	const langs = await ctx.settings.publicLangs(interaction.guild);
 
-	const made: SetupPosts = { posts: [] };
+	const made: SetupPosts = { channel, posts: [] };
 	let step: SetupStep = 'announcement';
 	let running: Party;
 	let announced: Message;
@@ -117,7 +128,7 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 		step = 'thread';
 		// The thread hangs off the announcement, so the channel shows one message for the party, not two.
 		if (threaded) {
-			made.thread = await announced.startThread({
+			made.thread = await startThread(interaction.client, known, announced, {
 				name: partyName(title, langs, timeline.startAt),
 				autoArchiveDuration: 1440,
 			});
@@ -158,7 +169,8 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 			{ partyId: party.id, guildId: party.guildId, step, err: error },
 			'watch-party setup failed; removing what it posted',
 		);
-		await removeFailedSetup(ctx, party, made);
+		const mayManageThreads = !!known && ctx.guilds.permissionsIn(known).has(PermissionFlagsBits.ManageThreads);
+		await removeFailedSetup(ctx, party, made, mayManageThreads);
 		throw new UserError(localize(watchPartyText, (m) => m.setupFailed(m.setupStep[step])));
 	}
 	const where = `<#${running.threadId}>`;
@@ -166,7 +178,10 @@ export async function startParty(interaction: ChatInputCommandInteraction<'cache
 	if (hasOwnThread(running)) {
 		try {
 			// Now that the thread exists, the announcement points at it.
-			await announced.edit({ content: announcement(running, where, now, langs), allowedMentions: { parse: [] } });
+			await channel.messages.edit(announced.id, {
+				content: announcement(running, where, now, langs),
+				allowedMentions: { parse: [] },
+			});
 		} catch (error) {
 			ctx.logger.warn(
 				{ partyId: party.id, guildId: party.guildId, err: error },

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Config } from '../../src/config.js';
 import type { BotContext } from '../../src/context.js';
 import { loadDataset } from '../../src/dataset/load.js';
+import { GuildDirectory } from '../../src/guilds.js';
 import type { DatabaseKind, DatabaseLocation } from '../../src/store/database.js';
 import { RotationStore } from '../../src/store/rotation.js';
 import { DatabaseOutage } from '../../src/store/outage.js';
@@ -69,6 +70,7 @@ export async function createTestContext(
 		db,
 		outage: new DatabaseOutage(logger),
 		dataset: loadDataset(),
+		guilds: new GuildDirectory(),
 		settings: new SettingsStore(db),
 		rotation: new RotationStore(db),
 		now: clock.now,

@@ -26,7 +26,9 @@ import {
 	PermissionsBitField,
 	type APIApplicationCommandOption,
 	type APIChatInputApplicationCommandInteraction,
+	type ClientOptions,
 	type PermissionResolvable,
+	type TextChannel,
 } from 'discord.js';
 import { expect, onTestFinished } from 'vitest';
 import type { Command } from '../../src/command.js';
@@ -45,7 +47,9 @@ import {
 	rolePayload,
 	userPayload,
 } from '../fake-discord/world.js';
+import { channelObject } from '../../src/channels.js';
 import { createClient } from '../../src/client.js';
+import { GuildDirectory } from '../../src/guilds.js';
 import { DEFAULT_START, testConfig } from './context.js';
 
 export const APP_ID = '100000000000000001';
@@ -70,16 +74,16 @@ export interface RecordedRequest {
 	readonly status?: number;
 }
 
-/** How the bot's own client times out and retries a request (src/client.ts), read once. */
-let productionRest: { retries: number; timeout: number } | undefined;
-function restSettings() {
-	if (!productionRest) {
+/** How the bot's own client times out and retries a request, and what it caches (src/client.ts), read once. */
+let production: { rest: { retries: number; timeout: number }; makeCache: ClientOptions['makeCache'] } | undefined;
+function productionSettings() {
+	if (!production) {
 		const client = createClient(testConfig);
 		const { retries, timeout } = client.rest.options;
+		production = { rest: { retries, timeout }, makeCache: client.options.makeCache };
 		void client.destroy();
-		productionRest = { retries, timeout };
 	}
-	return productionRest;
+	return production;
 }
 
 /** REST never leaves this process (makeRequest answers it); the URL is on loopback all the same. */
@@ -101,6 +105,8 @@ export interface GuildOptions {
 	 * restart) talks to the same Discord, as real processes would; the next test gets a new one.
 	 */
 	readonly fake?: FakeDiscord;
+	/** The directory the bot's context reads (`ctx.guilds`), which this client's gateway events keep. */
+	readonly guilds?: GuildDirectory;
 }
 
 let discordOfThisTest: FakeDiscord | undefined;
@@ -200,19 +206,25 @@ export class TestDiscord {
 	public readonly requests: RecordedRequest[] = [];
 	/** The Discord behind this client: its world, messages, nonces, violations and fault injection. */
 	public readonly fake: FakeDiscord;
+	/** What the bot knows of the server's channels and roles, fed the same gateway events as the client. */
+	public readonly guilds: GuildDirectory;
 	private readonly now: (() => Date) | undefined;
 
 	public constructor(options: GuildOptions = {}) {
 		this.fake = options.fake ?? sharedCore(options);
+		this.guilds = options.guilds ?? new GuildDirectory();
 		expectCleanAtTestEnd(this.fake);
 		this.now = options.now;
 		if (this.now) this.fake.clock.follow(this.now);
 		const answer = this.fake.makeRequest((record) => this.record(record));
+		const { rest, makeCache } = productionSettings();
 		const client = new Client({
 			intents: [GatewayIntentBits.Guilds],
 			allowedMentions: { parse: [] },
+			// The bot's own caches: no channels or roles in discord.js, so a handler that read them would fail here.
+			...(makeCache ? { makeCache } : {}),
 			rest: {
-				...restSettings(),
+				...rest,
 				api: API,
 				makeRequest: (url, init) => {
 					// Discord's clock is the clock of the process talking to it (see GuildOptions.fake).
@@ -229,15 +241,17 @@ export class TestDiscord {
 			{ id: APP_ID, name: 'Her Film Club' },
 		]) as ClientApplication;
 		client.users.cache.set(BOT_ID, writable.user);
-		(client.guilds as unknown as { _add(data: unknown): unknown })._add(
-			guildCreatePayload(this.fake.world, this.world()),
-		);
+		const guild = guildCreatePayload(this.fake.world, this.world());
+		this.guilds.handle({ t: 'READY', d: { user: userPayload(this.fake.bot) } });
+		this.guilds.handle({ t: 'GUILD_CREATE', d: guild });
+		(client.guilds as unknown as { _add(data: unknown): unknown })._add(guild);
 		this.client = client as Client<true>;
 		this.fake.onDispatch((event, data) => this.onGatewayEvent(event, data));
 	}
 
 	/** What the gateway would tell this client when Discord's side changes (a channel edited, deleted...). */
 	private onGatewayEvent(event: string, data: Json) {
+		this.guilds.handle({ t: event, d: data });
 		const actions = (this.client as unknown as { actions: Record<string, { handle(data: Json): unknown }> }).actions;
 		const action = {
 			CHANNEL_CREATE: 'ChannelCreate',
@@ -253,6 +267,14 @@ export class TestDiscord {
 
 	public get guild() {
 		return this.client.guilds.cache.get(GUILD_ID)!;
+	}
+
+	/** A text channel of the server as the bot builds it to post in (src/channels.ts). */
+	public textChannel(channelId: string): TextChannel {
+		const known = this.guilds.channel(GUILD_ID, channelId);
+		const channel = known && channelObject(this.client, known);
+		if (channel?.type !== ChannelType.GuildText) throw new Error(`TestDiscord: no text channel ${channelId}`);
+		return channel;
 	}
 
 	/** Requests whose route matches, e.g. `/channels/` or `/callback`. */
@@ -355,7 +377,7 @@ export class TestDiscord {
 			mentionable: options.mentionable,
 		};
 		this.world().roles.set(role.id, role);
-		(this.guild.roles as unknown as { _add(data: unknown): unknown })._add(rolePayload(role));
+		this.fake.dispatch('GUILD_ROLE_CREATE', { guild_id: GUILD_ID, role: rolePayload(role) }, { guildId: GUILD_ID });
 	}
 
 	/** Replaces the bot's permissions in a channel, as an admin editing its overwrites would. */
@@ -429,7 +451,7 @@ export class TestDiscord {
 			guild_id: GUILD_ID,
 			channel: {
 				id: channelId,
-				type: this.client.channels.cache.get(channelId)?.type ?? ChannelType.GuildText,
+				type: world.channel(channelId)?.type ?? ChannelType.GuildText,
 				guild_id: GUILD_ID,
 				name: world.channel(channelId)?.name ?? 'general',
 			},
@@ -469,10 +491,10 @@ export class TestDiscord {
 		const roles: Record<string, unknown> = {};
 		for (const value of Object.values(values)) {
 			if (typeof value !== 'string') continue;
-			const channel = this.guild.channels.cache.get(value);
+			const channel = this.fake.world.channel(value);
 			if (channel) channels[value] = { id: value, type: channel.type, name: channel.name, permissions: '0' };
-			const role = this.guild.roles.cache.get(value);
-			if (role) roles[value] = { id: value, name: role.name, permissions: role.permissions.bitfield.toString() };
+			const role = this.world().roles.get(value);
+			if (role) roles[value] = rolePayload(role);
 		}
 		return { channels, roles };
 	}
