@@ -114,7 +114,7 @@ describe('a channel where the bot may not Attach Files', () => {
 		async ({ member, lang }) => {
 			const where = guild('en');
 			const channel = club.fake.addChannel(where.id, { name: `no-files-${member}`, denyBot: ['AttachFiles'] });
-			await club.fake.waitUntil(() => bot.bot.client.channels.cache.has(channel));
+			await club.fake.waitUntil(() => bot.bot.ctx.guilds.channel(where.id, channel));
 			const missing = common[lang].missingPermissions(common[lang].permission.AttachFiles!, `<#${channel}>`);
 
 			const asked = await command(where, club.users[member], { card: true }, channel);

@@ -219,7 +219,7 @@ describe('/her-quote', () => {
 		const pool = dataset.quotes.filter((quote) => quote.themes.includes(theme)).map((quote) => quote.id);
 		const where = guild('en');
 		const channel = club.fake.addChannel(where.id, { name: 'another-round' });
-		await club.fake.waitUntil(() => bot.bot.client.channels.cache.has(channel));
+		await club.fake.waitUntil(() => bot.bot.ctx.guilds.channel(where.id, channel));
 		let { message } = await run(where, member('en'), 'her-quote', { theme }, { channelId: channel });
 		const shown = [quoteIn(message).id];
 		while (shown.length < pool.length) {

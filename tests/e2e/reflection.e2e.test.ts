@@ -5,7 +5,7 @@
  * on the job's own first tick, which runs as soon as the bot is ready.
  */
 import Database from 'better-sqlite3';
-import { PermissionFlagsBits, type Client, type TextChannel } from 'discord.js';
+import type { Client, PermissionsString } from 'discord.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { NONCE_WINDOW_FLOOR_MS, runDueReflections } from '../../src/reflection/job.js';
 import { reflectionNonce } from '../../src/reflection/schedule.js';
@@ -85,12 +85,18 @@ const dmsTo = (club: Club, user: User) =>
 		.sent.filter((sent) => sent.userId === user.id)
 		.map((sent) => String(sent.message.content));
 
-/** Waits until the bot's cache has the bot's own overwrite in `channelId` as the fake set it. */
-async function botSeesOverwrite(club: Club, bot: InProcessBot, channelId: string, deny: bigint): Promise<void> {
+/** Waits until the bot sees, from the overwrite the fake set in `channelId`, whether it may do `permission` there. */
+async function botSeesPermission(
+	club: Club,
+	bot: InProcessBot,
+	channelId: string,
+	permission: PermissionsString,
+	granted: boolean,
+): Promise<void> {
+	const guildId = club.fake.world.channel(channelId)!.guildId;
 	await eventually(() => {
-		const channel = bot.bot.client.channels.cache.get(channelId) as TextChannel | undefined;
-		const overwrite = channel?.permissionOverwrites.cache.get(club.fake.bot.id);
-		return overwrite !== undefined && overwrite.deny.bitfield === deny;
+		const channel = bot.bot.ctx.guilds.channel(guildId, channelId);
+		return channel !== undefined && bot.bot.ctx.guilds.permissionsIn(channel).has(permission) === granted;
 	}, 'the bot to see its new permissions');
 }
 
@@ -200,11 +206,11 @@ describe('daily reflection', () => {
 		const schedule = (channel: string) =>
 			reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel, time: '12:30' });
 		const reflections = fake.fake.addChannel(guild.id, { name: 'reflections' });
-		await eventually(() => herBot.bot.client.channels.cache.has(reflections), 'the bot to see #reflections');
+		await eventually(() => herBot.bot.ctx.guilds.channel(guild.id, reflections), 'the bot to see #reflections');
 		await schedule(reflections);
 
 		fake.fake.deleteChannel(reflections);
-		await eventually(() => !herBot.bot.client.channels.cache.has(reflections), 'the bot to see the deletion');
+		await eventually(() => !herBot.bot.ctx.guilds.channel(guild.id, reflections), 'the bot to see the deletion');
 		clock.set('2025-05-14T03:30:00Z');
 		await tick(herBot);
 		await tick(herBot);
@@ -389,7 +395,7 @@ describe('daily reflection', () => {
 		const guild = fake.guilds.ko;
 		await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel: guild.general, time: '12:30' });
 		fake.fake.setBotOverwrite(guild.general, [], ['SendMessages']);
-		await botSeesOverwrite(fake, herBot, guild.general, PermissionFlagsBits.SendMessages);
+		await botSeesPermission(fake, herBot, guild.general, 'SendMessages', false);
 
 		set('2025-05-14T03:30:00Z');
 		await tick(herBot);
@@ -408,7 +414,7 @@ describe('daily reflection', () => {
 		expect(fromBot(fake, guild.general)).toHaveLength(0);
 
 		fake.fake.setBotOverwrite(guild.general, [], []);
-		await botSeesOverwrite(fake, herBot, guild.general, 0n);
+		await botSeesPermission(fake, herBot, guild.general, 'SendMessages', true);
 		set('2025-05-16T03:30:00Z');
 		await tick(herBot);
 		await promptIn(fake, guild.general);
@@ -450,10 +456,10 @@ describe('daily reflection', () => {
 		const guild = fake.guilds.en;
 		dms(fake.fake).closed.add(fake.users.enAdmin.id);
 		const reflections = fake.fake.addChannel(guild.id, { name: 'reflections' });
-		await eventually(() => herBot.bot.client.channels.cache.has(reflections), 'the bot to see #reflections');
+		await eventually(() => herBot.bot.ctx.guilds.channel(guild.id, reflections), 'the bot to see #reflections');
 		await reflection(fake, guild, fake.users.enAdmin, 'schedule', { channel: reflections, time: '12:30' });
 		fake.fake.deleteChannel(reflections);
-		await eventually(() => !herBot.bot.client.channels.cache.has(reflections), 'the bot to see the deletion');
+		await eventually(() => !herBot.bot.ctx.guilds.channel(guild.id, reflections), 'the bot to see the deletion');
 
 		set('2025-05-14T03:30:00Z');
 		await tick(herBot);
@@ -483,7 +489,7 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 		const herBot = await bot(fake, clock);
 		const guild = fake.guilds.en;
 		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly', 'Spoilers']);
-		await eventually(() => herBot.bot.client.channels.cache.has(forum.id), 'the bot to see the forum');
+		await eventually(() => herBot.bot.ctx.guilds.channel(guild.id, forum.id), 'the bot to see the forum');
 
 		const tagsOffered = await use(fake, {
 			kind: 'autocomplete',
@@ -597,7 +603,7 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 			name: 'pins',
 			overwrites: [{ id: fake.fake.bot.id, type: 1, allow: ['PinMessages'] }],
 		});
-		await eventually(() => herBot.bot.client.channels.cache.has(pins), 'the bot to see #pins');
+		await eventually(() => herBot.bot.ctx.guilds.channel(guild.id, pins), 'the bot to see #pins');
 		for (const channel of [pins, guild.general]) {
 			await reflection(fake, guild, fake.users.koAdmin, 'schedule', { channel, time: '12:30', pin: true });
 		}
@@ -636,7 +642,7 @@ describe('daily reflection: rhythms, forums, pins, skip and pause', () => {
 		const forum = fake.fake.addForum(guild.id, 'reflections', ['Weekly']);
 		const voice = fake.fake.addChannel(guild.id, { name: 'lounge', type: 2 });
 		const extra = [1, 2, 3, 4, 5].map((n) => fake.fake.addChannel(guild.id, { name: `club-${n}` }));
-		await eventually(() => extra.every((channel) => herBot.bot.client.channels.cache.has(channel)), 'the channels');
+		await eventually(() => extra.every((channel) => herBot.bot.ctx.guilds.channel(guild.id, channel)), 'the channels');
 		const schedule = (options: Record<string, string | boolean>) =>
 			reflection(fake, guild, fake.users.enAdmin, 'schedule', { time: '12:30', ...options });
 

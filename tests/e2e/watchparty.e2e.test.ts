@@ -679,7 +679,7 @@ describe('one slow party stalls no other', () => {
 		await firstHeld(fake);
 
 		const movieNight = fake.fake.addChannel(guild.id, { name: 'movie-night' });
-		await eventually(() => herBot.bot.client.channels.cache.has(movieNight), 'the bot to see the new channel');
+		await eventually(() => herBot.bot.ctx.guilds.channel(guild.id, movieNight), 'the bot to see the new channel');
 		const other = await startParty(fake, herBot, { in: 1 }, { channelId: movieNight });
 		const countdown = fromBot(fake, other.party.threadId)[2]!;
 		const steps = ['**3…**', '**2…**', '**1…**', '▶️ **Press play now!**'];
@@ -731,7 +731,7 @@ describe('the bot never lends its rights', () => {
 				denyEveryone: ['CreatePublicThreads'],
 			});
 			fake.fake.setBotOverwrite(channelId, ['CreatePublicThreads'], []);
-			await eventually(() => herBot.bot.client.channels.cache.has(channelId), 'the bot to see the channel');
+			await eventually(() => herBot.bot.ctx.guilds.channel(guild.id, channelId), 'the bot to see the channel');
 			const command = async (name: string, more: { subcommand?: string; options?: Record<string, boolean> } = {}) => {
 				const used = await use(fake, { kind: 'command', name, ...more, guildId: guild.id, channelId, user });
 				return fake.fake.reply(used.id);
