@@ -3,7 +3,7 @@ import { COMMANDS } from '../commands/index.js';
 import type { Command } from './command.js';
 import type { Config } from './config.js';
 import type { BotContext } from './context.js';
-import { createClient } from './client.js';
+import { createClient, dropUncachedParts } from './client.js';
 import { loadDataset } from './dataset/load.js';
 import { GuildDirectory } from './guilds.js';
 import { registerCardFonts } from './render/card.js';
@@ -92,13 +92,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		logger.info({ host: config.health.host, port: health.port }, 'health and metrics listening');
 	}
 
-	// Before discord.js handles each dispatch, so a handler it starts sees the directory up to date.
+	// Emitted before discord.js handles each dispatch: the directory is up to date when a handler runs.
 	client.on(Events.Raw, (packet: { t?: string | null; d?: unknown }) => {
 		try {
 			ctx.guilds.handle(packet);
 		} catch (error) {
 			logger.error({ err: error, event: packet.t }, 'could not read a gateway event');
 		}
+		dropUncachedParts(packet);
 	});
 	client.on(Events.InteractionCreate, (interaction) => gate.handle(interaction));
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'client error'));

@@ -1,4 +1,12 @@
-import { Client, GatewayIntentBits, LimitedCollection, Options, type CacheFactory } from 'discord.js';
+import {
+	Client,
+	GatewayDispatchEvents,
+	GatewayIntentBits,
+	LimitedCollection,
+	Options,
+	type CacheFactory,
+	type GatewayGuildCreateDispatchData,
+} from 'discord.js';
 import type { Config } from './config.js';
 
 /** Caches the bot never reads: messages, members, emojis, stickers, presences, threads... */
@@ -53,6 +61,21 @@ function makeCache(): CacheFactory {
 		NEVER_CACHED.has(manager.name) || NEVER_CACHED.has(managerType.name) || KEPT_ELSEWHERE.has(manager.name)
 			? (empty as ReturnType<CacheFactory>)
 			: limited(managerType, holds, manager);
+}
+
+/**
+ * Once the GuildDirectory has read a GUILD_CREATE, discord.js would still build an object for each of its
+ * channels, roles and overwrites, only to drop it into a cache that keeps nothing: at 10,000 guilds that
+ * garbage leaves about 20 MB more RSS behind and takes a second of the start (README, Performance). So the
+ * packet goes on to discord.js without them (it reads them only `if` present); the guild and the bot's
+ * member are kept as before.
+ */
+export function dropUncachedParts(packet: { t?: string | null; d?: unknown }): void {
+	if (packet.t !== GatewayDispatchEvents.GuildCreate || typeof packet.d !== 'object' || packet.d === null) return;
+	const guild = packet.d as Partial<GatewayGuildCreateDispatchData>;
+	delete guild.channels;
+	delete guild.threads;
+	delete guild.roles;
 }
 
 /**
