@@ -87,7 +87,10 @@ export default {
 		const lang = langs[0] ?? 'en';
 		const name = isHiddenQuestion(question) ? contentText[lang].spoilerThreadName : question.text[lang];
 		try {
-			await startThread(interaction.client, channel, message, { name: threadName('💬 ', name), autoArchiveDuration: 1440 });
+			await startThread(interaction.client, channel, message, {
+				name: threadName('💬 ', name),
+				autoArchiveDuration: 1440,
+			});
 		} catch (error) {
 			ctx.logger.warn({ err: error, guildId: interaction.guildId }, 'could not open a question thread');
 			await interaction.followUp({

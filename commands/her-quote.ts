@@ -190,7 +190,14 @@ export default {
 		const langs = await ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-			components: [quoteButtons(quote, theme, langs, canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)))],
+			components: [
+				quoteButtons(
+					quote,
+					theme,
+					langs,
+					canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)),
+				),
+			],
 		});
 	},
 
@@ -220,7 +227,14 @@ export default {
 			const langs = await ctx.settings.publicLangs(interaction.guild);
 			await interaction.reply({
 				embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-				components: [quoteButtons(quote, arg, langs, canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)))],
+				components: [
+					quoteButtons(
+						quote,
+						arg,
+						langs,
+						canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)),
+					),
+				],
 			});
 			return;
 		}

@@ -4,9 +4,7 @@ import {
 	type Client,
 	type GuildBasedChannel,
 	type MessageResolvable,
-	type NewsChannel,
 	type SendableChannels,
-	type TextChannel,
 	type ThreadAutoArchiveDuration,
 } from 'discord.js';
 import type { KnownChannel } from './guilds.js';
@@ -66,5 +64,5 @@ export async function startThread(
 	if (channel?.type !== ChannelType.GuildText && channel?.type !== ChannelType.GuildAnnouncement) {
 		throw new Error(`channel ${parent.id} can't have threads`);
 	}
-	return (channel as TextChannel | NewsChannel).threads.create({ ...options, startMessage: message });
+	return channel.threads.create({ ...options, startMessage: message });
 }

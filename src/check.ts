@@ -129,8 +129,7 @@ export async function checkChannels(
 	asked: KnownChannel | null,
 ): Promise<{ content?: string; embeds: APIEmbed[] }> {
 	const t = operationsText[lang];
-	const botRole =
-		directory.botRoleName(guild.id) ?? (guild.members.me ?? (await guild.members.fetchMe())).displayName;
+	const botRole = directory.botRoleName(guild.id) ?? (guild.members.me ?? (await guild.members.fetchMe())).displayName;
 	const schedules = await new ReflectionStore(db).list(guild.id);
 	const reflectionChannels = schedules.map((schedule) => schedule.channelId);
 	const configured = await configuredChannels(db, guild.id, reflectionChannels);

@@ -17,7 +17,11 @@ const MAY_OPEN_THREADS = { memberPermissions: PermissionFlagsBits.CreatePublicTh
 
 async function setup(options: { preferredLocale?: string; language?: 'ko' | 'en' | 'both' } = {}) {
 	const { ctx } = await createTestContext();
-	const discord = new TestDiscord({ preferredLocale: options.preferredLocale ?? 'en-US', now: ctx.now, guilds: ctx.guilds });
+	const discord = new TestDiscord({
+		preferredLocale: options.preferredLocale ?? 'en-US',
+		now: ctx.now,
+		guilds: ctx.guilds,
+	});
 	if (options.language) await ctx.settings.setLanguage(GUILD_ID, options.language, ctx.now());
 	const route = createRouter(COMMANDS, ctx);
 	return { ctx, discord, route };

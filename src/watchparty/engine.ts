@@ -194,7 +194,9 @@ async function tidyUp(
 ): Promise<void> {
 	if (channel !== null) {
 		try {
-			await refreshMessages(ctx, channel ?? (await partyChannel(client, ctx, party)), party.id, guild, { welcome: true });
+			await refreshMessages(ctx, channel ?? (await partyChannel(client, ctx, party)), party.id, guild, {
+				welcome: true,
+			});
 		} catch (error) {
 			ctx.logger.warn(
 				{ partyId: party.id, guildId: party.guildId, err: error },
