@@ -134,6 +134,11 @@ async function relatedQuestion(ctx: BotContext, quote: Quote, scope: string) {
 	return pool.find((question) => question.id === id)!;
 }
 
+/** Whether the interaction's channel is one a thread can open in (the Discuss button shows only there). */
+function threadsHere(interaction: { guildId: string; channelId: string }, ctx: BotContext): boolean {
+	return canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId));
+}
+
 async function discuss(interaction: ButtonInteraction<'cached'>, quote: Quote, ctx: BotContext): Promise<void> {
 	const channel = ctx.guilds.channel(interaction.guildId, interaction.channelId);
 	if (!canOpenThreads(channel)) throw new UserError(localize(contentText, (m) => m.threadsNotHere));
@@ -190,14 +195,7 @@ export default {
 		const langs = await ctx.settings.publicLangs(interaction.guild);
 		await interaction.reply({
 			embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-			components: [
-				quoteButtons(
-					quote,
-					theme,
-					langs,
-					canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)),
-				),
-			],
+			components: [quoteButtons(quote, theme, langs, threadsHere(interaction, ctx))],
 		});
 	},
 
@@ -227,14 +225,7 @@ export default {
 			const langs = await ctx.settings.publicLangs(interaction.guild);
 			await interaction.reply({
 				embeds: [quoteEmbed(ctx.dataset, quote, langs)],
-				components: [
-					quoteButtons(
-						quote,
-						arg,
-						langs,
-						canOpenThreads(ctx.guilds.channel(interaction.guildId, interaction.channelId)),
-					),
-				],
+				components: [quoteButtons(quote, arg, langs, threadsHere(interaction, ctx))],
 			});
 			return;
 		}

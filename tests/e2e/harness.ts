@@ -367,7 +367,9 @@ export interface SpawnedBot extends SpawnedScript {
 
 function spawnTs(script: string, args: readonly string[], env: Record<string, string>) {
 	const cwd = mkdtempSync(join(tmpdir(), 'hfc-e2e-cwd-'));
-	const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, script), ...args], {
+	// As `npm start` runs it: the flag hides the warning of the caches the bot empties on purpose (src/client.ts).
+	const node = ['--disable-warning=UnsupportedCacheOverwriteWarning', '--import', TSX_LOADER];
+	const child = spawn(process.execPath, [...node, join(ROOT, script), ...args], {
 		cwd,
 		env: { PATH: process.env.PATH ?? '', TZ: 'America/Los_Angeles', ...env },
 	});
