@@ -276,7 +276,8 @@ function isTurnFree(file: BetterSqlite3.Database): boolean {
 
 /** Statements run synchronously inside `inSqliteTransaction`, prepared once per file. */
 export interface SqliteStatements {
-	all<R>(sql: string, ...parameters: unknown[]): R[];
+	/** The first column of every row the query returns. */
+	column<T>(sql: string, ...parameters: unknown[]): T[];
 	run(sql: string, ...parameters: unknown[]): void;
 }
 
@@ -361,8 +362,8 @@ class SqliteFileConnection implements DatabaseConnection, SqliteStatements {
 		}
 	}
 
-	public all<R>(sql: string, ...parameters: unknown[]): R[] {
-		return this.prepared(sql).all(...parameters) as R[];
+	public column<T>(sql: string, ...parameters: unknown[]): T[] {
+		return this.prepared(sql, true).all(...parameters) as T[];
 	}
 
 	public run(sql: string, ...parameters: unknown[]): void {
@@ -377,11 +378,14 @@ class SqliteFileConnection implements DatabaseConnection, SqliteStatements {
 		}
 	}
 
-	private prepared(sql: string): BetterSqlite3.Statement {
-		let statement = this.statements.get(sql);
+	/** Each statement is prepared once; a plucking one (the first column only) apart from the same SQL's rows. */
+	private prepared(sql: string, pluck = false): BetterSqlite3.Statement {
+		const key = pluck ? `pluck:${sql}` : sql;
+		let statement = this.statements.get(key);
 		if (!statement) {
 			statement = this.file.prepare(sql);
-			this.statements.set(sql, statement);
+			if (pluck) statement.pluck();
+			this.statements.set(key, statement);
 		}
 		return statement;
 	}

@@ -46,10 +46,9 @@ export class RotationStore {
 		random: () => number,
 		now: Date,
 	): Promise<string | undefined> {
-		const picked = (seen: readonly { item_id: string }[]) =>
-			pickUnseen(ids, new Set(seen.map((row) => row.item_id)), random, seen[0]?.item_id);
+		const picked = (seen: readonly string[]) => pickUnseen(ids, new Set(seen), random, seen[0]);
 		const onSqlite = inSqliteTransaction(this.db, (statements) => {
-			const pick = picked(statements.all<{ item_id: string }>(SEEN, scope, pool));
+			const pick = picked(statements.column<string>(SEEN, scope, pool));
 			if (!pick) return undefined;
 			if (pick.newRound) statements.run(NEW_ROUND, scope, pool);
 			statements.run(RECORD, scope, pool, pick.id, now.getTime(), scope, pool);
@@ -58,7 +57,8 @@ export class RotationStore {
 		if (onSqlite) return onSqlite;
 		return this.db.transaction().execute(async (trx) => {
 			await lockKey(trx, `rotation:${scope}:${pool}`);
-			const pick = picked(await query<{ item_id: string }>(trx, SEEN, scope, pool));
+			const seen = await query<{ item_id: string }>(trx, SEEN, scope, pool);
+			const pick = picked(seen.map((row) => row.item_id));
 			if (!pick) return undefined;
 			if (pick.newRound) await query(trx, NEW_ROUND, scope, pool);
 			await query(trx, RECORD, scope, pool, pick.id, now.getTime(), scope, pool);
