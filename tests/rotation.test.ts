@@ -91,6 +91,45 @@ describe('RotationStore shared by several hosts', () => {
 	});
 });
 
+describe('RotationStore on one SQLite file', () => {
+	const now = new Date('2025-05-14T00:00:00Z');
+
+	test('Given a job mid-transaction on the file, then a pick waits for its turn and both commit', async () => {
+		const db = await openTestDatabase('sqlite');
+		const store = new RotationStore(db);
+		let begun!: () => void;
+		let finish!: () => void;
+		const started = new Promise<void>((resolve) => (begun = resolve));
+		const held = new Promise<void>((resolve) => (finish = resolve));
+		const job = db.transaction().execute(async (trx) => {
+			await trx
+				.insertInto('guild_settings')
+				.values({ guild_id: 'guild', language: 'ko', updated_at: now.getTime() })
+				.execute();
+			begun();
+			await held;
+		});
+		await started;
+		const pick = store.next('channel', 'quote:all', POOL, seededRandom(1), now);
+		finish();
+		await job;
+		expect(POOL).toContain(await pick);
+		const settings = await db.selectFrom('guild_settings').select('language').execute();
+		expect(settings).toEqual([{ language: 'ko' }]);
+	});
+
+	test('Given two handles on the file clicking at once, then no item is shown twice in a round', async () => {
+		const location = await newDatabaseLocation('sqlite');
+		const handles = [await openSharedDatabase(location), await openSharedDatabase(location)];
+		const shown = await Promise.all(
+			POOL.map((_, i) =>
+				new RotationStore(handles[i % 2]!).next('channel', 'quote:all', POOL, seededRandom(i + 1), now),
+			),
+		);
+		expect(new Set(shown).size).toBe(POOL.length);
+	});
+});
+
 /** `count` picks one after another (each pick reads what the one before it recorded). */
 async function picks(count: number, pick: () => Promise<string | undefined>): Promise<(string | undefined)[]> {
 	const shown: (string | undefined)[] = [];
