@@ -80,7 +80,7 @@ const THREAD_TYPES: ReadonlySet<ChannelType> = new Set([
 	ChannelType.AnnouncementThread,
 ]);
 
-export const isThreadType = (type: ChannelType) => THREAD_TYPES.has(type);
+const isThreadType = (type: ChannelType) => THREAD_TYPES.has(type);
 
 /**
  * Per guild, only what the bot reads of its channels and roles, fed from the gateway's raw dispatches:
@@ -176,11 +176,6 @@ export class GuildDirectory {
 			default:
 				return;
 		}
-	}
-
-	/** Whether the guild is known (the bot is in it and it is available). */
-	public has(guildId: string): boolean {
-		return this.guilds.has(guildId);
 	}
 
 	public channel(guildId: string, channelId: string): KnownChannel | undefined {

@@ -249,7 +249,6 @@ describe('GuildDirectory: what it knows of channels, roles and guilds', () => {
 	test('Given the bot leaves a server, then everything about it is forgotten', () => {
 		const guilds = directory();
 		guilds.handle({ t: 'GUILD_DELETE', d: { id: GUILD } });
-		expect(guilds.has(GUILD)).toBe(false);
 		expect(guilds.channel(GUILD, GENERAL)).toBeUndefined();
 		expect(guilds.role(GUILD, MEMBERS)).toBeUndefined();
 	});
@@ -269,7 +268,8 @@ describe('GuildDirectory: what it knows of channels, roles and guilds', () => {
 		] as const) {
 			expect(() => guilds.handle({ t, d })).not.toThrow();
 		}
-		expect(guilds.has(elsewhere)).toBe(false);
+		expect(guilds.channel(elsewhere, '300000000000000009')).toBeUndefined();
+		expect(guilds.role(elsewhere, MODS)).toBeUndefined();
 		expect(guilds.channel(GUILD, '300000000000000009')).toBeUndefined();
 		expect(botMay(guilds, GENERAL)!.has('SendMessages')).toBe(true);
 		expect(guilds.channel(GUILD, 'not-a-snowflake')).toBeUndefined();

@@ -352,7 +352,9 @@ async function findPostedBeat(
 	claimedAt: number,
 ): Promise<Message | undefined | null> {
 	const me = channel.client.user.id;
-	const known = 'guildId' in channel && channel.guildId ? ctx.guilds.channel(channel.guildId, channel.id) : undefined;
+	// A thread's permissions are its channel's, which the bot knows even when the thread is archived.
+	const where = channel.isThread() ? channel.parentId : channel.id;
+	const known = 'guildId' in channel && channel.guildId && where && ctx.guilds.channel(channel.guildId, where);
 	if (!known || !ctx.guilds.permissionsIn(known).has('ReadMessageHistory')) return null;
 	let after = SnowflakeUtil.generate({ timestamp: claimedAt - SEARCH_LEEWAY_MS }).toString();
 	for (let page = 0; page < SEARCH_PAGES; page++) {
