@@ -53,7 +53,14 @@ export class Worker {
 	static start(args: readonly string[]): Worker {
 		const child = fork(join(here, 'worker.ts'), [...args], {
 			cwd: root,
-			execArgv: ['--import', tsxLoader, '--expose-gc', ...profileArgs(args[0]!)],
+			// npm start's flags (package.json), so each client runs as the bot does.
+			execArgv: [
+				'--disable-warning=UnsupportedCacheOverwriteWarning',
+				'--import',
+				tsxLoader,
+				'--expose-gc',
+				...profileArgs(args[0]!),
+			],
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		});
 		live.add(child);
