@@ -270,7 +270,7 @@ async function memory(): Promise<MemoryRow[]> {
 
 // ---- daily fan-out ------------------------------------------------------------------------------------
 
-const FANOUT_SERVERS = 500;
+const FANOUT_SERVERS = 400;
 const DISCORD_GLOBAL_LIMIT = 50;
 const SEOUL_OFFSET_MS = 9 * 3_600_000;
 
@@ -394,7 +394,7 @@ async function fanout(perServer = 1, kind: Kind = 'sqlite'): Promise<FanoutFigur
 
 const STORED = 100_000;
 const TICK_GUILDS = 1_000;
-const DUE = 100;
+const DUE = 50;
 
 interface TickFigures {
 	database: Kind;
