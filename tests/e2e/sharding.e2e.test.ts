@@ -44,7 +44,11 @@ describe('two processes under a discord.js ShardingManager, sharing one database
 			token: TOKEN,
 			totalShards: SHARD_COUNT,
 			mode: 'process',
-			execArgv: ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href],
+			execArgv: [
+				'--disable-warning=UnsupportedCacheOverwriteWarning',
+				'--import',
+				pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+			],
 		});
 		await manager.spawn({ timeout: 30_000 });
 
