@@ -7,14 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, test, vi } from 'vitest';
-import {
-	DatabaseOpenError,
-	checkpoint,
-	isDatabaseUnavailable,
-	openDatabase,
-	schemaVersion,
-} from '../src/store/database.js';
-import { RotationStore } from '../src/store/rotation.js';
+import { DatabaseOpenError, isDatabaseUnavailable, openDatabase, schemaVersion } from '../src/store/database.js';
 import { MIGRATIONS, type Migration } from '../src/store/migrations.js';
 import { startCuttableProxy } from './support/cuttable-proxy.js';
 import { DATABASE_KINDS, createPostgresDatabase, openTestDatabase, newDatabaseLocation } from './support/databases.js';
@@ -179,24 +172,6 @@ describe('SQLite', () => {
 			{ guild_id: '2' },
 		]);
 		await Promise.all([a.destroy(), b.destroy()]);
-	});
-
-	test('Given writes to a file, then its WAL is written back by a thread of the bot, not by the connection that commits, and a stop leaves one file', async () => {
-		const path = databaseFile();
-		const db = await openDatabase({ path });
-		const { rows } = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db);
-		expect(rows).toEqual([{ wal_autocheckpoint: 0 }]);
-		const rotation = new RotationStore(db);
-		const pool = Array.from({ length: 50 }, (_, i) => `quote-${i}`);
-		for (let i = 0; i < 200; i++) await rotation.next(`channel-${i % 10}`, 'quote:all', pool, Math.random, new Date(0));
-		const written = await checkpoint(db);
-		expect(written?.log).toBeGreaterThan(0);
-		expect(written?.checkpointed).toBe(written?.log);
-		await db.destroy();
-		expect(existsSync(`${path}-wal`)).toBe(false);
-		const file = new BetterSqlite3(path, { readonly: true });
-		expect(file.prepare('SELECT COUNT(*) AS seen FROM rotation_seen').get()).toEqual({ seen: 200 });
-		file.close();
 	});
 });
 

@@ -18,7 +18,6 @@ import {
 	type SqlBool,
 } from 'kysely';
 import pg from 'pg';
-import { Checkpointer, type Checkpoint } from './checkpoints.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { Tables } from './schema.js';
 
@@ -73,10 +72,6 @@ function openSqlite(path: string, migrations: readonly Migration[]): Db {
 	file.pragma('foreign_keys = ON');
 	migrateSqlite(file, migrations);
 	const connection = new SqliteFileConnection(file);
-	if (!file.memory) {
-		file.pragma('wal_autocheckpoint = 0');
-		connection.checkpointer = new Checkpointer(path, () => file.open && file.pragma('wal_autocheckpoint = 1000'));
-	}
 	const db = new Kysely<Tables>({ dialect: new SqliteFileDialect(connection) });
 	sqliteConnections.set(db, connection);
 	return db;
@@ -288,11 +283,6 @@ export interface SqliteStatements {
 
 const sqliteConnections = new WeakMap<Db, SqliteFileConnection>();
 
-/** Writes a SQLite file's WAL back into the file now (tests and tools); undefined for PostgreSQL or `:memory:`. */
-export function checkpoint(db: Db): Promise<Checkpoint> | undefined {
-	return sqliteConnections.get(db)?.checkpointer?.checkpoint();
-}
-
 /**
  * Runs `work` as one IMMEDIATE transaction on the SQLite file behind `db`, synchronously once it is the file's
  * turn (at once when nothing else is running on it): no await between its statements, and nothing compiled or
@@ -349,16 +339,14 @@ class SqliteFileDriver implements Driver {
 		return Promise.resolve();
 	}
 
-	public async destroy(): Promise<void> {
-		await this.connection.checkpointer?.stop();
+	public destroy(): Promise<void> {
 		this.connection.file.close();
+		return Promise.resolve();
 	}
 }
 
 class SqliteFileConnection implements DatabaseConnection, SqliteStatements {
 	private readonly statements = new Map<string, BetterSqlite3.Statement>();
-	/** Writes the WAL back from a thread of its own (a file, not `:memory:`). */
-	public checkpointer: Checkpointer | undefined;
 
 	public constructor(public readonly file: BetterSqlite3.Database) {}
 
