@@ -118,6 +118,20 @@ describe('RotationStore on one SQLite file', () => {
 		expect(settings).toEqual([{ language: 'ko' }]);
 	});
 
+	test('Given two processes taking turns in one channel, then each sees what the other showed and no item repeats in a round', async () => {
+		const location = await newDatabaseLocation('sqlite');
+		const stores = [
+			new RotationStore(await openSharedDatabase(location)),
+			new RotationStore(await openSharedDatabase(location)),
+		];
+		const random = seededRandom(5);
+		const shown: (string | undefined)[] = [];
+		for (let i = 0; i < POOL.length; i++) {
+			shown.push(await stores[i % 2]!.next('channel', 'quote:all', POOL, random, now));
+		}
+		expect(new Set(shown).size).toBe(POOL.length);
+	});
+
 	test('Given two handles on the file clicking at once, then no item is shown twice in a round', async () => {
 		const location = await newDatabaseLocation('sqlite');
 		const handles = [await openSharedDatabase(location), await openSharedDatabase(location)];
