@@ -21,7 +21,7 @@ export function pickUnseen(
 
 /** What a round has seen, the latest first: one read gives both the seen set and the last item. */
 const SEEN = 'SELECT item_id FROM rotation_seen WHERE scope = ? AND pool = ? ORDER BY position DESC';
-/** The position of a round's latest item: it grows with every write to the round, a new round's included. */
+/** The position of a round's latest item. On SQLite it grows with every write to the round, a new round's included. */
 const LATEST = 'SELECT MAX(position) FROM rotation_seen WHERE scope = ? AND pool = ?';
 const NEW_ROUND = 'DELETE FROM rotation_seen WHERE scope = ? AND pool = ?';
 /** Adds an item to the round as its latest (again, if it was in it already). */
