@@ -14,7 +14,7 @@ import {
 	type TextChannel,
 	type ThreadChannel,
 } from 'discord.js';
-import { channelObject, startThread } from '../channels.js';
+import { channelObject } from '../channels.js';
 import type { BotContext } from '../context.js';
 import type { KnownChannel } from '../guilds.js';
 import { isForbidden, isGone } from '../errors.js';
@@ -245,7 +245,6 @@ async function runSchedule(
 						ctx,
 						guild,
 						channel,
-						known,
 						schedule,
 						post,
 						// Without Read Message History, Discord lists no messages: the nonce alone guards the retry.
@@ -323,7 +322,6 @@ async function send(
 	ctx: BotContext,
 	guild: Guild,
 	channel: TextChannel | NewsChannel,
-	known: KnownChannel,
 	schedule: ReflectionSchedule,
 	post: ReflectionPost,
 	earlier: Message | undefined,
@@ -338,7 +336,7 @@ async function send(
 			enforceNonce: true,
 		}));
 	const threadId = schedule.thread
-		? await openThread(ctx, channel.client, known, message, reflectionThreadName(reflection, langs, post.localDate))
+		? await openThread(ctx, channel, message, reflectionThreadName(reflection, langs, post.localDate))
 		: null;
 	return { messageId: message.id, threadId };
 }
@@ -466,14 +464,13 @@ async function repin(
  */
 async function openThread(
 	ctx: BotContext,
-	client: Client,
-	channel: KnownChannel,
+	channel: TextChannel | NewsChannel,
 	message: Message,
 	name: string,
 ): Promise<string | null> {
 	if (message.hasThread) return message.id;
 	try {
-		const thread = await startThread(client, channel, message, { name, autoArchiveDuration: 1440 });
+		const thread = await channel.threads.create({ name, autoArchiveDuration: 1440, startMessage: message });
 		return thread.id;
 	} catch (error) {
 		if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage)) {

@@ -292,13 +292,8 @@ const sqliteConnections = new WeakMap<Db, SqliteFileConnection>();
 export function inSqliteTransaction<T>(db: Db, work: (statements: SqliteStatements) => T): Promise<T> | undefined {
 	const connection = sqliteConnections.get(db);
 	if (!connection) return undefined;
-	if (isTurnFree(connection.file)) {
-		try {
-			return Promise.resolve(connection.transaction(work));
-		} catch (error) {
-			return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-		}
-	}
+	// A promise's executor runs at once: the transaction runs now, and what it throws rejects the promise.
+	if (isTurnFree(connection.file)) return new Promise((resolve) => resolve(connection.transaction(work)));
 	return takeTurn(connection.file).then((release) => {
 		try {
 			return connection.transaction(work);
